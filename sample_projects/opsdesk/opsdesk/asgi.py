@@ -1,0 +1,8 @@
+"""ASGI config for opsdesk."""
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.settings")
+
+application = get_asgi_application()
