@@ -1,0 +1,139 @@
+"""One frozen `Settings` for a run, built from `[tool.advisor]` in the scanned project's
+pyproject.toml plus command-line flags (flags win). Passed down explicitly; no globals."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Milliseconds a single call of each latency class costs, by default. External HTTP is
+# the slow, awaitable kind; a DB query on a nearby server is a few ms; a cache hit less.
+DEFAULT_LATENCIES_MS: dict[str, float] = {
+    "external_http": 150.0,
+    "network": 20.0,
+    "sleep": 100.0,  # used when the sleep's duration is not a literal
+    "email": 120.0,
+    "subprocess": 50.0,
+    "db_query": 4.0,
+    "db_write": 6.0,
+    "cache": 1.0,
+    "filesystem": 1.0,
+    "template": 4.0,
+    "cpu": 60.0,
+    "streaming": 250.0,  # a streamed response holds its worker for the whole stream
+    "thread_hop": 0.1,  # one sync_to_async/async_to_sync switch
+    "none": 0.0,
+}
+
+
+class ConfigError(ValueError):
+    """A `[tool.advisor]` value or flag that cannot be used; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraEffect:
+    """A user's own catalog row: `[[tool.advisor.effects]] call = "acme.http.post"`."""
+
+    call: str
+    kind: str
+    latency: str | None = None
+    async_alternative: str | None = None
+    note: str = "declared in [tool.advisor.effects]"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    excludes: tuple[str, ...] = ()
+    settings_module: str | None = None
+    django_version: str | None = None
+    latencies_ms: tuple[tuple[str, float], ...] = tuple(DEFAULT_LATENCIES_MS.items())
+    loop_iterations: int = 5
+    max_call_depth: int = 8
+    strong_score: int = 60
+    candidate_score: int = 25
+    min_overlap_ms: float = 20.0
+    extra_effects: tuple[ExtraEffect, ...] = ()
+    jobs: int = 1
+    use_cache: bool = False
+    cache_dir: str = ".advisor_cache"
+
+    def latency(self, latency_class: str) -> float:
+        for name, value in self.latencies_ms:
+            if name == latency_class:
+                return value
+        return 0.0
+
+
+_INT_KEYS = ("loop_iterations", "max_call_depth", "strong_score", "candidate_score", "jobs")
+
+
+def read_pyproject_table(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read [tool.advisor]: {error}") from error
+    table = data.get("tool", {}).get("advisor", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.advisor] must be a table")
+    return table
+
+
+def build_settings(root: Path, **overrides: Any) -> Settings:
+    """Settings for scanning `root`: defaults, then `[tool.advisor]`, then non-None flags."""
+    table = read_pyproject_table(root)
+    values: dict[str, Any] = {}
+    latencies = dict(DEFAULT_LATENCIES_MS)
+    for key, raw in table.items():
+        name = key.replace("-", "_")
+        if name == "latencies_ms" or name == "latencies":
+            if not isinstance(raw, dict):
+                raise ConfigError("[tool.advisor.latencies] must map latency classes to ms")
+            for latency_class, ms in raw.items():
+                if latency_class not in latencies:
+                    known = ", ".join(sorted(latencies))
+                    raise ConfigError(f"unknown latency class {latency_class!r} (known: {known})")
+                if not isinstance(ms, int | float) or ms < 0:
+                    raise ConfigError(f"latency {latency_class!r} must be a number of ms >= 0")
+                latencies[latency_class] = float(ms)
+        elif name == "effects":
+            if not isinstance(raw, list):
+                raise ConfigError("[[tool.advisor.effects]] must be an array of tables")
+            rows = []
+            for row in raw:
+                if not isinstance(row, dict) or "call" not in row or "kind" not in row:
+                    raise ConfigError("each [[tool.advisor.effects]] needs `call` and `kind`")
+                rows.append(ExtraEffect(
+                    call=str(row["call"]), kind=str(row["kind"]),
+                    latency=row.get("latency"), async_alternative=row.get("async_alternative"),
+                    note=str(row.get("note", ExtraEffect.note)),
+                ))
+            values["extra_effects"] = tuple(rows)
+        elif name == "exclude" or name == "excludes":
+            values["excludes"] = tuple(str(item) for item in raw)
+        elif name in _INT_KEYS:
+            if not isinstance(raw, int) or isinstance(raw, bool):
+                raise ConfigError(f"[tool.advisor] {key} must be an integer")
+            values[name] = raw
+        elif name in ("min_overlap_ms",):
+            values[name] = float(raw)
+        elif name in ("settings_module", "django_version", "cache_dir"):
+            values[name] = str(raw)
+        else:
+            raise ConfigError(f"unknown [tool.advisor] key {key!r}")
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name == "excludes":
+            values["excludes"] = tuple(values.get("excludes", ())) + tuple(value)
+        elif name == "latencies_ms":
+            latencies.update(value)
+        else:
+            values[name] = value
+    values["latencies_ms"] = tuple(latencies.items())
+    return dataclasses.replace(Settings(), **values)

@@ -1,0 +1,670 @@
+"""Static evaluation of the URLconf, following Django's resolver (django/urls/resolvers.py).
+
+Starting from ROOT_URLCONF: `path`, `re_path`, legacy `url`, `include()` of a module string,
+a module object, a list, a `(patterns, app_name)` tuple and namespaces; `urlpatterns +=`;
+`static()` and `i18n_patterns`; URL lists returned by methods such as `AppConfig.get_urls()`;
+`as_view(**initkwargs)`; decorators and `functools.partial` applied in the URLconf; DRF
+routers expanded the way `SimpleRouter.get_urls()` does. What cannot be followed statically
+is reported with file:line and a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from advisor import django_api
+from advisor.facts import (
+    Attr,
+    BinOp,
+    Binding,
+    Call,
+    Const,
+    Expr,
+    ImportedName,
+    Mapping,
+    Name,
+    Seq,
+    Starred,
+)
+from advisor.index import ModuleInfo, ProjectIndex
+from advisor.model import Finding, FrameworkRoute, Location
+
+_PATH_FUNCTIONS = {"django.urls.path": "path", "django.urls.re_path": "re_path",
+                   "django.conf.urls.url": "re_path", "django.urls.conf.url": "re_path"}
+_INCLUDE = "django.urls.include"
+_ADMIN_URLS = ("django.contrib.admin.site.urls", "django.contrib.admin.sites.site.urls")
+_STATIC = ("django.conf.urls.static.static",)
+_I18N = ("django.conf.urls.i18n.i18n_patterns",)
+_PARTIAL = "functools.partial"
+_ROUTERS = {"rest_framework.routers.DefaultRouter": True,
+            "rest_framework.routers.SimpleRouter": False}
+_DRF_ACTION = "rest_framework.decorators.action"
+_DRF_MIXIN_ACTIONS = {
+    "rest_framework.mixins.ListModelMixin": "list",
+    "rest_framework.mixins.CreateModelMixin": "create",
+    "rest_framework.mixins.RetrieveModelMixin": "retrieve",
+    "rest_framework.mixins.UpdateModelMixin": "update",
+    "rest_framework.mixins.DestroyModelMixin": "destroy",
+}
+_MAX_DEPTH = 25
+
+
+@dataclass(frozen=True, slots=True)
+class RouteEntry:
+    view: str  # qualified name of the project function or class
+    pattern: str
+    name: str | None
+    location: Location
+    decorators: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    action: str | None = None
+
+
+@dataclass(slots=True)
+class UrlconfResult:
+    routes: list[RouteEntry] = field(default_factory=list)
+    framework: list[FrameworkRoute] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    info: ModuleInfo
+    bindings: dict[str, list[Binding]]
+
+
+class UrlconfEvaluator:
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self.result = UrlconfResult()
+        self._active: set[str] = set()
+
+    def evaluate(self, root_urlconf: str) -> UrlconfResult:
+        info = self.index.modules.get(root_urlconf)
+        if info is None:
+            self.result.findings.append(Finding(
+                "urlconf", f"ROOT_URLCONF {root_urlconf!r} is not a module of the project"))
+            return self.result
+        self._module(info, "", None, 0)
+        return self.result
+
+    # Lists of patterns -------------------------------------------------------------------
+
+    def _module(self, info: ModuleInfo, prefix: str, namespace: str | None, depth: int) -> None:
+        if info.name in self._active or depth > _MAX_DEPTH:
+            self._find("urlconf", f"include cycle through {info.name}", info, 1)
+            return
+        self._active.add(info.name)
+        try:
+            scope = _Scope(info, {})
+            items = self._module_urlpatterns(info, scope)
+            if items is None:
+                self._find("urlconf", f"{info.name} has no urlpatterns that can be read "
+                           "statically", info, 1)
+                return
+            for item, item_scope, line in items:
+                self._pattern(item, item_scope, prefix, namespace, depth, line)
+        finally:
+            self._active.discard(info.name)
+
+    def _module_urlpatterns(self, info: ModuleInfo,
+                            scope: _Scope) -> list[tuple[Expr, _Scope, int]] | None:
+        items: list[tuple[Expr, _Scope, int]] | None = None
+        for statement in info.facts.statements:
+            if statement.target == "urlpatterns" and statement.kind == "assign":
+                items = [(e, sc, statement.line) for e, sc in self._items(
+                    statement.value, scope, statement.line)]
+            elif statement.target == "urlpatterns" and statement.kind == "augassign":
+                items = (items or []) + [(e, sc, statement.line) for e, sc in self._items(
+                    statement.value, scope, statement.line)]
+            elif statement.kind == "call" and isinstance(statement.value, Call):
+                func = statement.value.func
+                if isinstance(func, Name) and func.dotted in ("urlpatterns.append",
+                                                              "urlpatterns.extend"):
+                    args = statement.value.args
+                    if not args:
+                        continue
+                    new = [(args[0], scope)] if func.dotted.endswith("append") else (
+                        self._items(args[0], scope, statement.line))
+                    items = (items or []) + [(e, sc, statement.line) for e, sc in new]
+        return items
+
+    def _items(self, expr: Expr, scope: _Scope, line: int, depth: int = 0
+               ) -> list[tuple[Expr, _Scope]]:
+        """The pattern expressions a list-valued expression stands for, each with the scope
+        its names resolve in (a list returned by `get_urls()` resolves in that method)."""
+        if depth > _MAX_DEPTH:
+            return []
+        down = depth + 1
+        if isinstance(expr, Seq):
+            items: list[tuple[Expr, _Scope]] = []
+            for item in expr.items:
+                if isinstance(item, Starred):
+                    items.extend(self._items(item.value, scope, line, down))
+                else:
+                    items.append((item, scope))
+            return items
+        if isinstance(expr, BinOp) and expr.op == "Add":
+            return self._items(expr.left, scope, line, down) + self._items(
+                expr.right, scope, line, down)
+        if isinstance(expr, Name):
+            router = self._router_urls(expr, scope)
+            if router is not None:
+                return [(router, scope)]
+            value = self._lookup(expr.dotted, scope)
+            if value is not None:
+                return self._items(value[1].value if isinstance(value[1], Binding) else value[1],
+                                   value[0], line, down)
+            self._find("urlconf", f"cannot follow {expr.dotted!r} to a list of URL patterns",
+                       scope.info, line)
+            return []
+        if isinstance(expr, Call):
+            qualified = self._qualified(expr.func, scope)
+            if qualified in _STATIC:
+                return []  # serves files in DEBUG only: no project view
+            if qualified in _I18N:
+                return [(Call(Name("__i18n__"), expr.args, (), expr.line, expr.column), scope)]
+            returned = self._returned_list(expr, scope)
+            if returned is not None:
+                return self._items(returned[1], returned[0], line, down)
+            if qualified in _PATH_FUNCTIONS:
+                return [(expr, scope)]
+        self._find("urlconf", "a URL list built at run time cannot be read statically",
+                   scope.info, getattr(expr, "line", line))
+        return []
+
+    def _lookup(self, dotted: str, scope: _Scope) -> tuple[_Scope, Expr | Binding] | None:
+        bindings = scope.bindings.get(dotted)
+        if bindings:
+            return scope, bindings[-1]
+        symbol = scope.info.symbols.get(dotted)
+        if symbol is not None and symbol.kind == "value" and symbol.value is not None:
+            return scope, symbol.value
+        qualified = self.index.resolve(scope.info.name, dotted)
+        if qualified is None:
+            return None
+        value = self.index.value_of(qualified)
+        if value is None:
+            return None
+        return _Scope(value[0], {}), value[1]
+
+    def _qualified(self, expr: Expr, scope: _Scope) -> str | None:
+        if isinstance(expr, Name):
+            return self._scoped_name(expr.dotted, scope)
+        return None
+
+    def _scoped_name(self, dotted: str, scope: _Scope) -> str | None:
+        """Resolve through a function's own imports first (`from app import views` inside
+        `get_urls()`), then the module's."""
+        head, _, rest = dotted.partition(".")
+        bindings = scope.bindings.get(head)
+        if bindings and isinstance(bindings[-1].value, ImportedName):
+            base = self.index.imported(scope.info.name, bindings[-1].value)
+            if base is not None:
+                return self.index.canonical(f"{base}.{rest}" if rest else base)
+        return self.index.resolve(scope.info.name, dotted)
+
+    def _returned_list(self, call: Call, scope: _Scope) -> tuple[_Scope, Expr] | None:
+        """The list a URL-providing method returns: `apps.get_app_config("x").get_urls()`,
+        `SomeConfig.get_urls()`, `helpers.build_urls()`."""
+        function = self._url_provider(call, scope)
+        if function is None:
+            return None
+        entry = self.index.functions.get(function)
+        if entry is None:
+            return None
+        info, facts = entry
+        bindings: dict[str, list[Binding]] = {}
+        for binding in facts.bindings:
+            bindings.setdefault(binding.name, []).append(binding)
+        for returned in facts.returns:
+            return _Scope(info, bindings), returned
+        return None
+
+    def _url_provider(self, call: Call, scope: _Scope) -> str | None:
+        func = call.func
+        if isinstance(func, Attr) and isinstance(func.value, Call):
+            inner = func.value
+            inner_name = self._qualified(inner.func, scope)
+            if inner_name == "django.apps.apps.get_app_config" and inner.args:
+                label = inner.args[0]
+                if isinstance(label, Const) and isinstance(label.value, str):
+                    config = self._app_config(label.value)
+                    if config is not None:
+                        return self.index.find_method(config, func.attr)
+                return None
+            klass = self._qualified(inner.func, scope)
+            if klass is not None and klass in self.index.classes:
+                return self.index.find_method(klass, func.attr)
+            return None
+        if isinstance(func, Name):
+            qualified = self._qualified(func, scope)
+            if qualified is None:
+                return None
+            if qualified in self.index.functions:
+                return qualified
+            owner, _, method = qualified.rpartition(".")
+            if owner in self.index.classes:
+                return self.index.find_method(owner, method)
+        return None
+
+    def _app_config(self, label: str) -> str | None:
+        from advisor.static_eval import literal
+
+        for qualified, (info, klass) in self.index.classes.items():
+            if not self.index.is_subclass(qualified, frozenset({django_api.APP_CONFIG})):
+                continue
+            values = {name: literal(self.index, info, expr) for name, expr in klass.attributes}
+            name = values.get("name")
+            explicit = values.get("label")
+            default_label = name.rsplit(".", 1)[-1] if isinstance(name, str) else None
+            if label in (explicit, default_label):
+                return qualified
+        return None
+
+    # One pattern -------------------------------------------------------------------------
+
+    def _pattern(self, expr: Expr, scope: _Scope, prefix: str, namespace: str | None,
+                 depth: int, line: int) -> None:
+        if isinstance(expr, Call) and expr.func == Name("__i18n__"):
+            for item in expr.args:
+                subs = [(item, scope)] if isinstance(item, Call) else self._items(
+                    item, scope, expr.line)
+                for sub, sub_scope in subs:
+                    self._pattern(sub, sub_scope, prefix + "<language>/", namespace, depth,
+                                  line)
+            return
+        if isinstance(expr, _RouterUrls):
+            self._router(expr, prefix, namespace)
+            return
+        if not isinstance(expr, Call):
+            self._find("urlconf", "a URL pattern that is not a path()/re_path() call",
+                       scope.info, line)
+            return
+        kind = _PATH_FUNCTIONS.get(self._qualified(expr.func, scope) or "")
+        if kind is None:
+            self._find("urlconf", f"unrecognised URL pattern call "
+                       f"{_text(expr.func)}()", scope.info, expr.line)
+            return
+        route_expr = expr.args[0] if expr.args else expr.kwarg("route")
+        view_expr = expr.args[1] if len(expr.args) > 1 else expr.kwarg("view")
+        name_expr = expr.kwarg("name")
+        if name_expr is None and len(expr.args) > 3:
+            name_expr = expr.args[3]
+        if not isinstance(route_expr, Const) or not isinstance(route_expr.value, str):
+            self._find("urlconf", "a URL pattern computed at run time", scope.info, expr.line)
+            return
+        if view_expr is None:
+            return
+        pattern = prefix + route_expr.value
+        name = name_expr.value if isinstance(name_expr, Const) and isinstance(
+            name_expr.value, str) else None
+        full_name = f"{namespace}:{name}" if namespace and name else name
+        location = Location(scope.info.path, expr.line, expr.column)
+        if isinstance(view_expr, Call) and self._qualified(view_expr.func, scope) == _INCLUDE:
+            self._include(view_expr, scope, pattern, namespace, depth)
+            return
+        if isinstance(view_expr, Seq) and view_expr.kind in ("tuple", "list") and (
+                len(view_expr.items) == 3):
+            # `path("admin/", admin.site.urls)` evaluates to such a 3-tuple.
+            self._include_target(view_expr, scope, pattern, namespace, depth, expr.line, None)
+            return
+        if isinstance(view_expr, Name) and self._qualified(view_expr, scope) in _ADMIN_URLS:
+            self.result.framework.append(FrameworkRoute("admin", pattern + "…", full_name,
+                                                        "django.contrib.admin.site",
+                                                        location))
+            return
+        self._view(view_expr, scope, pattern, full_name, location, (), 0)
+
+    def _include(self, call: Call, scope: _Scope, pattern: str, namespace: str | None,
+                 depth: int) -> None:
+        if not call.args:
+            return
+        target = call.args[0]
+        explicit_ns = call.kwarg("namespace")
+        ns = explicit_ns.value if isinstance(explicit_ns, Const) and isinstance(
+            explicit_ns.value, str) else None
+        self._include_target(target, scope, pattern, namespace, depth, call.line, ns)
+
+    def _include_target(self, target: Expr, scope: _Scope, pattern: str,
+                        namespace: str | None, depth: int, line: int,
+                        ns: str | None) -> None:
+        if isinstance(target, Seq) and target.kind == "tuple" and len(target.items) >= 2:
+            app_name = target.items[1]
+            app = app_name.value if isinstance(app_name, Const) and isinstance(
+                app_name.value, str) else None
+            if len(target.items) == 3 and ns is None:
+                third = target.items[2]
+                ns = third.value if isinstance(third, Const) and isinstance(
+                    third.value, str) else None
+            self._include_target(target.items[0], scope, pattern, namespace, depth, line,
+                                 ns or app)
+            return
+        if isinstance(target, Const) and isinstance(target.value, str):
+            module = self.index.modules.get(target.value)
+            if module is None:
+                if target.value.startswith(("django.", "rest_framework")):
+                    self.result.framework.append(FrameworkRoute(
+                        target.value.split(".")[0], pattern + "…", None, target.value,
+                        Location(scope.info.path, line)))
+                    return
+                self._find("urlconf", f"include({target.value!r}): no such module in the "
+                           "project", scope.info, line)
+                return
+            self._module(module, pattern, _join_ns(namespace, ns or self._app_name(module)),
+                         depth + 1)
+            return
+        if isinstance(target, Name):
+            if self._qualified(target, scope) in _ADMIN_URLS:
+                self.result.framework.append(FrameworkRoute(
+                    "admin", pattern + "…", None, "django.contrib.admin.site",
+                    Location(scope.info.path, line)))
+                return
+            router = self._router_urls(target, scope)
+            if router is not None:
+                self._router(router, pattern, _join_ns(namespace, ns))
+                return
+            qualified = self._qualified(target, scope)
+            if qualified is not None and qualified in self.index.modules:
+                module = self.index.modules[qualified]
+                self._module(module, pattern, _join_ns(namespace, ns or self._app_name(
+                    module)), depth + 1)
+                return
+        for item, item_scope in self._items(target, scope, line):
+            self._pattern(item, item_scope, pattern, _join_ns(namespace, ns), depth + 1, line)
+
+    def _app_name(self, info: ModuleInfo) -> str | None:
+        symbol = info.symbols.get("app_name")
+        if symbol is not None and isinstance(symbol.value, Const) and isinstance(
+                symbol.value.value, str):
+            return symbol.value.value
+        return None
+
+    def _view(self, expr: Expr, scope: _Scope, pattern: str, name: str | None,
+              location: Location, decorators: tuple[str, ...], depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            return
+        if isinstance(expr, Call):
+            func = expr.func
+            if isinstance(func, Name) and func.dotted.endswith(".as_view"):
+                klass = self.index.resolve(scope.info.name, func.dotted[: -len(".as_view")])
+                if klass is None:
+                    self._find("urlconf", f"cannot resolve {func.dotted}", scope.info,
+                               location.line)
+                    return
+                methods, action = (), None
+                if expr.args and isinstance(expr.args[0], Mapping):
+                    mapping = expr.args[0]
+                    methods = tuple(k.value for k in mapping.keys
+                                    if isinstance(k, Const) and isinstance(k.value, str))
+                    action = ",".join(v.value for v in mapping.values
+                                      if isinstance(v, Const) and isinstance(v.value, str))
+                self._record(klass, pattern, name, location, decorators, methods, action)
+                return
+            wrapper = self._qualified(func, scope)
+            if expr.args and wrapper is not None:
+                if wrapper != _PARTIAL:
+                    decorators = (*decorators, wrapper)
+                self._view(expr.args[0], scope, pattern, name, location, decorators,
+                           depth + 1)
+                return
+            if isinstance(func, Call):  # decorator factories: cache_page(60)(view)
+                factory = self._qualified(func.func, scope)
+                if expr.args and factory is not None:
+                    self._view(expr.args[0], scope, pattern, name, location,
+                               (*decorators, factory), depth + 1)
+                    return
+            self._find("urlconf", f"cannot tell which view {_text(expr)} is", scope.info,
+                       location.line)
+            return
+        if isinstance(expr, Name):
+            qualified = self._scoped_name(expr.dotted, scope)
+            if qualified is None:
+                bindings = scope.bindings.get(expr.dotted)
+                if bindings:
+                    self._view(bindings[-1].value, scope, pattern, name, location, decorators,
+                               depth + 1)
+                    return
+                self._find("urlconf", f"cannot resolve view {expr.dotted!r}", scope.info,
+                           location.line)
+                return
+            if qualified in self.index.functions or qualified in self.index.classes:
+                self._record(qualified, pattern, name, location, decorators, (), None)
+                return
+            value = self.index.value_of(qualified)
+            if value is not None:
+                self._view(value[1], _Scope(value[0], {}), pattern, name, location,
+                           decorators, depth + 1)
+                return
+            if self.index.module_for(qualified) is None:
+                group = qualified.split(".")[0]
+                self.result.framework.append(FrameworkRoute(group, pattern, name, qualified,
+                                                            location))
+                return
+            self._find("urlconf", f"cannot find the view {qualified}", scope.info,
+                       location.line)
+            return
+        self._find("urlconf", f"cannot tell which view {_text(expr)} is", scope.info,
+                   location.line)
+
+    def _record(self, view: str, pattern: str, name: str | None, location: Location,
+                decorators: tuple[str, ...], methods: tuple[str, ...],
+                action: str | None) -> None:
+        if view not in self.index.functions and view not in self.index.classes:
+            self.result.framework.append(FrameworkRoute(view.split(".")[0], pattern, name,
+                                                        view, location))
+            return
+        self.result.routes.append(RouteEntry(view, pattern, name, location, decorators,
+                                             methods, action))
+
+    # DRF routers -------------------------------------------------------------------------
+
+    def _router_urls(self, expr: Name, scope: _Scope) -> _RouterUrls | None:
+        if not expr.dotted.endswith(".urls"):
+            return None
+        owner = expr.dotted[: -len(".urls")]
+        qualified = self.index.resolve(scope.info.name, owner)
+        if qualified is None:
+            return None
+        value = self.index.value_of(qualified)
+        if value is None or not isinstance(value[1], Call):
+            return None
+        router_info, router_expr = value
+        router_class = self.index.resolve(router_info.name, _text(router_expr.func))
+        if router_class not in _ROUTERS:
+            return None
+        local = qualified.rsplit(".", 1)[1]
+        trailing = router_expr.kwarg("trailing_slash")
+        slash = "/" if not (isinstance(trailing, Const) and trailing.value is False) else ""
+        return _RouterUrls(router_info.name, local, _ROUTERS[router_class], slash)
+
+    def _router(self, router: _RouterUrls, prefix: str, namespace: str | None) -> None:
+        info = self.index.modules[router.module]
+        registrations: list[tuple[str, str, str | None, int]] = []
+        for statement in info.facts.statements:
+            value = statement.value
+            if statement.kind != "call" or not isinstance(value, Call):
+                continue
+            if value.func != Name(f"{router.name}.register") or len(value.args) < 2:
+                continue
+            route_prefix = value.args[0]
+            viewset = self.index.resolve(info.name, _text(value.args[1]))
+            basename = value.kwarg("basename") or (value.args[2] if len(value.args) > 2
+                                                   else None)
+            if not isinstance(route_prefix, Const) or not isinstance(route_prefix.value, str) \
+                    or viewset is None:
+                self._find("urlconf", "router.register() with a prefix or viewset computed at "
+                           "run time", info, statement.line)
+                continue
+            base = basename.value if isinstance(basename, Const) and isinstance(
+                basename.value, str) else None
+            registrations.append((route_prefix.value, viewset, base, statement.line))
+        location_of = {line: Location(info.path, line) for *_, line in registrations}
+        if router.default:
+            self._add_router_route(prefix, "^$", None, "api-root", namespace, location_of,
+                                   None, router)
+        for route_prefix, viewset, basename, line in registrations:
+            base = basename or self._basename(viewset)
+            for regex, methods, action, suffix in self._viewset_routes(
+                    viewset, route_prefix, router.slash):
+                name = f"{base}-{suffix}"
+                self.result.routes.append(RouteEntry(
+                    viewset, prefix + regex, _join_name(namespace, name), location_of[line],
+                    (), methods, action))
+                if router.default:
+                    suffixed = regex.rstrip("$").rstrip("/") + r"\.(?P<format>[a-z0-9]+)/?$"
+                    self.result.routes.append(RouteEntry(
+                        viewset, prefix + suffixed, _join_name(namespace, name),
+                        location_of[line], (), methods, action))
+
+    def _add_router_route(self, prefix: str, regex: str, _methods: object, name: str,
+                          namespace: str | None, _locations: object, _line: object,
+                          router: _RouterUrls) -> None:
+        info = self.index.modules[router.module]
+        location = Location(info.path, 1)
+        full = _join_name(namespace, name)
+        self.result.framework.append(FrameworkRoute(
+            "rest_framework", prefix + regex, full, "rest_framework.routers.APIRootView",
+            location))
+        self.result.framework.append(FrameworkRoute(
+            "rest_framework", prefix + r"^\.(?P<format>[a-z0-9]+)/?$", full,
+            "rest_framework.routers.APIRootView", location))
+
+    def _basename(self, viewset: str) -> str:
+        from advisor.static_eval import literal
+
+        attribute = self.index.class_attribute(viewset, "queryset")
+        if attribute is not None:
+            info, expr = attribute
+            root = expr
+            while isinstance(root, Call) and isinstance(root.func, Attr | Name):
+                root = root.func.value if isinstance(root.func, Attr) else Name(
+                    root.func.dotted.rsplit(".", 1)[0])
+            if isinstance(root, Name):
+                model = self.index.resolve(info.name, root.dotted.split(".objects")[0])
+                if model:
+                    return model.rsplit(".", 1)[-1].lower()
+            del literal
+        return viewset.rsplit(".", 1)[-1].lower()
+
+    def _viewset_actions(self, viewset: str) -> list[str]:
+        actions: list[str] = []
+        for klass in self.index.mro(viewset):
+            actions.extend(django_api.DRF_VIEWSET_ACTIONS.get(klass, ()))
+            mixin_action = _DRF_MIXIN_ACTIONS.get(klass)
+            if mixin_action:
+                actions.append(mixin_action)
+                if mixin_action == "update":
+                    actions.append("partial_update")
+            entry = self.index.classes.get(klass)
+            if entry is not None:
+                actions.extend(m for m in entry[1].methods
+                               if m in django_api.DRF_LIST_ACTIONS
+                               or m in django_api.DRF_DETAIL_ACTIONS)
+        return list(dict.fromkeys(actions))
+
+    def _extra_actions(self, viewset: str) -> list[tuple[str, bool, str, tuple[str, ...]]]:
+        found: list[tuple[str, bool, str, tuple[str, ...]]] = []
+        seen: set[str] = set()
+        for klass in self.index.mro(viewset):
+            entry = self.index.classes.get(klass)
+            if entry is None:
+                continue
+            info, facts = entry
+            for method in facts.methods:
+                function = self.index.functions.get(f"{klass}.{method}")
+                if function is None or method in seen:
+                    continue
+                for decorator in function[1].decorators:
+                    if not isinstance(decorator, Call):
+                        continue
+                    if self.index.resolve(info.name, _text(decorator.func)) != _DRF_ACTION:
+                        continue
+                    seen.add(method)
+                    detail = decorator.kwarg("detail")
+                    url_path = decorator.kwarg("url_path")
+                    http = decorator.kwarg("methods")
+                    methods = tuple(str(i.value).lower() for i in http.items
+                                    if isinstance(i, Const)) if isinstance(http, Seq) else (
+                        "get",)
+                    found.append((
+                        method,
+                        bool(detail.value) if isinstance(detail, Const) else False,
+                        str(url_path.value) if isinstance(url_path, Const) else method,
+                        methods,
+                    ))
+        return found
+
+    def _viewset_routes(self, viewset: str, prefix: str, slash: str
+                        ) -> list[tuple[str, tuple[str, ...], str, str]]:
+        from advisor.static_eval import literal
+
+        lookup_field = "pk"
+        lookup_regex = "[^/.]+"
+        for attribute in ("lookup_url_kwarg", "lookup_field"):
+            value = self.index.class_attribute(viewset, attribute)
+            if value is not None:
+                evaluated = literal(self.index, value[0], value[1])
+                if isinstance(evaluated, str):
+                    lookup_field = evaluated
+                    break
+        regex_value = self.index.class_attribute(viewset, "lookup_value_regex")
+        if regex_value is not None:
+            evaluated = literal(self.index, regex_value[0], regex_value[1])
+            if isinstance(evaluated, str):
+                lookup_regex = evaluated
+        lookup = f"(?P<{lookup_field}>{lookup_regex})"
+        actions = self._viewset_actions(viewset)
+        extras = self._extra_actions(viewset)
+        routes: list[tuple[str, tuple[str, ...], str, str]] = []
+        list_methods = tuple(m for a, m in django_api.DRF_LIST_ACTIONS.items() if a in actions)
+        if list_methods:
+            routes.append((f"^{prefix}{slash}$", list_methods, ",".join(
+                a for a in django_api.DRF_LIST_ACTIONS if a in actions), "list"))
+        for method, detail, url_path, methods in extras:
+            if not detail:
+                routes.append((f"^{prefix}/{url_path}{slash}$", methods, method,
+                               url_path.replace("_", "-")))
+        detail_methods = tuple(m for a, m in django_api.DRF_DETAIL_ACTIONS.items()
+                               if a in actions)
+        if detail_methods:
+            routes.append((f"^{prefix}/{lookup}{slash}$", detail_methods, ",".join(
+                a for a in django_api.DRF_DETAIL_ACTIONS if a in actions), "detail"))
+        for method, detail, url_path, methods in extras:
+            if detail:
+                routes.append((f"^{prefix}/{lookup}/{url_path}{slash}$", methods, method,
+                               url_path.replace("_", "-")))
+        return routes
+
+    def _find(self, kind: str, message: str, info: ModuleInfo, line: int) -> None:
+        self.result.findings.append(Finding(kind, message, Location(info.path, line)))
+
+
+@dataclass(frozen=True, slots=True)
+class _RouterUrls:
+    module: str
+    name: str
+    default: bool
+    slash: str
+
+
+def _join_ns(outer: str | None, inner: str | None) -> str | None:
+    if outer and inner:
+        return f"{outer}:{inner}"
+    return inner or outer
+
+
+def _join_name(namespace: str | None, name: str | None) -> str | None:
+    if namespace and name:
+        return f"{namespace}:{name}"
+    return name
+
+
+def _text(expr: Expr) -> str:
+    if isinstance(expr, Name):
+        return expr.dotted
+    if isinstance(expr, Call):
+        return f"{_text(expr.func)}(…)"
+    if isinstance(expr, Attr):
+        return f"{_text(expr.value)}.{expr.attr}"
+    return type(expr).__name__.lower()

@@ -1,0 +1,251 @@
+"""Django and DRF knowledge as data: class families, import aliases, which async API and
+which async-capable decorator exists from which Django version.
+
+Source: ../shared/django-async-api.md (checked against the release notes and the shipped
+source of every release line 3.0 → 6.1); section numbers below refer to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NEWEST_KNOWN_DJANGO = "6.1"
+
+
+def parse_version(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    match = re.match(r"\s*(\d+)(?:\.(\d+))?", text)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def version_at_least(version: str | None, since: str | None) -> bool:
+    """True when `version` has a feature added in `since`. Unknown version: assume newest."""
+    if since is None:
+        return False
+    have = parse_version(version) or parse_version(NEWEST_KNOWN_DJANGO)
+    need = parse_version(since)
+    assert have is not None and need is not None
+    return have >= need
+
+
+# Public import paths → the module that defines the class (so both spellings compare equal).
+_ALIASES: dict[str, str] = {
+    "django.views.View": "django.views.generic.base.View",
+    "django.views.generic.View": "django.views.generic.base.View",
+    "django.views.generic.TemplateView": "django.views.generic.base.TemplateView",
+    "django.views.generic.RedirectView": "django.views.generic.base.RedirectView",
+    "django.views.generic.ListView": "django.views.generic.list.ListView",
+    "django.views.generic.DetailView": "django.views.generic.detail.DetailView",
+    "django.views.generic.FormView": "django.views.generic.edit.FormView",
+    "django.views.generic.CreateView": "django.views.generic.edit.CreateView",
+    "django.views.generic.UpdateView": "django.views.generic.edit.UpdateView",
+    "django.views.generic.DeleteView": "django.views.generic.edit.DeleteView",
+    "django.views.generic.ArchiveIndexView": "django.views.generic.dates.ArchiveIndexView",
+    "django.views.generic.YearArchiveView": "django.views.generic.dates.YearArchiveView",
+    "django.views.generic.MonthArchiveView": "django.views.generic.dates.MonthArchiveView",
+    "django.views.generic.DayArchiveView": "django.views.generic.dates.DayArchiveView",
+    "django.views.generic.DateDetailView": "django.views.generic.dates.DateDetailView",
+    "django.db.models.base.Model": "django.db.models.Model",
+    "django.db.models.manager.Manager": "django.db.models.Manager",
+    "django.db.models.query.QuerySet": "django.db.models.QuerySet",
+    "django.conf.urls.include": "django.urls.include",
+    "django.urls.conf.path": "django.urls.path",
+    "django.urls.conf.re_path": "django.urls.re_path",
+    "django.urls.conf.include": "django.urls.include",
+    "django.apps.config.AppConfig": "django.apps.AppConfig",
+    "django.http.response.HttpResponse": "django.http.HttpResponse",
+    "django.http.response.JsonResponse": "django.http.JsonResponse",
+    "django.http.response.StreamingHttpResponse": "django.http.StreamingHttpResponse",
+    "django.template.response.TemplateResponse": "django.template.response.TemplateResponse",
+    "django.core.mail.message.EmailMessage": "django.core.mail.EmailMessage",
+    "rest_framework.views.APIView": "rest_framework.views.APIView",
+    "rest_framework.viewsets.ModelViewSet": "rest_framework.viewsets.ModelViewSet",
+    "django.contrib.auth.mixins.LoginRequiredMixin": "django.contrib.auth.mixins.LoginRequiredMixin",
+}
+
+
+def canonical_external(qualified: str) -> str:
+    if qualified in _ALIASES:
+        return _ALIASES[qualified]
+    for alias, target in _ALIASES.items():
+        if qualified.startswith(alias + "."):
+            return target + qualified[len(alias):]
+    return qualified
+
+
+VIEW = "django.views.generic.base.View"
+MODEL = "django.db.models.Model"
+MANAGER = "django.db.models.Manager"
+QUERYSET = "django.db.models.QuerySet"
+APP_CONFIG = "django.apps.AppConfig"
+DRF_API_VIEW = "rest_framework.views.APIView"
+DRF_VIEWSET_MIXIN = "rest_framework.viewsets.ViewSetMixin"
+MIDDLEWARE_MIXIN = "django.utils.deprecation.MiddlewareMixin"
+ADMIN_SITE = "django.contrib.admin.sites.AdminSite"
+
+_GENERIC_VIEWS = (
+    "django.views.generic.base.TemplateView",
+    "django.views.generic.base.RedirectView",
+    "django.views.generic.list.ListView",
+    "django.views.generic.detail.DetailView",
+    "django.views.generic.edit.FormView",
+    "django.views.generic.edit.CreateView",
+    "django.views.generic.edit.UpdateView",
+    "django.views.generic.edit.DeleteView",
+    "django.views.generic.dates.ArchiveIndexView",
+    "django.views.generic.dates.YearArchiveView",
+    "django.views.generic.dates.MonthArchiveView",
+    "django.views.generic.dates.DayArchiveView",
+    "django.views.generic.dates.DateDetailView",
+    "django.contrib.auth.views.LoginView",
+    "django.contrib.auth.views.LogoutView",
+    "django.contrib.auth.views.PasswordChangeView",
+)
+GENERIC_VIEWS = frozenset(_GENERIC_VIEWS)
+
+_DRF_VIEWSETS = (
+    "rest_framework.viewsets.ViewSet",
+    "rest_framework.viewsets.GenericViewSet",
+    "rest_framework.viewsets.ModelViewSet",
+    "rest_framework.viewsets.ReadOnlyModelViewSet",
+)
+_DRF_GENERICS = (
+    "rest_framework.generics.GenericAPIView",
+    "rest_framework.generics.ListAPIView",
+    "rest_framework.generics.CreateAPIView",
+    "rest_framework.generics.RetrieveAPIView",
+    "rest_framework.generics.ListCreateAPIView",
+    "rest_framework.generics.RetrieveUpdateAPIView",
+    "rest_framework.generics.RetrieveUpdateDestroyAPIView",
+    "rest_framework.generics.DestroyAPIView",
+    "rest_framework.generics.UpdateAPIView",
+)
+
+# Parents of framework classes the project subclasses, so families are known without
+# importing Django.
+EXTERNAL_BASES: dict[str, tuple[str, ...]] = {
+    **{name: (VIEW,) for name in _GENERIC_VIEWS},
+    DRF_API_VIEW: (VIEW,),
+    **{name: ("rest_framework.generics.GenericAPIView",) for name in _DRF_GENERICS[1:]},
+    "rest_framework.generics.GenericAPIView": (DRF_API_VIEW,),
+    "rest_framework.viewsets.ViewSet": (DRF_VIEWSET_MIXIN, DRF_API_VIEW),
+    "rest_framework.viewsets.GenericViewSet": (
+        DRF_VIEWSET_MIXIN, "rest_framework.generics.GenericAPIView"),
+    "rest_framework.viewsets.ModelViewSet": ("rest_framework.viewsets.GenericViewSet",),
+    "rest_framework.viewsets.ReadOnlyModelViewSet": ("rest_framework.viewsets.GenericViewSet",),
+    "adrf.views.APIView": (DRF_API_VIEW,),
+    "adrf.viewsets.ViewSet": ("rest_framework.viewsets.ViewSet",),
+    "adrf.viewsets.ModelViewSet": ("rest_framework.viewsets.ModelViewSet",),
+    "django.contrib.auth.models.AbstractUser": (MODEL,),
+    "django.contrib.auth.models.AbstractBaseUser": (MODEL,),
+    "django.contrib.auth.models.User": (MODEL,),
+}
+
+ADRF_CLASSES = frozenset({"adrf.views.APIView", "adrf.viewsets.ViewSet",
+                          "adrf.viewsets.ModelViewSet", "adrf.viewsets.GenericViewSet"})
+
+# The actions each DRF viewset provides (rest_framework/viewsets.py, mixins.py).
+DRF_VIEWSET_ACTIONS: dict[str, tuple[str, ...]] = {
+    "rest_framework.viewsets.ModelViewSet": (
+        "list", "create", "retrieve", "update", "partial_update", "destroy"),
+    "rest_framework.viewsets.ReadOnlyModelViewSet": ("list", "retrieve"),
+}
+DRF_LIST_ACTIONS = {"list": "get", "create": "post"}
+DRF_DETAIL_ACTIONS = {"retrieve": "get", "update": "put", "partial_update": "patch",
+                      "destroy": "delete"}
+
+HTTP_HANDLERS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+
+AUTH_MIXINS = frozenset({
+    "django.contrib.auth.mixins.LoginRequiredMixin",
+    "django.contrib.auth.mixins.PermissionRequiredMixin",
+    "django.contrib.auth.mixins.UserPassesTestMixin",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class DecoratorSupport:
+    """From which Django version a view decorator accepts `async def` views (§2)."""
+
+    since: str | None  # None: never
+    note: str
+
+
+VIEW_DECORATORS: dict[str, DecoratorSupport] = {
+    **{f"django.views.decorators.cache.{n}": DecoratorSupport("5.0", "")
+       for n in ("cache_control", "never_cache")},
+    "django.views.decorators.cache.cache_page": DecoratorSupport(
+        "5.0", "its cache middleware hooks still run on the event loop"),
+    "django.views.decorators.common.no_append_slash": DecoratorSupport("5.0", ""),
+    **{f"django.views.decorators.csrf.{n}": DecoratorSupport("5.0", "")
+       for n in ("csrf_exempt", "csrf_protect", "ensure_csrf_cookie", "requires_csrf_token")},
+    **{f"django.views.decorators.debug.{n}": DecoratorSupport("5.0", "")
+       for n in ("sensitive_variables", "sensitive_post_parameters")},
+    "django.views.decorators.gzip.gzip_page": DecoratorSupport("5.0", ""),
+    **{f"django.views.decorators.http.{n}": DecoratorSupport(
+        "5.0", "etag/last_modified callbacks run on the event loop and must not query")
+       for n in ("condition", "etag", "last_modified", "conditional_page")},
+    **{f"django.views.decorators.http.{n}": DecoratorSupport("5.0", "")
+       for n in ("require_http_methods", "require_GET", "require_POST", "require_safe")},
+    **{f"django.views.decorators.vary.{n}": DecoratorSupport("5.0", "")
+       for n in ("vary_on_cookie", "vary_on_headers")},
+    **{f"django.views.decorators.clickjacking.{n}": DecoratorSupport("5.0", "")
+       for n in ("xframe_options_deny", "xframe_options_sameorigin", "xframe_options_exempt")},
+    **{f"django.contrib.auth.decorators.{n}": DecoratorSupport(
+        "5.1", "the async path awaits request.auser()")
+       for n in ("login_required", "permission_required", "user_passes_test")},
+    "django.contrib.auth.decorators.login_not_required": DecoratorSupport("5.1", ""),
+    "django.contrib.admin.views.decorators.staff_member_required": DecoratorSupport("5.1", ""),
+    "django.utils.decorators.method_decorator": DecoratorSupport("5.2", ""),
+    "django.db.transaction.atomic": DecoratorSupport(
+        None, "transactions are not supported in async code"),
+    "django.db.transaction.non_atomic_requests": DecoratorSupport("3.1", ""),
+    "rest_framework.decorators.api_view": DecoratorSupport(
+        None, "DRF's api_view is sync only; adrf provides an async api_view"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MiddlewareSupport:
+    status: str  # "hybrid", "async", "sync-only"
+    since: str
+    note: str = ""
+
+
+_HYBRID_31 = MiddlewareSupport("hybrid", "3.1", "MiddlewareMixin: hooks run in a thread hop")
+
+BUILTIN_MIDDLEWARE: dict[str, MiddlewareSupport] = {
+    **{name: _HYBRID_31 for name in (
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.common.BrokenLinkEmailsMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        "django.middleware.gzip.GZipMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
+        "django.middleware.http.ConditionalGetMiddleware",
+        "django.middleware.cache.UpdateCacheMiddleware",
+        "django.middleware.cache.FetchFromCacheMiddleware",
+        "django.middleware.cache.CacheMiddleware",
+        "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+        "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
+        "django.contrib.sites.middleware.CurrentSiteMiddleware",
+        "django.contrib.admindocs.middleware.XViewMiddleware",
+    )},
+    "django.contrib.auth.middleware.LoginRequiredMiddleware": MiddlewareSupport(
+        "hybrid", "5.1", "its check runs in process_view, adapted into a thread"),
+    "django.contrib.auth.middleware.RemoteUserMiddleware": MiddlewareSupport(
+        "async", "5.2", "native async from 5.2 (hybrid mixin before)"),
+    "django.contrib.auth.middleware.PersistentRemoteUserMiddleware": MiddlewareSupport(
+        "async", "5.2", "native async from 5.2 (hybrid mixin before)"),
+    "django.middleware.csp.ContentSecurityPolicyMiddleware": MiddlewareSupport("hybrid", "6.0"),
+}
+
+ASGI_SERVERS = ("uvicorn", "daphne", "hypercorn", "granian")

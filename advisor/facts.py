@@ -1,0 +1,851 @@
+"""Per-file facts: everything later stages need from one source file, as plain picklable data.
+
+`collect_facts(source_bytes)` is a pure function of the file's bytes (no paths, no project
+state), so a process pool can run it and a cache can key it by content hash. It parses with
+the stdlib `ast` (about ten times faster than libcst on real code) and keeps expressions as a
+small frozen tree (`Expr`) that the cross-file stages evaluate statically.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass, field
+
+# Big literal lists (generated URLconfs, fixtures) are cut here to keep facts small.
+MAX_SEQUENCE_ITEMS = 5000
+MAX_EXPR_DEPTH = 40
+
+
+# --- Expressions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A dotted name: `x`, `a.b.c` (a Name or Attribute chain of Names)."""
+
+    dotted: str
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str | None, Expr], ...]
+    line: int
+    column: int
+
+    def kwarg(self, name: str) -> Expr | None:
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """An attribute of something that is not a plain dotted name: `f().x`, `a[0].x`."""
+
+    value: Expr
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    kind: str  # "list", "tuple" or "set"
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    keys: tuple[Expr | None, ...]
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Subscript:
+    value: Expr
+    index: Expr
+    is_slice: bool
+    has_step: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Starred:
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Comprehension:
+    kind: str  # "list", "set", "generator", "dict"
+    element: Expr
+    targets: tuple[str, ...]
+    iterable: Expr
+    is_async: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedName:
+    """What an import inside a function binds: `from integrations import views`."""
+
+    module: str
+    name: str | None
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """Something static evaluation does not follow: a lambda, an f-string, a conditional."""
+
+    what: str
+    line: int
+    text: str = ""
+
+
+Expr = (Name | Const | Call | Attr | Seq | Mapping | BinOp | Subscript | Starred | Comprehension
+        | ImportedName | Opaque)
+
+
+# --- Statements and scopes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    local: str  # the name bound in the module
+    module: str  # the module imported from ("" for `from . import x`)
+    name: str | None  # the imported attribute, None for `import module`
+    level: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    func: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str | None, Expr], ...]
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    loop_counts: tuple[int, ...]  # one per enclosing loop: literal count, 0 when unknown
+    awaited: bool
+    context_manager: bool  # `with <call>:`
+    with_depth: int  # how many `with` blocks enclose the call
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    name: str
+    value: Expr
+    line: int
+    from_loop: bool  # `for name in value`: name is an element of value
+
+
+@dataclass(frozen=True, slots=True)
+class Iteration:
+    iterable: Expr
+    line: int
+    column: int
+    is_async: bool
+    loop_counts: tuple[int, ...]
+    comprehension: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ValueUse:
+    """A use of a value that can trigger I/O by itself: `qs[0]`, `if qs:`, `x in qs`."""
+
+    how: str  # "index", "truth", "contains"
+    value: Expr
+    line: int
+    column: int
+    loop_counts: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeUse:
+    """`request.user`, `self.request.session`: attribute chains rooted at a parameter."""
+
+    dotted: str
+    line: int
+    column: int
+    end_column: int
+    loop_counts: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WithBlock:
+    context: Expr
+    line: int
+    end_line: int
+    is_async: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFacts:
+    name: str
+    qualname: str
+    line: int
+    column: int
+    end_line: int
+    is_async: bool
+    params: tuple[str, ...]
+    decorators: tuple[Expr, ...]
+    class_name: str | None
+    calls: tuple[CallSite, ...] = ()
+    bindings: tuple[Binding, ...] = ()
+    iterations: tuple[Iteration, ...] = ()
+    value_uses: tuple[ValueUse, ...] = ()
+    attribute_uses: tuple[AttributeUse, ...] = ()
+    withs: tuple[WithBlock, ...] = ()
+    returns: tuple[Expr, ...] = ()
+    is_generator: bool = False
+    nested: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFacts:
+    name: str
+    qualname: str
+    line: int
+    column: int
+    end_line: int
+    bases: tuple[Expr, ...]
+    decorators: tuple[Expr, ...]
+    methods: tuple[str, ...]  # method names, defined in `functions` as qualname.name
+    attributes: tuple[tuple[str, Expr], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A module-level statement static evaluation cares about (also inside top-level
+    `if`/`try`): `x = ...`, `x += ...`, `x.extend(...)`, `router.register(...)`."""
+
+    kind: str  # "assign", "augassign", "call"
+    target: str | None
+    value: Expr
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    lines: int
+    imports: tuple[Import, ...] = ()
+    functions: tuple[FunctionFacts, ...] = ()
+    classes: tuple[ClassFacts, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    dunder_all: tuple[str, ...] | None = None
+    error: tuple[int, str] | None = None  # (line, message) when the file does not parse
+
+
+# --- Conversion ----------------------------------------------------------------------------
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+class _ExprConverter:
+    def __init__(self, char_column: _ColumnMap) -> None:
+        self._column = char_column
+
+    def convert(self, node: ast.expr | None, depth: int = 0) -> Expr:
+        if node is None:
+            return Const(None)
+        if depth > MAX_EXPR_DEPTH:
+            return Opaque("too deep", getattr(node, "lineno", 0))
+        down = depth + 1
+        if isinstance(node, ast.Name | ast.Attribute):
+            dotted = _dotted(node)
+            if dotted is not None:
+                return Name(dotted)
+            assert isinstance(node, ast.Attribute)
+            return Attr(self.convert(node.value, down), node.attr)
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, str | int | float | bool) or value is None:
+                return Const(value)
+            return Opaque("constant", node.lineno)
+        if isinstance(node, ast.Call):
+            return Call(
+                self.convert(node.func, down),
+                tuple(self.convert(arg, down) for arg in node.args[:MAX_SEQUENCE_ITEMS]),
+                tuple((kw.arg, self.convert(kw.value, down)) for kw in node.keywords),
+                node.lineno,
+                self._column(node.lineno, node.col_offset),
+            )
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            kind = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}[type(node)]
+            items = tuple(self.convert(item, down) for item in node.elts[:MAX_SEQUENCE_ITEMS])
+            return Seq(kind, items)
+        if isinstance(node, ast.Dict):
+            return Mapping(
+                tuple(None if key is None else self.convert(key, down) for key in node.keys),
+                tuple(self.convert(value, down) for value in node.values),
+            )
+        if isinstance(node, ast.BinOp):
+            return BinOp(
+                type(node.op).__name__,
+                self.convert(node.left, down),
+                self.convert(node.right, down),
+            )
+        if isinstance(node, ast.Subscript):
+            index = node.slice
+            is_slice = isinstance(index, ast.Slice)
+            has_step = isinstance(index, ast.Slice) and index.step is not None
+            return Subscript(
+                self.convert(node.value, down),
+                Opaque("slice", node.lineno) if is_slice else self.convert(index, down),
+                is_slice,
+                has_step,
+            )
+        if isinstance(node, ast.Starred):
+            return Starred(self.convert(node.value, down))
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            generator = node.generators[0]
+            targets = tuple(
+                n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)
+            )
+            kind = {
+                ast.ListComp: "list",
+                ast.SetComp: "set",
+                ast.GeneratorExp: "generator",
+                ast.DictComp: "dict",
+            }[type(node)]
+            element = node.value if isinstance(node, ast.DictComp) else node.elt
+            return Comprehension(
+                kind,
+                self.convert(element, down),
+                targets,
+                self.convert(generator.iter, down),
+                bool(generator.is_async),
+            )
+        if isinstance(node, ast.JoinedStr):
+            return Opaque("f-string", node.lineno)
+        if isinstance(node, ast.Await):
+            return self.convert(node.value, down)
+        return Opaque(type(node).__name__.lower(), getattr(node, "lineno", 0))
+
+
+class _ColumnMap:
+    """Turns ast's UTF-8 byte columns into character columns (what libcst reports)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines: list[bytes] | None = None
+        if not text.isascii():
+            self._lines = [line.encode("utf-8") for line in text.splitlines()]
+
+    def __call__(self, line: int, byte_column: int) -> int:
+        if self._lines is None or line - 1 >= len(self._lines) or line < 1:
+            return byte_column
+        return len(self._lines[line - 1][:byte_column].decode("utf-8", errors="replace"))
+
+
+_LOOP_UNKNOWN = 0
+
+
+def _literal_loop_count(iterable: ast.expr) -> int:
+    """`range(5)` → 5, a literal list of 3 → 3; anything else is unknown (0)."""
+    if (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "range"
+    ):
+        numbers = [a.value for a in iterable.args if isinstance(a, ast.Constant)]
+        if len(numbers) == len(iterable.args) and all(isinstance(n, int) for n in numbers):
+            ints = [int(n) for n in numbers if isinstance(n, int)]
+            if len(ints) == 1:
+                return max(ints[0], 0)
+            if len(ints) >= 2:
+                step = ints[2] if len(ints) == 3 and ints[2] else 1
+                return max((ints[1] - ints[0]) // step, 0)
+    if isinstance(iterable, ast.List | ast.Tuple | ast.Set):
+        return len(iterable.elts)
+    return _LOOP_UNKNOWN
+
+
+@dataclass
+class _FunctionBuilder:
+    name: str
+    qualname: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    class_name: str | None
+    params: tuple[str, ...]
+    calls: list[CallSite] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    iterations: list[Iteration] = field(default_factory=list)
+    value_uses: list[ValueUse] = field(default_factory=list)
+    attribute_uses: list[AttributeUse] = field(default_factory=list)
+    withs: list[WithBlock] = field(default_factory=list)
+    returns: list[Expr] = field(default_factory=list)
+    nested: list[str] = field(default_factory=list)
+    is_generator: bool = False
+
+
+_INTERESTING_ATTRIBUTES = frozenset({"user", "session"})
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, text: str) -> None:
+        self.columns = _ColumnMap(text)
+        self.convert = _ExprConverter(self.columns).convert
+        self.imports: list[Import] = []
+        self.functions: list[FunctionFacts] = []
+        self.classes: list[ClassFacts] = []
+        self.statements: list[Statement] = []
+        self.dunder_all: tuple[str, ...] | None = None
+        self._scope: list[str] = []
+        self._class_stack: list[list[tuple[str, Expr]] | None] = []
+        self._function: _FunctionBuilder | None = None
+        self._loops: list[int] = []
+        self._with_depth = 0
+        self._awaited: set[int] = set()
+        self._context_calls: set[int] = set()
+
+    # Module level ------------------------------------------------------------------------
+
+    def visit_Import(self, node: ast.Import) -> None:
+        if self._function is not None:
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                module = alias.name if alias.asname else local
+                self._function.bindings.append(
+                    Binding(local, ImportedName(module, None, 0), node.lineno, False))
+        if self._function is None and not self._class_stack:
+            for alias in node.names:
+                if alias.asname:
+                    self.imports.append(Import(alias.asname, alias.name, None, 0, node.lineno))
+                else:
+                    top = alias.name.split(".")[0]
+                    self.imports.append(Import(top, top, None, 0, node.lineno))
+                    if "." in alias.name:
+                        # `import a.b` also makes `a.b` reachable through `a`.
+                        self.imports.append(Import(alias.name, alias.name, None, 0, node.lineno))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if self._function is not None:
+            for alias in node.names:
+                if alias.name != "*":
+                    self._function.bindings.append(Binding(
+                        alias.asname or alias.name,
+                        ImportedName(node.module or "", alias.name, node.level),
+                        node.lineno, False))
+        if self._function is None and not self._class_stack:
+            for alias in node.names:
+                if alias.name == "*":
+                    self.imports.append(Import("*", node.module or "", "*", node.level, node.lineno))
+                    continue
+                local = alias.asname or alias.name
+                self.imports.append(
+                    Import(local, node.module or "", alias.name, node.level, node.lineno)
+                )
+
+    def _module_level(self) -> bool:
+        return self._function is None and not self._class_stack
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = self.convert(node.value)
+        for target in node.targets:
+            self._bind(target, value, node.lineno, node.value)
+        self.visit(node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, self.convert(node.value), node.lineno, node.value)
+            self.visit(node.value)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            value = self.convert(node.value)
+            if self._module_level():
+                self.statements.append(Statement("augassign", node.target.id, value, node.lineno))
+        self.visit(node.value)
+
+    def _bind(self, target: ast.expr, value: Expr, line: int, raw: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            if self._module_level():
+                self.statements.append(Statement("assign", target.id, value, line))
+                if target.id == "__all__" and isinstance(raw, ast.List | ast.Tuple):
+                    self.dunder_all = tuple(
+                        e.value for e in raw.elts
+                        if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                    )
+            elif self._function is not None:
+                self._function.bindings.append(Binding(target.id, value, line, False))
+            elif self._class_stack and self._class_stack[-1] is not None:
+                self._class_stack[-1].append((target.id, value))
+        elif isinstance(target, ast.Tuple | ast.List) and isinstance(raw, ast.Tuple | ast.List):
+            if len(target.elts) == len(raw.elts):
+                for sub_target, sub_value in zip(target.elts, raw.elts, strict=True):
+                    self._bind(sub_target, self.convert(sub_value), line, sub_value)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if self._module_level() and isinstance(node.value, ast.Call):
+            self.statements.append(Statement("call", None, self.convert(node.value), node.lineno))
+        self.visit(node.value)
+
+    # Scopes ------------------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        qualname = ".".join([*self._scope, node.name])
+        attributes: list[tuple[str, Expr]] = []
+        self._scope.append(node.name)
+        self._class_stack.append(attributes)
+        saved_function, self._function = self._function, None
+        for statement in node.body:
+            self.visit(statement)
+        self._function = saved_function
+        self._class_stack.pop()
+        self._scope.pop()
+        methods = tuple(
+            s.name for s in node.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
+        self.classes.append(
+            ClassFacts(
+                node.name,
+                qualname,
+                node.lineno,
+                self.columns(node.lineno, node.col_offset),
+                node.end_lineno or node.lineno,
+                tuple(self.convert(base) for base in node.bases),
+                tuple(self.convert(d) for d in node.decorator_list),
+                methods,
+                tuple(attributes),
+            )
+        )
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._visit_function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._visit_function(node)
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        in_class = bool(self._class_stack) and self._function is None
+        if self._function is not None:
+            self._function.nested.append(node.name)
+            qualname = ".".join([*self._scope, "<locals>", node.name])
+        else:
+            qualname = ".".join([*self._scope, node.name])
+        arguments = node.args
+        params = tuple(
+            a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        )
+        builder = _FunctionBuilder(
+            node.name,
+            qualname,
+            node,
+            ".".join(self._scope) if in_class else None,
+            params,
+        )
+        saved = (self._function, self._loops, self._with_depth, self._class_stack)
+        self._function, self._loops, self._with_depth = builder, [], 0
+        self._class_stack = []
+        self._scope.append(node.name if self._function is builder and not in_class else node.name)
+        for statement in node.body:
+            self.visit(statement)
+        self._scope.pop()
+        self._function, self._loops, self._with_depth, self._class_stack = saved
+        self.functions.append(
+            FunctionFacts(
+                node.name,
+                qualname,
+                node.lineno,
+                self.columns(node.lineno, node.col_offset),
+                node.end_lineno or node.lineno,
+                isinstance(node, ast.AsyncFunctionDef),
+                params,
+                tuple(self.convert(d) for d in node.decorator_list),
+                builder.class_name,
+                tuple(builder.calls),
+                tuple(builder.bindings),
+                tuple(builder.iterations),
+                tuple(builder.value_uses),
+                tuple(builder.attribute_uses),
+                tuple(builder.withs),
+                tuple(builder.returns),
+                builder.is_generator,
+                tuple(builder.nested),
+            )
+        )
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.visit(node.body)
+
+    # Inside functions --------------------------------------------------------------------
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if self._function is not None and node.value is not None:
+            self._function.returns.append(self.convert(node.value))
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        if self._function is not None:
+            self._function.is_generator = True
+        self.generic_visit(node)
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
+        if self._function is not None:
+            self._function.is_generator = True
+        self.generic_visit(node)
+
+    def visit_Await(self, node: ast.Await) -> None:
+        self._awaited.add(id(node.value))
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        function = self._function
+        if function is not None:
+            function.calls.append(
+                CallSite(
+                    self.convert(node.func),
+                    tuple(self.convert(arg) for arg in node.args),
+                    tuple((kw.arg, self.convert(kw.value)) for kw in node.keywords),
+                    node.lineno,
+                    self.columns(node.lineno, node.col_offset),
+                    node.end_lineno or node.lineno,
+                    self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
+                    tuple(self._loops),
+                    id(node) in self._awaited,
+                    id(node) in self._context_calls,
+                    self._with_depth,
+                )
+            )
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        function = self._function
+        if (
+            function is not None
+            and node.attr in _INTERESTING_ATTRIBUTES
+            and isinstance(node.ctx, ast.Load)
+        ):
+            dotted = _dotted(node)
+            if dotted is not None and dotted.split(".")[0] in function.params:
+                function.attribute_uses.append(
+                    AttributeUse(
+                        dotted,
+                        node.lineno,
+                        self.columns(node.lineno, node.col_offset),
+                        self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
+                        tuple(self._loops),
+                    )
+                )
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        function = self._function
+        if function is not None and isinstance(node.ctx, ast.Load):
+            index = node.slice
+            if not isinstance(index, ast.Slice) or index.step is not None:
+                function.value_uses.append(
+                    ValueUse(
+                        "index",
+                        self.convert(node.value),
+                        node.lineno,
+                        self.columns(node.lineno, node.col_offset),
+                        tuple(self._loops),
+                    )
+                )
+        self.generic_visit(node)
+
+    def _truth_test(self, test: ast.expr) -> None:
+        function = self._function
+        if function is None:
+            return
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+        if isinstance(test, ast.Name | ast.Attribute | ast.Call):
+            function.value_uses.append(
+                ValueUse(
+                    "truth",
+                    self.convert(test),
+                    test.lineno,
+                    self.columns(test.lineno, test.col_offset),
+                    tuple(self._loops),
+                )
+            )
+
+    def visit_If(self, node: ast.If) -> None:
+        self._truth_test(node.test)
+        self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        function = self._function
+        if function is not None:
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                if isinstance(op, ast.In | ast.NotIn):
+                    function.value_uses.append(
+                        ValueUse(
+                            "contains",
+                            self.convert(right),
+                            node.lineno,
+                            self.columns(node.lineno, node.col_offset),
+                            tuple(self._loops),
+                        )
+                    )
+        self.generic_visit(node)
+
+    def _loop(self, target: ast.expr, iterable: ast.expr, body: list[ast.stmt],
+              orelse: list[ast.stmt], is_async: bool, line: int, column: int) -> None:
+        function = self._function
+        self.visit(iterable)
+        if function is not None:
+            converted = self.convert(iterable)
+            function.iterations.append(
+                Iteration(converted, line, self.columns(line, column), is_async,
+                          tuple(self._loops), False)
+            )
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    function.bindings.append(Binding(name.id, converted, line, True))
+        self._loops.append(_literal_loop_count(iterable))
+        for statement in body:
+            self.visit(statement)
+        self._loops.pop()
+        for statement in orelse:
+            self.visit(statement)
+
+    def visit_For(self, node: ast.For) -> None:
+        self._loop(node.target, node.iter, node.body, node.orelse, False, node.lineno,
+                   node.col_offset)
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self._loop(node.target, node.iter, node.body, node.orelse, True, node.lineno,
+                   node.col_offset)
+
+    def visit_While(self, node: ast.While) -> None:
+        self._truth_test(node.test)
+        self.visit(node.test)
+        self._loops.append(_LOOP_UNKNOWN)
+        for statement in node.body:
+            self.visit(statement)
+        self._loops.pop()
+        for statement in node.orelse:
+            self.visit(statement)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                       elements: list[ast.expr]) -> None:
+        function = self._function
+        pushed = 0
+        for generator in node.generators:
+            self.visit(generator.iter)
+            if function is not None:
+                converted = self.convert(generator.iter)
+                function.iterations.append(
+                    Iteration(converted, generator.iter.lineno,
+                              self.columns(generator.iter.lineno, generator.iter.col_offset),
+                              bool(generator.is_async), tuple(self._loops), True)
+                )
+                for name in ast.walk(generator.target):
+                    if isinstance(name, ast.Name):
+                        function.bindings.append(
+                            Binding(name.id, converted, generator.iter.lineno, True)
+                        )
+            self._loops.append(_literal_loop_count(generator.iter))
+            pushed += 1
+            for condition in generator.ifs:
+                self.visit(condition)
+        for element in elements:
+            self.visit(element)
+        del self._loops[len(self._loops) - pushed:]
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node, [node.elt])
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._comprehension(node, [node.elt])
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._comprehension(node, [node.elt])
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node, [node.key, node.value])
+
+    def _with(self, node: ast.With | ast.AsyncWith, is_async: bool) -> None:
+        function = self._function
+        for item in node.items:
+            if isinstance(item.context_expr, ast.Call):
+                self._context_calls.add(id(item.context_expr))
+            self.visit(item.context_expr)
+            converted = self.convert(item.context_expr)
+            if function is not None:
+                function.withs.append(
+                    WithBlock(converted, node.lineno, node.end_lineno or node.lineno, is_async)
+                )
+                if isinstance(item.optional_vars, ast.Name):
+                    function.bindings.append(
+                        Binding(item.optional_vars.id, converted, node.lineno, False)
+                    )
+        self._with_depth += 1
+        for statement in node.body:
+            self.visit(statement)
+        self._with_depth -= 1
+
+    def visit_With(self, node: ast.With) -> None:
+        self._with(node, False)
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
+        self._with(node, True)
+
+
+def decode_source(source: bytes) -> str:
+    """Decode per PEP 263 (coding cookie or BOM, UTF-8 by default)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    text = source.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def collect_facts(source: bytes) -> ModuleFacts:
+    """Everything the analysis needs from one file. Never raises on bad input: a file that
+    cannot be decoded or parsed comes back with `error` set and no symbols."""
+    try:
+        text = decode_source(source)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        return ModuleFacts(lines=source.count(b"\n") + 1, error=(1, f"cannot decode: {error}"))
+    lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as error:
+        return ModuleFacts(lines=lines, error=(error.lineno or 1, error.msg))
+    except (ValueError, RecursionError, MemoryError) as error:
+        return ModuleFacts(lines=lines, error=(1, f"cannot parse: {type(error).__name__}"))
+    collector = _Collector(text)
+    try:
+        for statement in tree.body:
+            collector.visit(statement)
+    except RecursionError:
+        return ModuleFacts(lines=lines, error=(1, "nesting too deep to analyse"))
+    return ModuleFacts(
+        lines=lines,
+        imports=tuple(collector.imports),
+        functions=tuple(collector.functions),
+        classes=tuple(collector.classes),
+        statements=tuple(collector.statements),
+        dunder_all=collector.dunder_all,
+    )

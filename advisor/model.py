@@ -1,0 +1,287 @@
+"""The result model: frozen, plain dataclasses that every stage after analysis receives.
+
+Reporters and codemods read only these types; nothing downstream sees the AST. `to_dict`
+turns any of them into JSON-ready data whose shape is versioned by `SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+class EffectKind(enum.StrEnum):
+    HTTP = "http"
+    DB = "db"
+    CACHE = "cache"
+    FILESYSTEM = "filesystem"
+    SUBPROCESS = "subprocess"
+    SLEEP = "sleep"
+    EMAIL = "email"
+    NETWORK = "network"
+    TEMPLATE = "template"
+    CPU = "cpu"
+    TRANSACTION = "transaction"
+    THREAD_LOCAL = "thread_local"
+    AWAITABLE = "awaitable"
+    STREAMING = "streaming"
+
+
+class Confidence(enum.StrEnum):
+    EXACT = "exact"
+    HEURISTIC = "heuristic"
+    GUESSED = "guessed"
+
+
+class ViewKind(enum.StrEnum):
+    FUNCTION = "function"
+    CLASS = "class"
+    GENERIC_CLASS = "generic_class"
+    DRF_API = "drf_api"
+    DRF_VIEWSET = "drf_viewset"
+    ADMIN = "admin"
+    EXTERNAL = "external"
+
+
+class Category(enum.StrEnum):
+    STRONG = "strong candidate"
+    NEEDS_WORK = "candidate (needs work)"
+    LITTLE = "little benefit"
+    KEEP_SYNC = "keep sync"
+    ALREADY_ASYNC = "already async"
+    ASYNC_BLOCKING = "async but blocking"
+
+
+# Best first: the order used to rank categories in reports.
+CATEGORY_ORDER: tuple[Category, ...] = (
+    Category.ASYNC_BLOCKING,
+    Category.STRONG,
+    Category.NEEDS_WORK,
+    Category.LITTLE,
+    Category.KEEP_SYNC,
+    Category.ALREADY_ASYNC,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in the scanned project: path relative to the root, 1-based line, 0-based
+    character column (not byte offset, so libcst positions match)."""
+
+    path: str
+    line: int
+    column: int = 0
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """One hop of the evidence chain: `function` calls the next hop at `location`."""
+
+    function: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    kind: EffectKind
+    call: str
+    location: Location
+    chain: tuple[ChainLink, ...]
+    detail: str
+    latency_class: str
+    estimated_ms: float
+    multiplier: int = 1
+    in_loop: bool = False
+    confidence: Confidence = Confidence.EXACT
+    blocking: bool = True
+    awaited: bool = False
+    async_alternative: str | None = None
+    alternative_since: str | None = None
+    in_transaction: bool = False
+    # What the call acts on, when it matters to a rewrite: the template context key that
+    # holds a lazy queryset, the variable iterated over.
+    subject: str | None = None
+    # The rewrite the codemods would apply to the call itself (e.g. "orm_method", "http_client").
+    rewrite: str | None = None
+
+    @property
+    def direct(self) -> bool:
+        """True when the call sits in the view's own body, not in a helper it calls."""
+        return len(self.chain) <= 1
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownCall:
+    expression: str
+    location: Location
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    id: str
+    message: str
+    advice: str
+    severity: str = "blocker"  # "blocker" stops a clean conversion; "cost" only adds work
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    value: int
+    category: Category
+    estimated_io_ms: float
+    estimated_cpu_ms: float
+    overlap_ms: float
+    thread_ms: float
+    blocking_ms: float
+    predicted_sync_ms: float
+    predicted_async_ms: float
+    blockers: tuple[Blocker, ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    pattern: str
+    name: str | None
+    location: Location | None
+    methods: tuple[str, ...] = ()
+    action: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkRoute:
+    """A route served by framework code (the admin, DRF's API root, auth views): listed so
+    the route table is complete, never scored as project code."""
+
+    group: str
+    pattern: str
+    name: str | None
+    target: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    name: str
+    is_async: bool
+    location: Location
+    defined_in: str
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    id: str
+    location: Location
+    kind: ViewKind
+    routes: tuple[Route, ...] = ()
+    handlers: tuple[Handler, ...] = ()
+    decorators: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
+    is_async: bool = False
+    routed: bool = True
+    effects: tuple[Effect, ...] = ()
+    unknown_calls: tuple[UnknownCall, ...] = ()
+    score: Score | None = None
+
+    @property
+    def app(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something the user should know that is not a view: an unresolvable include, a
+    sync-only middleware, a file that could not be read."""
+
+    kind: str
+    message: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    path: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class MiddlewareInfo:
+    path: str
+    status: str  # "hybrid", "async", "sync-only", "unknown"
+    note: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFacts:
+    root: str
+    settings_module: str | None
+    root_urlconf: str | None
+    django_version: str | None
+    django_version_source: str | None
+    asgi_application: str | None
+    asgi_entry_points: tuple[str, ...]
+    asgi_servers: tuple[str, ...]
+    middleware: tuple[MiddlewareInfo, ...]
+    database_engines: tuple[str, ...]
+    conn_max_age: str | None
+    atomic_requests: bool
+    uses_drf: bool
+    uses_adrf: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScanStats:
+    files: int
+    lines: int
+    functions: int
+    classes: int
+    cached_files: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    tool_version: str
+    project: ProjectFacts
+    views: tuple[View, ...]
+    findings: tuple[Finding, ...]
+    parse_errors: tuple[ParseError, ...]
+    stats: ScanStats
+    framework_routes: tuple[FrameworkRoute, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def routed_views(self) -> tuple[View, ...]:
+        return tuple(view for view in self.views if view.routed)
+
+    def view(self, view_id: str) -> View | None:
+        for view in self.views:
+            if view.id == view_id:
+                return view
+        return None
+
+
+def to_dict(value: Any) -> Any:
+    """JSON-ready data for any model object; enums become their values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [to_dict(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): to_dict(item) for key, item in value.items()}
+    return value
