@@ -586,6 +586,10 @@ class EffectAnalyzer:
                     subject=expr_text(call.args[0], 200), wrapped=wrapped))
             return
         callee = self.evaluate(target_expr, context)
+        if callee.kind in ("function", "method") and self.catalog.match(callee.name):
+            # A catalog row for a project function (the user's own HTTP wrapper declared in
+            # [tool.advisor.effects]) wins over descending into its body.
+            callee = T("external", callee.name)
         if callee.kind in ("function", "method"):
             callees.append(callee.name)
             confidence = Confidence.EXACT
@@ -596,7 +600,7 @@ class EffectAnalyzer:
             self._propagate(context, callee.name, call, location, confidence, in_transaction,
                             wrapped, effects, unknown)
             return
-        if callee.kind in ("external", "bound"):
+        if callee.kind in ("external", "bound", "builtin"):
             row = self.catalog.match(callee.name)
             if row is None:
                 return

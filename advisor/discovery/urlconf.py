@@ -501,8 +501,7 @@ class UrlconfEvaluator:
             registrations.append((route_prefix.value, viewset, base, statement.line))
         location_of = {line: Location(info.path, line) for *_, line in registrations}
         if router.default:
-            self._add_router_route(prefix, "^$", None, "api-root", namespace, location_of,
-                                   None, router)
+            self._add_router_root(prefix, namespace, router)
         for route_prefix, viewset, basename, line in registrations:
             base = basename or self._basename(viewset)
             for regex, methods, action, suffix in self._viewset_routes(
@@ -517,18 +516,16 @@ class UrlconfEvaluator:
                         viewset, prefix + suffixed, _join_name(namespace, name),
                         location_of[line], (), methods, action))
 
-    def _add_router_route(self, prefix: str, regex: str, _methods: object, name: str,
-                          namespace: str | None, _locations: object, _line: object,
-                          router: _RouterUrls) -> None:
-        info = self.index.modules[router.module]
-        location = Location(info.path, 1)
-        full = _join_name(namespace, name)
-        self.result.framework.append(FrameworkRoute(
-            "rest_framework", prefix + regex, full, "rest_framework.routers.APIRootView",
-            location))
-        self.result.framework.append(FrameworkRoute(
-            "rest_framework", prefix + r"^\.(?P<format>[a-z0-9]+)/?$", full,
-            "rest_framework.routers.APIRootView", location))
+    def _add_router_root(self, prefix: str, namespace: str | None,
+                         router: _RouterUrls) -> None:
+        """DefaultRouter's API root: `path('', ...)` plus its format-suffix twin
+        (rest_framework/routers.py, DefaultRouter.get_urls)."""
+        location = Location(self.index.modules[router.module].path, 1)
+        full = _join_name(namespace, "api-root")
+        for pattern in ("", "<drf_format_suffix:format>"):
+            self.result.framework.append(FrameworkRoute(
+                "rest_framework", prefix + pattern, full,
+                "rest_framework.routers.APIRootView", location))
 
     def _basename(self, viewset: str) -> str:
         from advisor.static_eval import literal
