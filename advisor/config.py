@@ -132,7 +132,11 @@ def build_settings(root: Path, **overrides: Any) -> Settings:
         if name == "excludes":
             values["excludes"] = tuple(values.get("excludes", ())) + tuple(value)
         elif name == "latencies_ms":
-            latencies.update(value)
+            for latency_class, ms in value.items():
+                if latency_class not in latencies:
+                    known = ", ".join(sorted(latencies))
+                    raise ConfigError(f"unknown latency class {latency_class!r} (known: {known})")
+                latencies[latency_class] = float(ms)
         else:
             values[name] = value
     values["latencies_ms"] = tuple(latencies.items())

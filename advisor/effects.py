@@ -168,6 +168,10 @@ class EffectAnalyzer:
             if any(d for d in function.decorators
                    if isinstance(d, Name) and d.dotted == "classmethod"):
                 return T("class", context.class_qualified)
+            if self.index.is_subclass(context.class_qualified,
+                                      frozenset({QS, django_api.MANAGER})):
+                # `self` in a custom QuerySet/Manager method is a queryset.
+                return T("queryset", context.class_qualified, "")
             return T("instance", context.class_qualified)
         if name == "request" or name == "req":
             return T("request")

@@ -62,8 +62,8 @@ CATEGORY_ORDER: tuple[Category, ...] = (
     Category.STRONG,
     Category.NEEDS_WORK,
     Category.LITTLE,
-    Category.KEEP_SYNC,
     Category.ALREADY_ASYNC,
+    Category.KEEP_SYNC,
 )
 
 

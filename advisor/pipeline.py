@@ -100,10 +100,14 @@ def view_effects(view: View, analyzer: EffectAnalyzer, settings: Settings
     return tuple(effects), unknown
 
 
-def _rank(view: View) -> tuple[int, int, int, str]:
+def _rank(view: View) -> tuple[int, int, int, float, str]:
+    """Routed first; then by category, score, and time released net of CPU (so among views
+    to keep sync the most CPU-bound comes last)."""
     score = view.score
-    category_rank = CATEGORY_ORDER.index(score.category) if score else len(CATEGORY_ORDER)
-    return (0 if view.routed else 1, category_rank, -(score.value if score else 0), view.id)
+    if score is None:
+        return (0 if view.routed else 1, len(CATEGORY_ORDER), 0, 0.0, view.id)
+    return (0 if view.routed else 1, CATEGORY_ORDER.index(score.category), -score.value,
+            score.estimated_cpu_ms - score.overlap_ms, view.id)
 
 
 def scan(root: Path, settings: Settings) -> ScanResult:
