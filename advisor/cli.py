@@ -158,10 +158,10 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
     if not path.exists():
         _fail(f"{path}: no such directory")
     result = run_scan(path, _settings(path, **_scan_flags(**flags)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for view in result.views:
         handlers = ",".join(h.name for h in view.handlers)
-        for route in view.routes or ():
+        for route in view.routes:
             rows.append({"pattern": route.pattern, "name": route.name, "view": view.id,
                          "kind": view.kind.value, "async": view.is_async,
                          "handlers": route.action or handlers, "routed": True})
@@ -169,17 +169,17 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
             rows.append({"pattern": None, "name": None, "view": view.id,
                          "kind": view.kind.value, "async": view.is_async,
                          "handlers": handlers, "routed": False})
-    for route in result.framework_routes:
-        rows.append({"pattern": route.pattern, "name": route.name, "view": route.target,
-                     "kind": f"framework:{route.group}", "async": None, "handlers": "",
-                     "routed": True})
+    for framework in result.framework_routes:
+        rows.append({"pattern": framework.pattern, "name": framework.name,
+                     "view": framework.target, "kind": f"framework:{framework.group}",
+                     "async": None, "handlers": "", "routed": True})
     if output_format == "json":
         click.echo(json.dumps({"schema_version": result.schema_version, "routes": rows,
                                "findings": to_dict(result.findings)}, indent=2))
         return
-    width = max((len(r["pattern"] or "") for r in rows), default=10)
-    width = min(max(width, 10), 60)
-    for row in sorted(rows, key=lambda r: (not r["routed"], r["pattern"] or "")):
+    width = min(max((len(str(r["pattern"] or "")) for r in rows), default=10), 60)
+    width = max(width, 10)
+    for row in sorted(rows, key=lambda r: (not r["routed"], str(r["pattern"] or ""))):
         pattern = row["pattern"] if row["routed"] else "(not routed)"
         flag = {True: "async", False: "sync", None: "-"}[row["async"]]
         click.echo(f"{pattern:<{width}}  {row['name'] or '-':<36}  {row['view']:<48}  "

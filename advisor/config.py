@@ -33,6 +33,9 @@ class ConfigError(ValueError):
     """A `[tool.advisor]` value or flag that cannot be used; the message says which."""
 
 
+_EXTRA_NOTE = "declared in [tool.advisor.effects]"
+
+
 @dataclass(frozen=True, slots=True)
 class ExtraEffect:
     """A user's own catalog row: `[[tool.advisor.effects]] call = "acme.http.post"`."""
@@ -41,7 +44,7 @@ class ExtraEffect:
     kind: str
     latency: str | None = None
     async_alternative: str | None = None
-    note: str = "declared in [tool.advisor.effects]"
+    note: str = _EXTRA_NOTE
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +111,15 @@ def build_settings(root: Path, **overrides: Any) -> Settings:
             for row in raw:
                 if not isinstance(row, dict) or "call" not in row or "kind" not in row:
                     raise ConfigError("each [[tool.advisor.effects]] needs `call` and `kind`")
-                rows.append(ExtraEffect(
-                    call=str(row["call"]), kind=str(row["kind"]),
-                    latency=row.get("latency"), async_alternative=row.get("async_alternative"),
-                    note=str(row.get("note", ExtraEffect.note)),
-                ))
+                rows.append(
+                    ExtraEffect(
+                        call=str(row["call"]),
+                        kind=str(row["kind"]),
+                        latency=row.get("latency"),
+                        async_alternative=row.get("async_alternative"),
+                        note=str(row.get("note", _EXTRA_NOTE)),
+                    )
+                )
             values["extra_effects"] = tuple(rows)
         elif name == "exclude" or name == "excludes":
             values["excludes"] = tuple(str(item) for item in raw)

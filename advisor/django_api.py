@@ -62,9 +62,6 @@ _ALIASES: dict[str, str] = {
     "django.http.response.StreamingHttpResponse": "django.http.StreamingHttpResponse",
     "django.template.response.TemplateResponse": "django.template.response.TemplateResponse",
     "django.core.mail.message.EmailMessage": "django.core.mail.EmailMessage",
-    "rest_framework.views.APIView": "rest_framework.views.APIView",
-    "rest_framework.viewsets.ModelViewSet": "rest_framework.viewsets.ModelViewSet",
-    "django.contrib.auth.mixins.LoginRequiredMixin": "django.contrib.auth.mixins.LoginRequiredMixin",
 }
 
 
@@ -73,7 +70,7 @@ def canonical_external(qualified: str) -> str:
         return _ALIASES[qualified]
     for alias, target in _ALIASES.items():
         if qualified.startswith(alias + "."):
-            return target + qualified[len(alias):]
+            return target + qualified[len(alias) :]
     return qualified
 
 
@@ -134,7 +131,9 @@ EXTERNAL_BASES: dict[str, tuple[str, ...]] = {
     "rest_framework.generics.GenericAPIView": (DRF_API_VIEW,),
     "rest_framework.viewsets.ViewSet": (DRF_VIEWSET_MIXIN, DRF_API_VIEW),
     "rest_framework.viewsets.GenericViewSet": (
-        DRF_VIEWSET_MIXIN, "rest_framework.generics.GenericAPIView"),
+        DRF_VIEWSET_MIXIN,
+        "rest_framework.generics.GenericAPIView",
+    ),
     "rest_framework.viewsets.ModelViewSet": ("rest_framework.viewsets.GenericViewSet",),
     "rest_framework.viewsets.ReadOnlyModelViewSet": ("rest_framework.viewsets.GenericViewSet",),
     "adrf.views.APIView": (DRF_API_VIEW,),
@@ -145,26 +144,44 @@ EXTERNAL_BASES: dict[str, tuple[str, ...]] = {
     "django.contrib.auth.models.User": (MODEL,),
 }
 
-ADRF_CLASSES = frozenset({"adrf.views.APIView", "adrf.viewsets.ViewSet",
-                          "adrf.viewsets.ModelViewSet", "adrf.viewsets.GenericViewSet"})
+ADRF_CLASSES = frozenset(
+    {
+        "adrf.views.APIView",
+        "adrf.viewsets.ViewSet",
+        "adrf.viewsets.ModelViewSet",
+        "adrf.viewsets.GenericViewSet",
+    }
+)
 
 # The actions each DRF viewset provides (rest_framework/viewsets.py, mixins.py).
 DRF_VIEWSET_ACTIONS: dict[str, tuple[str, ...]] = {
     "rest_framework.viewsets.ModelViewSet": (
-        "list", "create", "retrieve", "update", "partial_update", "destroy"),
+        "list",
+        "create",
+        "retrieve",
+        "update",
+        "partial_update",
+        "destroy",
+    ),
     "rest_framework.viewsets.ReadOnlyModelViewSet": ("list", "retrieve"),
 }
 DRF_LIST_ACTIONS = {"list": "get", "create": "post"}
-DRF_DETAIL_ACTIONS = {"retrieve": "get", "update": "put", "partial_update": "patch",
-                      "destroy": "delete"}
+DRF_DETAIL_ACTIONS = {
+    "retrieve": "get",
+    "update": "put",
+    "partial_update": "patch",
+    "destroy": "delete",
+}
 
 HTTP_HANDLERS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 
-AUTH_MIXINS = frozenset({
-    "django.contrib.auth.mixins.LoginRequiredMixin",
-    "django.contrib.auth.mixins.PermissionRequiredMixin",
-    "django.contrib.auth.mixins.UserPassesTestMixin",
-})
+AUTH_MIXINS = frozenset(
+    {
+        "django.contrib.auth.mixins.LoginRequiredMixin",
+        "django.contrib.auth.mixins.PermissionRequiredMixin",
+        "django.contrib.auth.mixins.UserPassesTestMixin",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,36 +193,57 @@ class DecoratorSupport:
 
 
 VIEW_DECORATORS: dict[str, DecoratorSupport] = {
-    **{f"django.views.decorators.cache.{n}": DecoratorSupport("5.0", "")
-       for n in ("cache_control", "never_cache")},
+    **{
+        f"django.views.decorators.cache.{n}": DecoratorSupport("5.0", "")
+        for n in ("cache_control", "never_cache")
+    },
     "django.views.decorators.cache.cache_page": DecoratorSupport(
-        "5.0", "its cache middleware hooks still run on the event loop"),
+        "5.0", "its cache middleware hooks still run on the event loop"
+    ),
     "django.views.decorators.common.no_append_slash": DecoratorSupport("5.0", ""),
-    **{f"django.views.decorators.csrf.{n}": DecoratorSupport("5.0", "")
-       for n in ("csrf_exempt", "csrf_protect", "ensure_csrf_cookie", "requires_csrf_token")},
-    **{f"django.views.decorators.debug.{n}": DecoratorSupport("5.0", "")
-       for n in ("sensitive_variables", "sensitive_post_parameters")},
+    **{
+        f"django.views.decorators.csrf.{n}": DecoratorSupport("5.0", "")
+        for n in ("csrf_exempt", "csrf_protect", "ensure_csrf_cookie", "requires_csrf_token")
+    },
+    **{
+        f"django.views.decorators.debug.{n}": DecoratorSupport("5.0", "")
+        for n in ("sensitive_variables", "sensitive_post_parameters")
+    },
     "django.views.decorators.gzip.gzip_page": DecoratorSupport("5.0", ""),
-    **{f"django.views.decorators.http.{n}": DecoratorSupport(
-        "5.0", "etag/last_modified callbacks run on the event loop and must not query")
-       for n in ("condition", "etag", "last_modified", "conditional_page")},
-    **{f"django.views.decorators.http.{n}": DecoratorSupport("5.0", "")
-       for n in ("require_http_methods", "require_GET", "require_POST", "require_safe")},
-    **{f"django.views.decorators.vary.{n}": DecoratorSupport("5.0", "")
-       for n in ("vary_on_cookie", "vary_on_headers")},
-    **{f"django.views.decorators.clickjacking.{n}": DecoratorSupport("5.0", "")
-       for n in ("xframe_options_deny", "xframe_options_sameorigin", "xframe_options_exempt")},
-    **{f"django.contrib.auth.decorators.{n}": DecoratorSupport(
-        "5.1", "the async path awaits request.auser()")
-       for n in ("login_required", "permission_required", "user_passes_test")},
+    **{
+        f"django.views.decorators.http.{n}": DecoratorSupport(
+            "5.0", "etag/last_modified callbacks run on the event loop and must not query"
+        )
+        for n in ("condition", "etag", "last_modified", "conditional_page")
+    },
+    **{
+        f"django.views.decorators.http.{n}": DecoratorSupport("5.0", "")
+        for n in ("require_http_methods", "require_GET", "require_POST", "require_safe")
+    },
+    **{
+        f"django.views.decorators.vary.{n}": DecoratorSupport("5.0", "")
+        for n in ("vary_on_cookie", "vary_on_headers")
+    },
+    **{
+        f"django.views.decorators.clickjacking.{n}": DecoratorSupport("5.0", "")
+        for n in ("xframe_options_deny", "xframe_options_sameorigin", "xframe_options_exempt")
+    },
+    **{
+        f"django.contrib.auth.decorators.{n}": DecoratorSupport(
+            "5.1", "the async path awaits request.auser()"
+        )
+        for n in ("login_required", "permission_required", "user_passes_test")
+    },
     "django.contrib.auth.decorators.login_not_required": DecoratorSupport("5.1", ""),
     "django.contrib.admin.views.decorators.staff_member_required": DecoratorSupport("5.1", ""),
     "django.utils.decorators.method_decorator": DecoratorSupport("5.2", ""),
     "django.db.transaction.atomic": DecoratorSupport(
-        None, "transactions are not supported in async code"),
+        None, "transactions are not supported in async code"
+    ),
     "django.db.transaction.non_atomic_requests": DecoratorSupport("3.1", ""),
     "rest_framework.decorators.api_view": DecoratorSupport(
-        None, "DRF's api_view is sync only; adrf provides an async api_view"),
+        None, "DRF's api_view is sync only; adrf provides an async api_view"
+    ),
 }
 
 
@@ -219,32 +257,38 @@ class MiddlewareSupport:
 _HYBRID_31 = MiddlewareSupport("hybrid", "3.1", "MiddlewareMixin: hooks run in a thread hop")
 
 BUILTIN_MIDDLEWARE: dict[str, MiddlewareSupport] = {
-    **{name: _HYBRID_31 for name in (
-        "django.middleware.security.SecurityMiddleware",
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.common.CommonMiddleware",
-        "django.middleware.common.BrokenLinkEmailsMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-        "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        "django.middleware.gzip.GZipMiddleware",
-        "django.middleware.locale.LocaleMiddleware",
-        "django.middleware.http.ConditionalGetMiddleware",
-        "django.middleware.cache.UpdateCacheMiddleware",
-        "django.middleware.cache.FetchFromCacheMiddleware",
-        "django.middleware.cache.CacheMiddleware",
-        "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
-        "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
-        "django.contrib.sites.middleware.CurrentSiteMiddleware",
-        "django.contrib.admindocs.middleware.XViewMiddleware",
-    )},
+    **{
+        name: _HYBRID_31
+        for name in (
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.common.BrokenLinkEmailsMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            "django.middleware.gzip.GZipMiddleware",
+            "django.middleware.locale.LocaleMiddleware",
+            "django.middleware.http.ConditionalGetMiddleware",
+            "django.middleware.cache.UpdateCacheMiddleware",
+            "django.middleware.cache.FetchFromCacheMiddleware",
+            "django.middleware.cache.CacheMiddleware",
+            "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+            "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
+            "django.contrib.sites.middleware.CurrentSiteMiddleware",
+            "django.contrib.admindocs.middleware.XViewMiddleware",
+        )
+    },
     "django.contrib.auth.middleware.LoginRequiredMiddleware": MiddlewareSupport(
-        "hybrid", "5.1", "its check runs in process_view, adapted into a thread"),
+        "hybrid", "5.1", "its check runs in process_view, adapted into a thread"
+    ),
     "django.contrib.auth.middleware.RemoteUserMiddleware": MiddlewareSupport(
-        "async", "5.2", "native async from 5.2 (hybrid mixin before)"),
+        "async", "5.2", "native async from 5.2 (hybrid mixin before)"
+    ),
     "django.contrib.auth.middleware.PersistentRemoteUserMiddleware": MiddlewareSupport(
-        "async", "5.2", "native async from 5.2 (hybrid mixin before)"),
+        "async", "5.2", "native async from 5.2 (hybrid mixin before)"
+    ),
     "django.middleware.csp.ContentSecurityPolicyMiddleware": MiddlewareSupport("hybrid", "6.0"),
 }
 

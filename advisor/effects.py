@@ -38,13 +38,65 @@ QS = django_api.QUERYSET
 MODEL = django_api.MODEL
 _MAX_EVAL_DEPTH = 12
 _MAX_MULTIPLIER = 1000
-_CONSUMING_BUILTINS = frozenset({"list", "len", "bool", "tuple", "set", "sorted", "sum", "any",
-                                 "all", "max", "min", "dict", "enumerate", "zip", "frozenset"})
-_BUILTINS = frozenset({*_CONSUMING_BUILTINS, "print", "str", "int", "float", "isinstance",
-                       "getattr", "setattr", "hasattr", "super", "range", "repr", "type", "iter",
-                       "next", "map", "filter", "round", "abs", "format", "vars", "id", "hash",
-                       "callable", "issubclass", "object", "divmod", "reversed", "bytes",
-                       "bytearray", "ord", "chr", "hex", "min", "max", "open"})
+_CONSUMING_BUILTINS = frozenset(
+    {
+        "list",
+        "len",
+        "bool",
+        "tuple",
+        "set",
+        "sorted",
+        "sum",
+        "any",
+        "all",
+        "max",
+        "min",
+        "dict",
+        "enumerate",
+        "zip",
+        "frozenset",
+    }
+)
+_BUILTINS = frozenset(
+    {
+        *_CONSUMING_BUILTINS,
+        "print",
+        "str",
+        "int",
+        "float",
+        "isinstance",
+        "getattr",
+        "setattr",
+        "hasattr",
+        "super",
+        "range",
+        "repr",
+        "type",
+        "iter",
+        "next",
+        "map",
+        "filter",
+        "round",
+        "abs",
+        "format",
+        "vars",
+        "id",
+        "hash",
+        "callable",
+        "issubclass",
+        "object",
+        "divmod",
+        "reversed",
+        "bytes",
+        "bytearray",
+        "ord",
+        "chr",
+        "hex",
+        "min",
+        "max",
+        "open",
+    }
+)
 _RELATION_FIELDS = {
     "django.db.models.ForeignKey": "fk",
     "django.db.models.OneToOneField": "fk",
@@ -100,8 +152,11 @@ def expr_text(expr: Expr, limit: int = 80) -> str:
     elif isinstance(expr, Attr):
         text = f"{expr_text(expr.value, limit)}.{expr.attr}"
     elif isinstance(expr, Call):
-        text = f"{expr_text(expr.func, limit)}(…)" if expr.args or expr.kwargs else (
-            f"{expr_text(expr.func, limit)}()")
+        text = (
+            f"{expr_text(expr.func, limit)}(…)"
+            if expr.args or expr.kwargs
+            else (f"{expr_text(expr.func, limit)}()")
+        )
     elif isinstance(expr, Subscript):
         text = f"{expr_text(expr.value, limit)}[…]"
     else:
@@ -132,8 +187,11 @@ class EffectAnalyzer:
 
     def classify(self, qualified: str, depth: int = 0) -> T:
         if qualified in self.index.classes:
-            return T("model_class", qualified, qualified) if self.is_model(qualified) else T(
-                "class", qualified)
+            return (
+                T("model_class", qualified, qualified)
+                if self.is_model(qualified)
+                else T("class", qualified)
+            )
         if qualified in self.index.functions:
             return T("function", qualified)
         if qualified in self.index.modules:
@@ -162,14 +220,15 @@ class EffectAnalyzer:
         if function is None or name not in function.params:
             return None
         if context.class_qualified is not None and function.params and name == function.params[0]:
-            if any(d for d in function.decorators
-                   if isinstance(d, Name) and d.dotted == "staticmethod"):
+            if any(
+                d for d in function.decorators if isinstance(d, Name) and d.dotted == "staticmethod"
+            ):
                 return None
-            if any(d for d in function.decorators
-                   if isinstance(d, Name) and d.dotted == "classmethod"):
+            if any(
+                d for d in function.decorators if isinstance(d, Name) and d.dotted == "classmethod"
+            ):
                 return T("class", context.class_qualified)
-            if self.index.is_subclass(context.class_qualified,
-                                      frozenset({QS, django_api.MANAGER})):
+            if self.index.is_subclass(context.class_qualified, frozenset({QS, django_api.MANAGER})):
                 # `self` in a custom QuerySet/Manager method is a queryset.
                 return T("queryset", context.class_qualified, "")
             return T("instance", context.class_qualified)
@@ -188,11 +247,14 @@ class EffectAnalyzer:
                 current = self.attribute(current, part, context, down)
             return current
         if isinstance(expr, Attr):
-            return self.attribute(self.evaluate(expr.value, context, down), expr.attr, context,
-                                  down)
+            return self.attribute(
+                self.evaluate(expr.value, context, down), expr.attr, context, down
+            )
         if isinstance(expr, Call):
-            if isinstance(expr.func, Name) and expr.func.dotted in _BUILTINS and (
-                self.index.resolve(context.info.name, expr.func.dotted) is None
+            if (
+                isinstance(expr.func, Name)
+                and expr.func.dotted in _BUILTINS
+                and (self.index.resolve(context.info.name, expr.func.dotted) is None)
             ):
                 if expr.func.dotted == "super" and context.class_qualified:
                     return T("super", context.class_qualified)
@@ -211,8 +273,7 @@ class EffectAnalyzer:
         return UNKNOWN
 
     def _name_type(self, head: str, context: Context, depth: int) -> T:
-        bindings = [b for b in context.bindings.get(head, ())
-                    if id(b) not in context.evaluating]
+        bindings = [b for b in context.bindings.get(head, ()) if id(b) not in context.evaluating]
         if bindings:
             binding = bindings[-1]
             context.evaluating.add(id(binding))
@@ -262,7 +323,8 @@ class EffectAnalyzer:
                 if method is not None:
                     return T("method", method)
                 if name == "request" and self.index.is_subclass(
-                        base.name, frozenset({django_api.VIEW})):
+                    base.name, frozenset({django_api.VIEW})
+                ):
                     return T("request")
                 attribute = self.index.class_attribute(base.name, name)
                 if attribute is not None and depth < _MAX_EVAL_DEPTH:
@@ -279,8 +341,9 @@ class EffectAnalyzer:
             return T("bound", f"super.{name}")
         if kind == "request":
             if name == "user":
-                return T("model", "django.contrib.auth.models.User",
-                         "django.contrib.auth.models.User")
+                return T(
+                    "model", "django.contrib.auth.models.User", "django.contrib.auth.models.User"
+                )
             return T("request_attr", name)
         return UNKNOWN
 
@@ -311,8 +374,10 @@ class EffectAnalyzer:
             if qualified is None:
                 return None
             ancestors = self.index.mro(qualified)
-            if any(a in (django_api.MANAGER, QS, "django.db.models.manager.BaseManager")
-                   for a in ancestors) or qualified in (django_api.MANAGER, QS):
+            if any(
+                a in (django_api.MANAGER, QS, "django.db.models.manager.BaseManager")
+                for a in ancestors
+            ) or qualified in (django_api.MANAGER, QS):
                 return qualified if qualified in self.index.classes else ""
         return None
 
@@ -335,8 +400,11 @@ class EffectAnalyzer:
                 target = self._model_reference(info, expr.args[0], model)
                 if target:
                     related = expr.kwarg("related_name")
-                    related_name = related.value if isinstance(related, Const) and isinstance(
-                        related.value, str) else None
+                    related_name = (
+                        related.value
+                        if isinstance(related, Const) and isinstance(related.value, str)
+                        else None
+                    )
                     fields[attribute] = (relation, target)
                     fields[f"__reverse__{attribute}"] = (related_name or "", target)
         return fields
@@ -362,11 +430,10 @@ class EffectAnalyzer:
                 for key, (relation, target) in self.model_fields(qualified).items():
                     if not key.startswith("__reverse__"):
                         continue
-                    source_field = key[len("__reverse__"):]
+                    source_field = key[len("__reverse__") :]
                     kind = self.model_fields(qualified)[source_field][0]
                     default = f"{qualified.rsplit('.', 1)[-1].lower()}_set"
-                    reverse.setdefault(target, {})[relation or default] = (
-                        f"{kind}:{qualified}")
+                    reverse.setdefault(target, {})[relation or default] = f"{kind}:{qualified}"
             self._reverse = reverse
         return self._reverse.get(model, {})
 
@@ -438,11 +505,22 @@ class EffectAnalyzer:
             product *= count if count > 0 else self.settings.loop_iterations
         return min(product, _MAX_MULTIPLIER)
 
-    def _effect(self, row: CatalogRow, call: str, location: Location, context: Context,
-                loop_counts: tuple[int, ...], *, confidence: Confidence = Confidence.EXACT,
-                awaited: bool = False, ms: float | None = None, detail: str | None = None,
-                in_transaction: bool = False, subject: str | None = None,
-                wrapped: bool = False) -> Effect:
+    def _effect(
+        self,
+        row: CatalogRow,
+        call: str,
+        location: Location,
+        context: Context,
+        loop_counts: tuple[int, ...],
+        *,
+        confidence: Confidence = Confidence.EXACT,
+        awaited: bool = False,
+        ms: float | None = None,
+        detail: str | None = None,
+        in_transaction: bool = False,
+        subject: str | None = None,
+        wrapped: bool = False,
+    ) -> Effect:
         multiplier = self.multiplier(loop_counts)
         per_call = ms if ms is not None else self.settings.latency(row.latency)
         blocking = row.blocking and not wrapped
@@ -466,8 +544,14 @@ class EffectAnalyzer:
             rewrite=row.rewrite,
         )
 
-    def _location(self, context: Context, line: int, column: int = 0,
-                  end_line: int | None = None, end_column: int | None = None) -> Location:
+    def _location(
+        self,
+        context: Context,
+        line: int,
+        column: int = 0,
+        end_line: int | None = None,
+        end_column: int | None = None,
+    ) -> Location:
         return Location(context.info.path, line, column, end_line, end_column)
 
     def summary(self, qualified: str) -> Summary:
@@ -475,7 +559,8 @@ class EffectAnalyzer:
         if cached is not None:
             return cached
         if qualified in self._in_progress or len(self._in_progress) >= (
-                self.settings.max_call_depth):
+            self.settings.max_call_depth
+        ):
             return Summary((), (), ())
         context = self.context_for(qualified)
         if context is None or context.function is None:
@@ -509,9 +594,16 @@ class EffectAnalyzer:
                 decorated_atomic = True
                 row = self.catalog.match("django.db.transaction.atomic")
                 assert row is not None
-                effects.append(self._effect(row, "django.db.transaction.atomic",
-                                            self._location(context, function.line), context, (),
-                                            detail="@transaction.atomic on the function"))
+                effects.append(
+                    self._effect(
+                        row,
+                        "django.db.transaction.atomic",
+                        self._location(context, function.line),
+                        context,
+                        (),
+                        detail="@transaction.atomic on the function",
+                    )
+                )
 
         def in_atomic(line: int) -> bool:
             return decorated_atomic or any(start <= line <= end for start, end in atomic)
@@ -525,12 +617,18 @@ class EffectAnalyzer:
             if iterable.kind == "queryset":
                 row = self.catalog.match(f"{QS}.__iter__")
                 assert row is not None
-                effects.append(self._effect(
-                    row, f"{QS}.__iter__",
-                    self._location(context, iteration.line, iteration.column), context,
-                    iteration.loop_counts, in_transaction=in_atomic(iteration.line),
-                    detail=f"iterating {expr_text(iteration.iterable)} runs its query",
-                    subject=expr_text(iteration.iterable, 200)))
+                effects.append(
+                    self._effect(
+                        row,
+                        f"{QS}.__iter__",
+                        self._location(context, iteration.line, iteration.column),
+                        context,
+                        iteration.loop_counts,
+                        in_transaction=in_atomic(iteration.line),
+                        detail=f"iterating {expr_text(iteration.iterable)} runs its query",
+                        subject=expr_text(iteration.iterable, 200),
+                    )
+                )
         for use in function.value_uses:
             value = self.evaluate(use.value, context)
             if value.kind != "queryset":
@@ -538,10 +636,17 @@ class EffectAnalyzer:
             dunder = {"index": "__getitem__", "truth": "__len__", "contains": "__contains__"}
             row = self.catalog.match(f"{QS}.{dunder[use.how]}")
             assert row is not None
-            effects.append(self._effect(
-                row, f"{QS}.{dunder[use.how]}", self._location(context, use.line, use.column),
-                context, use.loop_counts, in_transaction=in_atomic(use.line),
-                subject=expr_text(use.value, 200)))
+            effects.append(
+                self._effect(
+                    row,
+                    f"{QS}.{dunder[use.how]}",
+                    self._location(context, use.line, use.column),
+                    context,
+                    use.loop_counts,
+                    in_transaction=in_atomic(use.line),
+                    subject=expr_text(use.value, 200),
+                )
+            )
         seen_attributes: set[str] = set()
         for attribute in function.attribute_uses:
             prefix, _, last = attribute.dotted.rpartition(".")
@@ -554,20 +659,36 @@ class EffectAnalyzer:
             row = self.catalog.match(f"django.http.HttpRequest.{last}")
             assert row is not None
             count = sum(1 for a in function.attribute_uses if a.dotted.endswith("." + last))
-            effects.append(self._effect(
-                row, f"django.http.HttpRequest.{last}",
-                self._location(context, attribute.line, attribute.column, attribute.line,
-                               attribute.end_column),
-                context, (), confidence=Confidence.HEURISTIC,
-                detail=f"{row.note} ({count} use{'s' if count != 1 else ''} in this function)",
-                subject=attribute.dotted))
+            effects.append(
+                self._effect(
+                    row,
+                    f"django.http.HttpRequest.{last}",
+                    self._location(
+                        context,
+                        attribute.line,
+                        attribute.column,
+                        attribute.line,
+                        attribute.end_column,
+                    ),
+                    context,
+                    (),
+                    confidence=Confidence.HEURISTIC,
+                    detail=f"{row.note} ({count} use{'s' if count != 1 else ''} in this function)",
+                    subject=attribute.dotted,
+                )
+            )
         return Summary(tuple(effects), tuple(unknown), tuple(dict.fromkeys(callees)))
 
-    def _call_effects(self, context: Context, call: CallSite, in_transaction: bool,
-                      effects: list[Effect], unknown: list[UnknownCall],
-                      callees: list[str]) -> None:
-        location = self._location(context, call.line, call.column, call.end_line,
-                                  call.end_column)
+    def _call_effects(
+        self,
+        context: Context,
+        call: CallSite,
+        in_transaction: bool,
+        effects: list[Effect],
+        unknown: list[UnknownCall],
+        callees: list[str],
+    ) -> None:
+        location = self._location(context, call.line, call.column, call.end_line, call.end_column)
         func = call.func
         wrapped = False
         target_expr = func
@@ -576,18 +697,28 @@ class EffectAnalyzer:
             if wrapper.name == "asgiref.sync.sync_to_async":
                 wrapped = True
                 target_expr = func.args[0]
-        if isinstance(target_expr, Name) and target_expr.dotted in _CONSUMING_BUILTINS and (
-            self.index.resolve(context.info.name, target_expr.dotted) is None
+        if (
+            isinstance(target_expr, Name)
+            and target_expr.dotted in _CONSUMING_BUILTINS
+            and (self.index.resolve(context.info.name, target_expr.dotted) is None)
         ):
             if call.args and self.evaluate(call.args[0], context).kind == "queryset":
                 row = self.catalog.match(f"{QS}.__len__")
                 assert row is not None
-                effects.append(self._effect(
-                    row, f"{QS}.__len__", location, context, call.loop_counts,
-                    in_transaction=in_transaction,
-                    detail=f"{target_expr.dotted}() evaluates the queryset "
-                           f"{expr_text(call.args[0])}",
-                    subject=expr_text(call.args[0], 200), wrapped=wrapped))
+                effects.append(
+                    self._effect(
+                        row,
+                        f"{QS}.__len__",
+                        location,
+                        context,
+                        call.loop_counts,
+                        in_transaction=in_transaction,
+                        detail=f"{target_expr.dotted}() evaluates the queryset "
+                        f"{expr_text(call.args[0])}",
+                        subject=expr_text(call.args[0], 200),
+                        wrapped=wrapped,
+                    )
+                )
             return
         callee = self.evaluate(target_expr, context)
         if callee.kind in ("function", "method") and self.catalog.match(callee.name):
@@ -601,15 +732,26 @@ class EffectAnalyzer:
                 isinstance(target_expr, Name) and target_expr.dotted.startswith("self.")
             ):
                 confidence = Confidence.HEURISTIC
-            self._propagate(context, callee.name, call, location, confidence, in_transaction,
-                            wrapped, effects, unknown)
+            self._propagate(
+                context,
+                callee.name,
+                call,
+                location,
+                confidence,
+                in_transaction,
+                wrapped,
+                effects,
+                unknown,
+            )
             return
         if callee.kind in ("external", "bound", "builtin"):
             row = self.catalog.match(callee.name)
             if row is None:
                 return
-            if row.latency == "none" and row.kind not in (EffectKind.TRANSACTION,
-                                                          EffectKind.THREAD_LOCAL):
+            if row.latency == "none" and row.kind not in (
+                EffectKind.TRANSACTION,
+                EffectKind.THREAD_LOCAL,
+            ):
                 return
             if row.kind == EffectKind.AWAITABLE:
                 return
@@ -618,18 +760,40 @@ class EffectAnalyzer:
                 seconds = call.args[0]
                 if isinstance(seconds, Const) and isinstance(seconds.value, int | float):
                     ms = float(seconds.value) * 1000.0
-            confidence = Confidence.EXACT if callee.kind == "external" else (
-                Confidence.EXACT if callee.model or callee.name.startswith(
-                    ("requests.", "httpx.")) else Confidence.HEURISTIC)
-            effects.append(self._effect(
-                row, callee.name, location, context, call.loop_counts, confidence=confidence,
-                awaited=call.awaited, ms=ms, in_transaction=in_transaction, wrapped=wrapped))
+            confidence = (
+                Confidence.EXACT
+                if callee.kind == "external"
+                else (
+                    Confidence.EXACT
+                    if callee.model or callee.name.startswith(("requests.", "httpx."))
+                    else Confidence.HEURISTIC
+                )
+            )
+            effects.append(
+                self._effect(
+                    row,
+                    callee.name,
+                    location,
+                    context,
+                    call.loop_counts,
+                    confidence=confidence,
+                    awaited=call.awaited,
+                    ms=ms,
+                    in_transaction=in_transaction,
+                    wrapped=wrapped,
+                )
+            )
             if row.pattern == "django.shortcuts.render":
                 self._render_context(context, call, location, in_transaction, effects)
             return
         if callee.kind == "unresolved_member" and context.class_qualified:
-            unknown.append(UnknownCall(expr_text(target_expr), location,
-                                       "method not found on the class or its project bases"))
+            unknown.append(
+                UnknownCall(
+                    expr_text(target_expr),
+                    location,
+                    "method not found on the class or its project bases",
+                )
+            )
             return
         reason = self._unknown_reason(target_expr, context)
         if reason is not None:
@@ -650,12 +814,18 @@ class EffectAnalyzer:
                 return "calls a callback passed in as an argument"
         return None
 
-    def _render_context(self, context: Context, call: CallSite, location: Location,
-                        in_transaction: bool, effects: list[Effect]) -> None:
+    def _render_context(
+        self,
+        context: Context,
+        call: CallSite,
+        location: Location,
+        in_transaction: bool,
+        effects: list[Effect],
+    ) -> None:
         mapping: Expr | None = call.args[2] if len(call.args) >= 3 else None
-        for key, value in call.kwargs:
-            if key == "context":
-                mapping = value
+        for keyword, argument in call.kwargs:
+            if keyword == "context":
+                mapping = argument
         if isinstance(mapping, Name):
             bindings = context.bindings.get(mapping.dotted)
             if bindings:
@@ -667,34 +837,52 @@ class EffectAnalyzer:
         for key, value in zip(mapping.keys, mapping.values, strict=True):
             if self.evaluate(value, context).kind != "queryset":
                 continue
-            name = key.value if isinstance(key, Const) and isinstance(key.value, str) else "?"
-            effects.append(self._effect(
-                row, f"{QS}.__render__", location, context, call.loop_counts,
-                in_transaction=in_transaction,
-                detail=f"context[{name!r}] = {expr_text(value)} is a lazy queryset: the "
-                       "template runs its query while rendering",
-                subject=name))
+            key_name = key.value if isinstance(key, Const) and isinstance(key.value, str) else "?"
+            effects.append(
+                self._effect(
+                    row,
+                    f"{QS}.__render__",
+                    location,
+                    context,
+                    call.loop_counts,
+                    in_transaction=in_transaction,
+                    detail=f"context[{key_name!r}] = {expr_text(value)} is a lazy queryset: the "
+                    "template runs its query while rendering",
+                    subject=key_name,
+                )
+            )
 
-    def _propagate(self, context: Context, callee: str, call: CallSite, location: Location,
-                   confidence: Confidence, in_transaction: bool, wrapped: bool,
-                   effects: list[Effect], unknown: list[UnknownCall]) -> None:
+    def _propagate(
+        self,
+        context: Context,
+        callee: str,
+        call: CallSite,
+        location: Location,
+        confidence: Confidence,
+        in_transaction: bool,
+        wrapped: bool,
+        effects: list[Effect],
+        unknown: list[UnknownCall],
+    ) -> None:
         summary = self.summary(callee)
         multiplier = self.multiplier(call.loop_counts)
         link = ChainLink(context.qualified, location)
         for effect in summary.effects:
             total = min(effect.multiplier * multiplier, _MAX_MULTIPLIER)
             per_call = effect.estimated_ms / max(effect.multiplier, 1)
-            effects.append(replace(
-                effect,
-                chain=(link, *effect.chain),
-                multiplier=total,
-                estimated_ms=round(per_call * total, 3),
-                in_loop=effect.in_loop or bool(call.loop_counts),
-                confidence=weaker(effect.confidence, confidence),
-                blocking=effect.blocking and not wrapped,
-                awaited=effect.awaited or wrapped or call.awaited,
-                in_transaction=effect.in_transaction or in_transaction,
-            ))
+            effects.append(
+                replace(
+                    effect,
+                    chain=(link, *effect.chain),
+                    multiplier=total,
+                    estimated_ms=round(per_call * total, 3),
+                    in_loop=effect.in_loop or bool(call.loop_counts),
+                    confidence=weaker(effect.confidence, confidence),
+                    blocking=effect.blocking and not wrapped,
+                    awaited=effect.awaited or wrapped or call.awaited,
+                    in_transaction=effect.in_transaction or in_transaction,
+                )
+            )
         unknown.extend(summary.unknown_calls)
 
 

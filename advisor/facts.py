@@ -115,8 +115,20 @@ class Opaque:
     text: str = ""
 
 
-Expr = (Name | Const | Call | Attr | Seq | Mapping | BinOp | Subscript | Starred | Comprehension
-        | ImportedName | Opaque)
+Expr = (
+    Name
+    | Const
+    | Call
+    | Attr
+    | Seq
+    | Mapping
+    | BinOp
+    | Subscript
+    | Starred
+    | Comprehension
+    | ImportedName
+    | Opaque
+)
 
 
 # --- Statements and scopes ---------------------------------------------------------------
@@ -323,9 +335,7 @@ class _ExprConverter:
             return Starred(self.convert(node.value, down))
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
             generator = node.generators[0]
-            targets = tuple(
-                n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)
-            )
+            targets = tuple(n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name))
             kind = {
                 ast.ListComp: "list",
                 ast.SetComp: "set",
@@ -430,7 +440,8 @@ class _Collector(ast.NodeVisitor):
                 local = alias.asname or alias.name.split(".")[0]
                 module = alias.name if alias.asname else local
                 self._function.bindings.append(
-                    Binding(local, ImportedName(module, None, 0), node.lineno, False))
+                    Binding(local, ImportedName(module, None, 0), node.lineno, False)
+                )
         if self._function is None and not self._class_stack:
             for alias in node.names:
                 if alias.asname:
@@ -446,14 +457,20 @@ class _Collector(ast.NodeVisitor):
         if self._function is not None:
             for alias in node.names:
                 if alias.name != "*":
-                    self._function.bindings.append(Binding(
-                        alias.asname or alias.name,
-                        ImportedName(node.module or "", alias.name, node.level),
-                        node.lineno, False))
+                    self._function.bindings.append(
+                        Binding(
+                            alias.asname or alias.name,
+                            ImportedName(node.module or "", alias.name, node.level),
+                            node.lineno,
+                            False,
+                        )
+                    )
         if self._function is None and not self._class_stack:
             for alias in node.names:
                 if alias.name == "*":
-                    self.imports.append(Import("*", node.module or "", "*", node.level, node.lineno))
+                    self.imports.append(
+                        Import("*", node.module or "", "*", node.level, node.lineno)
+                    )
                     continue
                 local = alias.asname or alias.name
                 self.imports.append(
@@ -487,17 +504,21 @@ class _Collector(ast.NodeVisitor):
                 self.statements.append(Statement("assign", target.id, value, line))
                 if target.id == "__all__" and isinstance(raw, ast.List | ast.Tuple):
                     self.dunder_all = tuple(
-                        e.value for e in raw.elts
+                        e.value
+                        for e in raw.elts
                         if isinstance(e, ast.Constant) and isinstance(e.value, str)
                     )
             elif self._function is not None:
                 self._function.bindings.append(Binding(target.id, value, line, False))
             elif self._class_stack and self._class_stack[-1] is not None:
                 self._class_stack[-1].append((target.id, value))
-        elif isinstance(target, ast.Tuple | ast.List) and isinstance(raw, ast.Tuple | ast.List):
-            if len(target.elts) == len(raw.elts):
-                for sub_target, sub_value in zip(target.elts, raw.elts, strict=True):
-                    self._bind(sub_target, self.convert(sub_value), line, sub_value)
+        elif (
+            isinstance(target, ast.Tuple | ast.List)
+            and isinstance(raw, ast.Tuple | ast.List)
+            and len(target.elts) == len(raw.elts)
+        ):
+            for sub_target, sub_value in zip(target.elts, raw.elts, strict=True):
+                self._bind(sub_target, self.convert(sub_value), line, sub_value)
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if self._module_level() and isinstance(node.value, ast.Call):
@@ -565,7 +586,7 @@ class _Collector(ast.NodeVisitor):
         saved = (self._function, self._loops, self._with_depth, self._class_stack)
         self._function, self._loops, self._with_depth = builder, [], 0
         self._class_stack = []
-        self._scope.append(node.name if self._function is builder and not in_class else node.name)
+        self._scope.append(node.name)
         for statement in node.body:
             self.visit(statement)
         self._scope.pop()
@@ -711,15 +732,24 @@ class _Collector(ast.NodeVisitor):
                     )
         self.generic_visit(node)
 
-    def _loop(self, target: ast.expr, iterable: ast.expr, body: list[ast.stmt],
-              orelse: list[ast.stmt], is_async: bool, line: int, column: int) -> None:
+    def _loop(
+        self,
+        target: ast.expr,
+        iterable: ast.expr,
+        body: list[ast.stmt],
+        orelse: list[ast.stmt],
+        is_async: bool,
+        line: int,
+        column: int,
+    ) -> None:
         function = self._function
         self.visit(iterable)
         if function is not None:
             converted = self.convert(iterable)
             function.iterations.append(
-                Iteration(converted, line, self.columns(line, column), is_async,
-                          tuple(self._loops), False)
+                Iteration(
+                    converted, line, self.columns(line, column), is_async, tuple(self._loops), False
+                )
             )
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
@@ -732,12 +762,14 @@ class _Collector(ast.NodeVisitor):
             self.visit(statement)
 
     def visit_For(self, node: ast.For) -> None:
-        self._loop(node.target, node.iter, node.body, node.orelse, False, node.lineno,
-                   node.col_offset)
+        self._loop(
+            node.target, node.iter, node.body, node.orelse, False, node.lineno, node.col_offset
+        )
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
-        self._loop(node.target, node.iter, node.body, node.orelse, True, node.lineno,
-                   node.col_offset)
+        self._loop(
+            node.target, node.iter, node.body, node.orelse, True, node.lineno, node.col_offset
+        )
 
     def visit_While(self, node: ast.While) -> None:
         self._truth_test(node.test)
@@ -749,8 +781,11 @@ class _Collector(ast.NodeVisitor):
         for statement in node.orelse:
             self.visit(statement)
 
-    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
-                       elements: list[ast.expr]) -> None:
+    def _comprehension(
+        self,
+        node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+        elements: list[ast.expr],
+    ) -> None:
         function = self._function
         pushed = 0
         for generator in node.generators:
@@ -758,9 +793,14 @@ class _Collector(ast.NodeVisitor):
             if function is not None:
                 converted = self.convert(generator.iter)
                 function.iterations.append(
-                    Iteration(converted, generator.iter.lineno,
-                              self.columns(generator.iter.lineno, generator.iter.col_offset),
-                              bool(generator.is_async), tuple(self._loops), True)
+                    Iteration(
+                        converted,
+                        generator.iter.lineno,
+                        self.columns(generator.iter.lineno, generator.iter.col_offset),
+                        bool(generator.is_async),
+                        tuple(self._loops),
+                        True,
+                    )
                 )
                 for name in ast.walk(generator.target):
                     if isinstance(name, ast.Name):
@@ -773,7 +813,7 @@ class _Collector(ast.NodeVisitor):
                 self.visit(condition)
         for element in elements:
             self.visit(element)
-        del self._loops[len(self._loops) - pushed:]
+        del self._loops[len(self._loops) - pushed :]
 
     def visit_ListComp(self, node: ast.ListComp) -> None:
         self._comprehension(node, [node.elt])

@@ -14,11 +14,32 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-SKIPPED_DIRECTORIES = frozenset({
-    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__",
-    "node_modules", "migrations", ".mypy_cache", ".ruff_cache", ".pytest_cache",
-    "build", "dist", ".eggs", "site-packages", ".advisor_cache", "static", "media",
-})
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "__pycache__",
+        "node_modules",
+        "migrations",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "build",
+        "dist",
+        ".eggs",
+        "site-packages",
+        ".advisor_cache",
+        "static",
+        "media",
+    }
+)
 
 # Files larger than this are reported and skipped: generated code, vendored bundles.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -48,13 +69,16 @@ def _excluded(relative: str, patterns: Iterable[str]) -> bool:
             continue
         if pattern.endswith("/"):
             directory = pattern.rstrip("/")
-            if relative == directory or relative.startswith(directory + "/") or (
-                "/" + directory + "/" in "/" + relative
+            if (
+                relative == directory
+                or relative.startswith(directory + "/")
+                or ("/" + directory + "/" in "/" + relative)
             ):
                 return True
             continue
-        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative.rsplit("/", 1)[-1],
-                                                                  pattern):
+        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(
+            relative.rsplit("/", 1)[-1], pattern
+        ):
             return True
     return False
 

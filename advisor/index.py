@@ -220,8 +220,9 @@ class ProjectIndex:
     def is_subclass(self, qualified: str, ancestors: frozenset[str]) -> bool:
         return any(name in ancestors for name in self.mro(qualified))
 
-    def find_method(self, class_qualified: str, method: str,
-                    start_after: str | None = None) -> str | None:
+    def find_method(
+        self, class_qualified: str, method: str, start_after: str | None = None
+    ) -> str | None:
         """Qualified name of `method` as found along the MRO (project classes only), or
         None. `start_after` implements `super()`."""
         skipping = start_after is not None

@@ -63,8 +63,7 @@ def scan_result_schema() -> dict[str, Any]:
         **root,
         "$defs": definitions,
     }
-    schema["$defs"]["ScanResult"]["properties"]["schema_version"] = {
-        "const": model.SCHEMA_VERSION}
+    schema["$defs"]["ScanResult"]["properties"]["schema_version"] = {"const": model.SCHEMA_VERSION}
     return schema
 
 

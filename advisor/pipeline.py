@@ -118,11 +118,11 @@ def scan(root: Path, settings: Settings) -> ScanResult:
     root = root.resolve()
     findings: list[Finding] = []
     files: list[SourceFile] = []
-    for item in discover(root, settings.excludes):
-        if isinstance(item, SourceFile):
-            files.append(item)
+    for found in discover(root, settings.excludes):
+        if isinstance(found, SourceFile):
+            files.append(found)
         else:
-            findings.append(Finding("file", item[1], Location(item[0], 1)))
+            findings.append(Finding("file", found[1], Location(found[0], 1)))
     timings["discover"] = time.perf_counter() - started
 
     mark = time.perf_counter()

@@ -15,9 +15,15 @@ from advisor.index import ProjectIndex
 from advisor.model import Finding, Location, MiddlewareInfo, ProjectFacts
 from advisor.static_eval import module_value
 
-_REQUIREMENT_FILES = ("requirements.txt", "requirements.in", "requirements/base.txt",
-                      "requirements/production.txt", "requirements/prod.txt",
-                      "requirements-dev.txt", "setup.cfg")
+_REQUIREMENT_FILES = (
+    "requirements.txt",
+    "requirements.in",
+    "requirements/base.txt",
+    "requirements/production.txt",
+    "requirements/prod.txt",
+    "requirements-dev.txt",
+    "setup.cfg",
+)
 _LOCK_FILES = ("poetry.lock", "uv.lock", "pdm.lock")
 
 
@@ -35,11 +41,18 @@ def find_settings_module(index: ProjectIndex, explicit: str | None) -> str | Non
         if info is None or not (module in ("manage",) or module.endswith(("asgi", "wsgi"))):
             continue
         calls = [s.value for s in info.facts.statements if isinstance(s.value, Call)]
-        calls += [Call(c.func, c.args, c.kwargs, c.line, c.column)
-                  for f in info.facts.functions for c in f.calls]
+        calls += [
+            Call(c.func, c.args, c.kwargs, c.line, c.column)
+            for f in info.facts.functions
+            for c in f.calls
+        ]
         for call in calls:
-            if isinstance(call.func, Name) and call.func.dotted.endswith("environ.setdefault") \
-                    and len(call.args) >= 2 and call.args[0] == Const("DJANGO_SETTINGS_MODULE"):
+            if (
+                isinstance(call.func, Name)
+                and call.func.dotted.endswith("environ.setdefault")
+                and len(call.args) >= 2
+                and call.args[0] == Const("DJANGO_SETTINGS_MODULE")
+            ):
                 value = call.args[1]
                 if isinstance(value, Const) and isinstance(value.value, str):
                     return value.value
@@ -53,8 +66,15 @@ def read_settings(index: ProjectIndex, module: str | None) -> DjangoSettings:
     if module is None or module not in index.modules:
         return DjangoSettings(module, {})
     info = index.modules[module]
-    names = ("ROOT_URLCONF", "MIDDLEWARE", "INSTALLED_APPS", "DATABASES", "ASGI_APPLICATION",
-             "CONN_MAX_AGE", "ATOMIC_REQUESTS")
+    names = (
+        "ROOT_URLCONF",
+        "MIDDLEWARE",
+        "INSTALLED_APPS",
+        "DATABASES",
+        "ASGI_APPLICATION",
+        "CONN_MAX_AGE",
+        "ATOMIC_REQUESTS",
+    )
     values = {name: module_value(index, info, name) for name in names}
     return DjangoSettings(module, values)
 
@@ -62,13 +82,22 @@ def read_settings(index: ProjectIndex, module: str | None) -> DjangoSettings:
 def _dependency_texts(root: Path) -> list[tuple[str, str]]:
     texts = []
     for candidate in root, root.parent:
-        for name in (*_REQUIREMENT_FILES, "pyproject.toml", *_LOCK_FILES, "Pipfile",
-                     "Pipfile.lock"):
+        for name in (
+            *_REQUIREMENT_FILES,
+            "pyproject.toml",
+            *_LOCK_FILES,
+            "Pipfile",
+            "Pipfile.lock",
+        ):
             path = candidate / name
             if path.is_file():
                 try:
-                    texts.append((str(path.relative_to(root.parent)),
-                                  path.read_text(encoding="utf-8", errors="replace")))
+                    texts.append(
+                        (
+                            str(path.relative_to(root.parent)),
+                            path.read_text(encoding="utf-8", errors="replace"),
+                        )
+                    )
                 except OSError:
                     continue
         if texts:
@@ -81,8 +110,9 @@ def detect_django_version(root: Path, explicit: str | None) -> tuple[str | None,
         return explicit, "--django-version"
     for source, text in _dependency_texts(root):
         if source.endswith(_LOCK_FILES):
-            match = re.search(r'name\s*=\s*"django"\s*\n\s*version\s*=\s*"(\d+\.\d+)', text,
-                              re.IGNORECASE)
+            match = re.search(
+                r'name\s*=\s*"django"\s*\n\s*version\s*=\s*"(\d+\.\d+)', text, re.IGNORECASE
+            )
             if match:
                 return match.group(1), source
             continue
@@ -98,8 +128,11 @@ def detect_django_version(root: Path, explicit: str | None) -> tuple[str | None,
                     if key.lower() == "django":
                         dependencies.append(f"django{value if isinstance(value, str) else ''}")
             text = "\n".join(str(d) for d in dependencies)
-        match = re.search(r"^\s*django\s*(?:\[[^\]]*\])?\s*(==|~=|>=|\^|~|===)\s*v?(\d+\.\d+)",
-                          text, re.IGNORECASE | re.MULTILINE)
+        match = re.search(
+            r"^\s*django\s*(?:\[[^\]]*\])?\s*(==|~=|>=|\^|~|===)\s*v?(\d+\.\d+)",
+            text,
+            re.IGNORECASE | re.MULTILINE,
+        )
         if match:
             return match.group(2), source
     return None, None
@@ -113,8 +146,9 @@ def detect_servers(root: Path) -> tuple[tuple[str, ...], bool, bool]:
     return servers, uses_drf, uses_adrf
 
 
-def middleware_audit(index: ProjectIndex, chain: list[str], version: str | None
-                     ) -> list[MiddlewareInfo]:
+def middleware_audit(
+    index: ProjectIndex, chain: list[str], version: str | None
+) -> list[MiddlewareInfo]:
     audited = []
     for path in chain:
         builtin = django_api.BUILTIN_MIDDLEWARE.get(path)
@@ -122,8 +156,11 @@ def middleware_audit(index: ProjectIndex, chain: list[str], version: str | None
             if django_api.version_at_least(version, builtin.since):
                 audited.append(MiddlewareInfo(path, builtin.status, builtin.note or "built in"))
             else:
-                audited.append(MiddlewareInfo(path, "sync-only",
-                                              f"async-capable only from Django {builtin.since}"))
+                audited.append(
+                    MiddlewareInfo(
+                        path, "sync-only", f"async-capable only from Django {builtin.since}"
+                    )
+                )
             continue
         audited.append(_project_middleware(index, path))
     return audited
@@ -134,15 +171,20 @@ def _project_middleware(index: ProjectIndex, path: str) -> MiddlewareInfo:
     if qualified in index.functions:
         info, function = index.functions[qualified]
         location = Location(info.path, function.line)
-        flags = {index.resolve(info.name, d.dotted) for d in function.decorators
-                 if isinstance(d, Name)}
+        flags = {
+            index.resolve(info.name, d.dotted) for d in function.decorators if isinstance(d, Name)
+        }
         if "django.utils.decorators.sync_and_async_middleware" in flags:
             return MiddlewareInfo(path, "hybrid", "@sync_and_async_middleware", location)
         if "django.utils.decorators.async_only_middleware" in flags:
             return MiddlewareInfo(path, "async", "@async_only_middleware", location)
-        return MiddlewareInfo(path, "sync-only",
-                              "a function middleware without @sync_and_async_middleware: every "
-                              "request pays a thread switch", location)
+        return MiddlewareInfo(
+            path,
+            "sync-only",
+            "a function middleware without @sync_and_async_middleware: every "
+            "request pays a thread switch",
+            location,
+        )
     if qualified in index.classes:
         info, klass = index.classes[qualified]
         location = Location(info.path, klass.line)
@@ -156,31 +198,47 @@ def _project_middleware(index: ProjectIndex, path: str) -> MiddlewareInfo:
                     attributes[name] = expr.value
         has_acall = index.find_method(qualified, "__acall__") is not None
         uses_mixin = django_api.MIDDLEWARE_MIXIN in index.mro(qualified) or any(
-            base.endswith("MiddlewareMixin") for base in index.mro(qualified))
+            base.endswith("MiddlewareMixin") for base in index.mro(qualified)
+        )
         if attributes.get("async_capable") is True and (
-                attributes.get("sync_capable") is not False):
+            attributes.get("sync_capable") is not False
+        ):
             return MiddlewareInfo(path, "hybrid", "declares async_capable = True", location)
         if attributes.get("async_capable") is True:
             return MiddlewareInfo(path, "async", "async only", location)
         if uses_mixin or has_acall:
-            return MiddlewareInfo(path, "hybrid", "MiddlewareMixin: its hooks run in a thread "
-                                  "hop under ASGI", location)
-        return MiddlewareInfo(path, "sync-only", "no async_capable flag and not a "
-                              "MiddlewareMixin: Django adapts the whole chain below it to sync "
-                              "for every request", location)
-    return MiddlewareInfo(path, "unknown", "third-party middleware: check its async_capable "
-                          "flag")
+            return MiddlewareInfo(
+                path,
+                "hybrid",
+                "MiddlewareMixin: its hooks run in a thread hop under ASGI",
+                location,
+            )
+        return MiddlewareInfo(
+            path,
+            "sync-only",
+            "no async_capable flag and not a "
+            "MiddlewareMixin: Django adapts the whole chain below it to sync "
+            "for every request",
+            location,
+        )
+    return MiddlewareInfo(path, "unknown", "third-party middleware: check its async_capable flag")
 
 
-def project_facts(root: Path, index: ProjectIndex, settings: DjangoSettings,
-                  explicit_version: str | None) -> tuple[ProjectFacts, list[Finding]]:
+def project_facts(
+    root: Path, index: ProjectIndex, settings: DjangoSettings, explicit_version: str | None
+) -> tuple[ProjectFacts, list[Finding]]:
     findings: list[Finding] = []
     values = settings.values
     version, version_source = detect_django_version(root, explicit_version)
     if version is None:
-        findings.append(Finding("readiness", "Django version not found in requirements, "
-                                "pyproject or lock files; assuming the newest "
-                                f"({django_api.NEWEST_KNOWN_DJANGO}). Pass --django-version."))
+        findings.append(
+            Finding(
+                "readiness",
+                "Django version not found in requirements, "
+                "pyproject or lock files; assuming the newest "
+                f"({django_api.NEWEST_KNOWN_DJANGO}). Pass --django-version.",
+            )
+        )
     servers, uses_drf, uses_adrf = detect_servers(root)
     installed = values.get("INSTALLED_APPS") or []
     if isinstance(installed, list | tuple):
@@ -207,8 +265,9 @@ def project_facts(root: Path, index: ProjectIndex, settings: DjangoSettings,
                 if config.get("CONN_MAX_AGE") is not None:
                     conn_max_age = config.get("CONN_MAX_AGE")
                 atomic_requests = atomic_requests or bool(config.get("ATOMIC_REQUESTS"))
-    asgi_modules = tuple(sorted(info.path for name, info in index.modules.items()
-                                if name.split(".")[-1] == "asgi"))
+    asgi_modules = tuple(
+        sorted(info.path for name, info in index.modules.items() if name.split(".")[-1] == "asgi")
+    )
     root_urlconf = values.get("ROOT_URLCONF")
     asgi_application = values.get("ASGI_APPLICATION")
     facts = ProjectFacts(

@@ -28,8 +28,16 @@ from advisor.model import (
 )
 
 AWAITABLE_KINDS = frozenset({EffectKind.HTTP, EffectKind.SLEEP, EffectKind.STREAMING})
-THREAD_KINDS = frozenset({EffectKind.DB, EffectKind.CACHE, EffectKind.EMAIL,
-                          EffectKind.FILESYSTEM, EffectKind.SUBPROCESS, EffectKind.NETWORK})
+THREAD_KINDS = frozenset(
+    {
+        EffectKind.DB,
+        EffectKind.CACHE,
+        EffectKind.EMAIL,
+        EffectKind.FILESYSTEM,
+        EffectKind.SUBPROCESS,
+        EffectKind.NETWORK,
+    }
+)
 CPU_KINDS = frozenset({EffectKind.CPU, EffectKind.TEMPLATE})
 NO_ASYNC_API = frozenset({EffectKind.EMAIL, EffectKind.SUBPROCESS, EffectKind.FILESYSTEM})
 
@@ -45,86 +53,143 @@ def _ms(value: float) -> str:
 def _gathered_ms(awaitable: list[Effect]) -> float:
     """Latency of the awaitable calls if independent ones in the view's own body, outside
     loops, ran together: the slowest instead of the sum."""
-    independent = [e for e in awaitable if e.kind == EffectKind.HTTP and not e.in_loop
-                   and e.direct and not e.in_transaction]
+    independent = [
+        e
+        for e in awaitable
+        if e.kind == EffectKind.HTTP and not e.in_loop and e.direct and not e.in_transaction
+    ]
     rest = [e for e in awaitable if e not in independent]
     if len(independent) < 2:
         return _sum(awaitable)
     return max(e.estimated_ms for e in independent) + _sum(rest)
 
 
-def blockers_for(view: View, project: ProjectFacts, index_mro: tuple[str, ...]
-                 ) -> list[Blocker]:
+def blockers_for(view: View, project: ProjectFacts, index_mro: tuple[str, ...]) -> list[Blocker]:
     version = project.django_version
     found: list[Blocker] = []
     if view.kind == ViewKind.GENERIC_CLASS:
-        found.append(Blocker(
-            "generic-cbv", "generic class-based views have no async support in any Django "
-            "version", "rewrite it as a plain View subclass with async handlers, or keep it "
-            "sync", location=view.location))
+        found.append(
+            Blocker(
+                "generic-cbv",
+                "generic class-based views have no async support in any Django version",
+                "rewrite it as a plain View subclass with async handlers, or keep it sync",
+                location=view.location,
+            )
+        )
     if view.kind in (ViewKind.DRF_API, ViewKind.DRF_VIEWSET) and not (
-            set(index_mro) & django_api.ADRF_CLASSES):
-        found.append(Blocker(
-            "drf", "DRF views are sync-only", "use adrf's APIView/ViewSet (pip install adrf) "
-            "or a plain async Django view" + ("" if project.uses_adrf else
-                                              "; adrf is not in the project yet"),
-            location=view.location))
+        set(index_mro) & django_api.ADRF_CLASSES
+    ):
+        found.append(
+            Blocker(
+                "drf",
+                "DRF views are sync-only",
+                "use adrf's APIView/ViewSet (pip install adrf) "
+                "or a plain async Django view"
+                + ("" if project.uses_adrf else "; adrf is not in the project yet"),
+                location=view.location,
+            )
+        )
     if "rest_framework.decorators.api_view" in view.decorators:
-        found.append(Blocker(
-            "drf", "@api_view views are sync-only", "use adrf.decorators.api_view",
-            location=view.location))
+        found.append(
+            Blocker(
+                "drf",
+                "@api_view views are sync-only",
+                "use adrf.decorators.api_view",
+                location=view.location,
+            )
+        )
     mixins = sorted(set(index_mro) & django_api.AUTH_MIXINS)
     if mixins:
-        found.append(Blocker(
-            "auth-mixin", f"{mixins[0].rsplit('.', 1)[-1]} overrides dispatch() synchronously "
-            "and fails with async handlers", "check the user in the async handler with "
-            "await request.auser() (5.0+) or use login_required on the URL",
-            location=view.location))
+        found.append(
+            Blocker(
+                "auth-mixin",
+                f"{mixins[0].rsplit('.', 1)[-1]} overrides dispatch() synchronously "
+                "and fails with async handlers",
+                "check the user in the async handler with "
+                "await request.auser() (5.0+) or use login_required on the URL",
+                location=view.location,
+            )
+        )
     for decorator in view.decorators:
         support = django_api.VIEW_DECORATORS.get(decorator)
         short = decorator.rsplit(".", 1)[-1]
         if support is None:
             if not decorator.startswith(("django.", "functools.")):
-                found.append(Blocker(
-                    "decorator", f"@{short} is not known to accept async views",
-                    "check that it awaits the view (asgiref.sync.iscoroutinefunction)",
-                    severity="cost", location=view.location))
+                found.append(
+                    Blocker(
+                        "decorator",
+                        f"@{short} is not known to accept async views",
+                        "check that it awaits the view (asgiref.sync.iscoroutinefunction)",
+                        severity="cost",
+                        location=view.location,
+                    )
+                )
             continue
         if support.since is None:
             if decorator != "django.db.transaction.atomic":
-                found.append(Blocker("decorator", f"@{short} does not accept async views: "
-                                     f"{support.note}", "remove or replace it",
-                                     location=view.location))
+                found.append(
+                    Blocker(
+                        "decorator",
+                        f"@{short} does not accept async views: {support.note}",
+                        "remove or replace it",
+                        location=view.location,
+                    )
+                )
         elif not django_api.version_at_least(version, support.since):
-            found.append(Blocker(
-                "decorator", f"@{short} accepts async views only from Django {support.since}",
-                f"upgrade to {support.since}+ or wrap the check yourself",
-                location=view.location))
+            found.append(
+                Blocker(
+                    "decorator",
+                    f"@{short} accepts async views only from Django {support.since}",
+                    f"upgrade to {support.since}+ or wrap the check yourself",
+                    location=view.location,
+                )
+            )
     if project.atomic_requests:
-        found.append(Blocker(
-            "atomic-requests", "ATOMIC_REQUESTS is on: Django raises RuntimeError for any "
-            "async view", "turn it off or mark the view @transaction.non_atomic_requests"))
+        found.append(
+            Blocker(
+                "atomic-requests",
+                "ATOMIC_REQUESTS is on: Django raises RuntimeError for any async view",
+                "turn it off or mark the view @transaction.non_atomic_requests",
+            )
+        )
     transaction_effects = [e for e in view.effects if e.kind == EffectKind.TRANSACTION]
     if transaction_effects:
-        awaitable_inside = any(e.in_transaction and e.kind in AWAITABLE_KINDS
-                               for e in view.effects)
-        found.append(Blocker(
-            "transaction", "transaction.atomic cannot be entered from async code"
-            + (" and it wraps outbound I/O" if awaitable_inside else ""),
-            "move the transactional block into a sync function and await "
-            "sync_to_async(fn)()" + ("; better, make the external call outside the "
-                                     "transaction" if awaitable_inside else ""),
-            location=transaction_effects[0].location))
+        awaitable_inside = any(e.in_transaction and e.kind in AWAITABLE_KINDS for e in view.effects)
+        found.append(
+            Blocker(
+                "transaction",
+                "transaction.atomic cannot be entered from async code"
+                + (" and it wraps outbound I/O" if awaitable_inside else ""),
+                "move the transactional block into a sync function and await "
+                "sync_to_async(fn)()"
+                + (
+                    "; better, make the external call outside the transaction"
+                    if awaitable_inside
+                    else ""
+                ),
+                location=transaction_effects[0].location,
+            )
+        )
     for effect in view.effects:
         if effect.kind == EffectKind.THREAD_LOCAL:
-            found.append(Blocker("thread-local", "uses threading.local, shared by every "
-                                 "request on the event loop", "use contextvars.ContextVar",
-                                 location=effect.location))
+            found.append(
+                Blocker(
+                    "thread-local",
+                    "uses threading.local, shared by every request on the event loop",
+                    "use contextvars.ContextVar",
+                    location=effect.location,
+                )
+            )
         if effect.kind == EffectKind.STREAMING and effect.blocking:
-            found.append(Blocker(
-                "sync-stream", "StreamingHttpResponse is fed by a sync generator",
-                "make the generator async (async for over the queryset) so ASGI can stream "
-                "it without a thread", location=effect.location))
+            found.append(
+                Blocker(
+                    "sync-stream",
+                    "StreamingHttpResponse is fed by a sync generator",
+                    "make the generator async (async for over the queryset) so ASGI can stream "
+                    "it without a thread",
+                    location=effect.location,
+                )
+            )
     return found
 
 
@@ -132,35 +197,56 @@ def _costs(view: View, project: ProjectFacts) -> list[Blocker]:
     costs: list[Blocker] = []
     renders = [e for e in view.effects if e.call.endswith("__render__")]
     if renders:
-        costs.append(Blocker(
-            "lazy-render", f"{len(renders)} lazy queryset(s) reach render(): they would raise "
-            "SynchronousOnlyOperation in an async view",
-            "evaluate them before rendering ([x async for x in qs]) or return a "
-            "TemplateResponse", severity="cost", location=renders[0].location))
+        costs.append(
+            Blocker(
+                "lazy-render",
+                f"{len(renders)} lazy queryset(s) reach render(): they would raise "
+                "SynchronousOnlyOperation in an async view",
+                "evaluate them before rendering ([x async for x in qs]) or return a "
+                "TemplateResponse",
+                severity="cost",
+                location=renders[0].location,
+            )
+        )
     user = [e for e in view.effects if e.call == "django.http.HttpRequest.user"]
     if user:
         has_auser = django_api.version_at_least(project.django_version, "5.0")
-        costs.append(Blocker(
-            "request-user", "request.user loads the user synchronously",
-            "use await request.auser()" if has_auser else "wrap the access in sync_to_async",
-            severity="cost", location=user[0].location))
+        costs.append(
+            Blocker(
+                "request-user",
+                "request.user loads the user synchronously",
+                "use await request.auser()" if has_auser else "wrap the access in sync_to_async",
+                severity="cost",
+                location=user[0].location,
+            )
+        )
     no_api = sorted({e.kind.value for e in view.effects if e.kind in NO_ASYNC_API})
     if no_api:
-        costs.append(Blocker(
-            "no-async-api", f"{', '.join(no_api)} has no async API: it stays in a thread",
-            "await sync_to_async(...) around it, or move it to a task queue",
-            severity="cost"))
+        costs.append(
+            Blocker(
+                "no-async-api",
+                f"{', '.join(no_api)} has no async API: it stays in a thread",
+                "await sync_to_async(...) around it, or move it to a task queue",
+                severity="cost",
+            )
+        )
     cpu = [e for e in view.effects if e.kind == EffectKind.CPU]
     if cpu:
-        costs.append(Blocker(
-            "cpu", "CPU-heavy work would stall the event loop for every request",
-            "keep it in a thread (sync_to_async) or a worker", severity="cost",
-            location=cpu[0].location))
+        costs.append(
+            Blocker(
+                "cpu",
+                "CPU-heavy work would stall the event loop for every request",
+                "keep it in a thread (sync_to_async) or a worker",
+                severity="cost",
+                location=cpu[0].location,
+            )
+        )
     return costs
 
 
-def score_view(view: View, project: ProjectFacts, settings: Settings,
-               index_mro: tuple[str, ...] = ()) -> Score:
+def score_view(
+    view: View, project: ProjectFacts, settings: Settings, index_mro: tuple[str, ...] = ()
+) -> Score:
     effects = list(view.effects)
     awaitable = [e for e in effects if e.kind in AWAITABLE_KINDS]
     thread = [e for e in effects if e.kind in THREAD_KINDS]
@@ -178,8 +264,13 @@ def score_view(view: View, project: ProjectFacts, settings: Settings,
     hard = [b for b in blockers if b.severity == "blocker"]
     sync_only_mw = [m for m in project.middleware if m.status == "sync-only"]
 
-    blocking = [e for e in effects if e.blocking and not e.awaited and e.kind in (
-        AWAITABLE_KINDS | THREAD_KINDS | {EffectKind.CPU})]
+    blocking = [
+        e
+        for e in effects
+        if e.blocking
+        and not e.awaited
+        and e.kind in (AWAITABLE_KINDS | THREAD_KINDS | {EffectKind.CPU})
+    ]
     blocking_ms = _sum(blocking)
 
     share = awaitable_ms / sync_ms if sync_ms > 0 else 0.0
@@ -192,37 +283,49 @@ def score_view(view: View, project: ProjectFacts, settings: Settings,
     if awaitable:
         kinds = sorted({e.kind.value for e in awaitable})
         calls = sum(e.multiplier for e in awaitable)
-        reasons.append(f"{calls} awaitable wait(s) ({', '.join(kinds)}) ≈ {_ms(awaitable_ms)} "
-                       "that async releases to serve other requests")
+        reasons.append(
+            f"{calls} awaitable wait(s) ({', '.join(kinds)}) ≈ {_ms(awaitable_ms)} "
+            "that async releases to serve other requests"
+        )
         if gathered < awaitable_ms - 1:
-            reasons.append(f"independent HTTP calls: ≈ {_ms(awaitable_ms)} in sequence, "
-                           f"≈ {_ms(gathered)} with asyncio.gather (advisor rewrite --gather)")
+            reasons.append(
+                f"independent HTTP calls: ≈ {_ms(awaitable_ms)} in sequence, "
+                f"≈ {_ms(gathered)} with asyncio.gather (advisor rewrite --gather)"
+            )
     if thread:
         queries = sum(e.multiplier for e in thread if e.kind == EffectKind.DB)
         others = sorted({e.kind.value for e in thread if e.kind != EffectKind.DB})
         parts = [f"{queries} DB quer{'y' if queries == 1 else 'ies'}"] if queries else []
         parts += others
-        reasons.append(f"{', '.join(parts)} ≈ {_ms(thread_ms)} stay in a thread even when "
-                       "async (Django's async ORM runs queries through sync_to_async)")
+        reasons.append(
+            f"{', '.join(parts)} ≈ {_ms(thread_ms)} stay in a thread even when "
+            "async (Django's async ORM runs queries through sync_to_async)"
+        )
     if cpu:
-        reasons.append(f"CPU ≈ {_ms(cpu_ms)} (templates, computation) that async cannot "
-                       "overlap")
+        reasons.append(f"CPU ≈ {_ms(cpu_ms)} (templates, computation) that async cannot overlap")
     if not effects:
         reasons.append("no I/O found: nothing for async to overlap")
     n_plus_one = [e for e in thread if e.in_loop and e.kind == EffectKind.DB]
     if n_plus_one:
-        reasons.append(f"queries inside a loop ({n_plus_one[0].location}): an N+1 pattern "
-                       "costs more than sync vs async")
+        reasons.append(
+            f"queries inside a loop ({n_plus_one[0].location}): an N+1 pattern "
+            "costs more than sync vs async"
+        )
     if sync_only_mw and not view.is_async:
-        reasons.append(f"{len(sync_only_mw)} sync-only middleware: every request pays a "
-                       "thread switch under ASGI")
+        reasons.append(
+            f"{len(sync_only_mw)} sync-only middleware: every request pays a "
+            "thread switch under ASGI"
+        )
 
     if view.is_async:
         if blocking:
             category = Category.ASYNC_BLOCKING
-            reasons.insert(0, f"async view calls {len(blocking)} blocking operation(s) "
-                           f"≈ {_ms(blocking_ms)} directly on the event loop: "
-                           + ", ".join(sorted({e.call for e in blocking}))[:200])
+            reasons.insert(
+                0,
+                f"async view calls {len(blocking)} blocking operation(s) "
+                f"≈ {_ms(blocking_ms)} directly on the event loop: "
+                + ", ".join(sorted({e.call for e in blocking}))[:200],
+            )
         else:
             category = Category.ALREADY_ASYNC
             reasons.insert(0, "already async, no blocking call found")
@@ -246,9 +349,14 @@ def score_view(view: View, project: ProjectFacts, settings: Settings,
     else:
         category = Category.LITTLE
     if not view.is_async:
-        reasons.append(f"predicted p50 {_ms(sync_ms)} sync → {_ms(async_ms)} async"
-                       + (f" ({_ms(gathered + thread_ms + cpu_ms)} gathered)"
-                          if gathered < awaitable_ms - 1 else ""))
+        reasons.append(
+            f"predicted p50 {_ms(sync_ms)} sync → {_ms(async_ms)} async"
+            + (
+                f" ({_ms(gathered + thread_ms + cpu_ms)} gathered)"
+                if gathered < awaitable_ms - 1
+                else ""
+            )
+        )
     return Score(
         value=score_value if not view.is_async else max(score_value, 0),
         category=category,

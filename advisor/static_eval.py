@@ -27,7 +27,7 @@ def module_value(index: ProjectIndex, info: ModuleInfo, name: str) -> Any:
         elif statement.kind == "call" and isinstance(statement.value, Call):
             func = statement.value.func
             if isinstance(func, Name) and func.dotted.startswith(name + "."):
-                method = func.dotted[len(name) + 1:]
+                method = func.dotted[len(name) + 1 :]
                 args = [literal(index, info, arg) for arg in statement.value.args]
                 if isinstance(value, list):
                     if method == "append" and args:
@@ -55,7 +55,7 @@ def literal(index: ProjectIndex, info: ModuleInfo, expr: Expr, depth: int = 0) -
     if isinstance(expr, Const):
         return expr.value
     if isinstance(expr, Seq):
-        items = []
+        items: list[Any] = []
         for item in expr.items:
             if isinstance(item, Starred):
                 inner = literal(index, info, item.value, down)
@@ -94,9 +94,9 @@ def literal(index: ProjectIndex, info: ModuleInfo, expr: Expr, depth: int = 0) -
         local = info.symbols.get(expr.dotted)
         if local is not None and local.kind == "value":
             return module_value(index, info, expr.dotted)
-        qualified = index.resolve(info.name, expr.dotted)
-        if qualified:
-            found = index.module_for(qualified)
+        target = index.resolve(info.name, expr.dotted)
+        if target:
+            found = index.module_for(target)
             if found is not None and found[1] and found[0] is not info:
                 return module_value(index, found[0], found[1])
     return None

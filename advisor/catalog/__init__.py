@@ -7,6 +7,7 @@ for their own wrappers with `[[tool.advisor.effects]]`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ def load_catalog(settings: Settings) -> Catalog:
     for name in family_modules():
         module = importlib.import_module(f"{__name__}.{name}")
         for row in module.ROWS:
-            rows.append(CatalogRow(**{**_fields(row), "family": name}))
+            rows.append(dataclasses.replace(row, family=name))
     for extra in settings.extra_effects:
         try:
             kind = EffectKind(extra.kind)
@@ -72,16 +73,23 @@ def load_catalog(settings: Settings) -> Catalog:
             raise ValueError(
                 f"[tool.advisor.effects] {extra.call}: unknown kind {extra.kind!r} ({known})"
             ) from None
-        default_latency = {EffectKind.HTTP: "external_http", EffectKind.DB: "db_query",
-                           EffectKind.CACHE: "cache", EffectKind.SLEEP: "sleep",
-                           EffectKind.EMAIL: "email", EffectKind.CPU: "cpu"}
-        rows.append(CatalogRow(
-            extra.call, kind, extra.latency or default_latency.get(kind, "network"),
-            extra.note, extra.async_alternative, family="tool.advisor",
-            rewrite="sync_to_async",
-        ))
+        default_latency = {
+            EffectKind.HTTP: "external_http",
+            EffectKind.DB: "db_query",
+            EffectKind.CACHE: "cache",
+            EffectKind.SLEEP: "sleep",
+            EffectKind.EMAIL: "email",
+            EffectKind.CPU: "cpu",
+        }
+        rows.append(
+            CatalogRow(
+                extra.call,
+                kind,
+                extra.latency or default_latency.get(kind, "network"),
+                extra.note,
+                extra.async_alternative,
+                family="tool.advisor",
+                rewrite="sync_to_async",
+            )
+        )
     return Catalog(rows)
-
-
-def _fields(row: CatalogRow) -> dict[str, object]:
-    return {name: getattr(row, name) for name in CatalogRow.__slots__}

@@ -4,10 +4,17 @@ from advisor.catalog import CatalogRow
 from advisor.model import EffectKind
 
 ROWS = (
-    CatalogRow("asgiref.sync.sync_to_async", EffectKind.AWAITABLE, "thread_hop",
-               "runs sync code in a worker thread", blocking=False),
-    CatalogRow("asyncio.gather", EffectKind.AWAITABLE, "none", "awaits calls concurrently",
-               blocking=False),
-    CatalogRow("asyncio.wait_for", EffectKind.AWAITABLE, "none", "awaits with a timeout",
-               blocking=False),
+    CatalogRow(
+        "asgiref.sync.sync_to_async",
+        EffectKind.AWAITABLE,
+        "thread_hop",
+        "runs sync code in a worker thread",
+        blocking=False,
+    ),
+    CatalogRow(
+        "asyncio.gather", EffectKind.AWAITABLE, "none", "awaits calls concurrently", blocking=False
+    ),
+    CatalogRow(
+        "asyncio.wait_for", EffectKind.AWAITABLE, "none", "awaits with a timeout", blocking=False
+    ),
 )

@@ -6,8 +6,10 @@ from advisor.model import EffectKind
 _C = EffectKind.CPU
 
 ROWS = (
-    *(CatalogRow(f"hashlib.{name}", _C, "cpu", f"hashlib.{name} hashes in this thread")
-      for name in ("sha256", "sha512", "sha1", "md5", "pbkdf2_hmac", "scrypt", "blake2b")),
+    *(
+        CatalogRow(f"hashlib.{name}", _C, "cpu", f"hashlib.{name} hashes in this thread")
+        for name in ("sha256", "sha512", "sha1", "md5", "pbkdf2_hmac", "scrypt", "blake2b")
+    ),
     CatalogRow("hmac.new", _C, "none", "HMAC of a small payload (cheap)"),
     CatalogRow("csv.writer", _C, "cpu", "builds CSV in Python"),
     CatalogRow("zlib.compress", _C, "cpu", "compression is CPU work"),

@@ -6,18 +6,45 @@ from advisor.model import EffectKind
 _F = EffectKind.FILESYSTEM
 
 ROWS = (
-    CatalogRow("open", _F, "filesystem", "open() reads or writes a local file",
-               rewrite="sync_to_async"),
-    CatalogRow("io.open", _F, "filesystem", "io.open() reads or writes a local file",
-               rewrite="sync_to_async"),
-    CatalogRow("pathlib.Path.read_text", _F, "filesystem", "Path.read_text() reads a file",
-               rewrite="sync_to_async"),
-    CatalogRow("pathlib.Path.read_bytes", _F, "filesystem", "Path.read_bytes() reads a file",
-               rewrite="sync_to_async"),
-    CatalogRow("pathlib.Path.write_text", _F, "filesystem", "Path.write_text() writes a file",
-               rewrite="sync_to_async"),
-    CatalogRow("shutil.*", _F, "filesystem", "shutil copies or moves files",
-               rewrite="sync_to_async"),
-    CatalogRow("django.core.files.storage.default_storage.*", _F, "filesystem",
-               "file storage (no async API through 6.1)", rewrite="sync_to_async"),
+    CatalogRow(
+        "open", _F, "filesystem", "open() reads or writes a local file", rewrite="sync_to_async"
+    ),
+    CatalogRow(
+        "io.open",
+        _F,
+        "filesystem",
+        "io.open() reads or writes a local file",
+        rewrite="sync_to_async",
+    ),
+    CatalogRow(
+        "pathlib.Path.read_text",
+        _F,
+        "filesystem",
+        "Path.read_text() reads a file",
+        rewrite="sync_to_async",
+    ),
+    CatalogRow(
+        "pathlib.Path.read_bytes",
+        _F,
+        "filesystem",
+        "Path.read_bytes() reads a file",
+        rewrite="sync_to_async",
+    ),
+    CatalogRow(
+        "pathlib.Path.write_text",
+        _F,
+        "filesystem",
+        "Path.write_text() writes a file",
+        rewrite="sync_to_async",
+    ),
+    CatalogRow(
+        "shutil.*", _F, "filesystem", "shutil copies or moves files", rewrite="sync_to_async"
+    ),
+    CatalogRow(
+        "django.core.files.storage.default_storage.*",
+        _F,
+        "filesystem",
+        "file storage (no async API through 6.1)",
+        rewrite="sync_to_async",
+    ),
 )

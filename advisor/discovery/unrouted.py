@@ -8,13 +8,21 @@ from advisor import django_api
 from advisor.facts import Call, Name
 from advisor.index import ProjectIndex
 
-_RESPONSES = frozenset({
-    "django.shortcuts.render", "django.shortcuts.redirect", "django.http.HttpResponse",
-    "django.http.JsonResponse", "django.http.StreamingHttpResponse",
-    "django.http.FileResponse", "django.http.HttpResponseRedirect",
-    "django.template.response.TemplateResponse", "rest_framework.response.Response",
-    "django.http.HttpResponseNotFound", "django.http.HttpResponseBadRequest",
-})
+_RESPONSES = frozenset(
+    {
+        "django.shortcuts.render",
+        "django.shortcuts.redirect",
+        "django.http.HttpResponse",
+        "django.http.JsonResponse",
+        "django.http.StreamingHttpResponse",
+        "django.http.FileResponse",
+        "django.http.HttpResponseRedirect",
+        "django.template.response.TemplateResponse",
+        "rest_framework.response.Response",
+        "django.http.HttpResponseNotFound",
+        "django.http.HttpResponseBadRequest",
+    }
+)
 
 
 def find_unrouted(index: ProjectIndex, routed: set[str]) -> list[str]:

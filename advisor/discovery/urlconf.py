@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from advisor import django_api
 from advisor.facts import (
     Attr,
-    BinOp,
     Binding,
+    BinOp,
     Call,
     Const,
     Expr,
@@ -29,15 +29,21 @@ from advisor.facts import (
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import Finding, FrameworkRoute, Location
 
-_PATH_FUNCTIONS = {"django.urls.path": "path", "django.urls.re_path": "re_path",
-                   "django.conf.urls.url": "re_path", "django.urls.conf.url": "re_path"}
+_PATH_FUNCTIONS = {
+    "django.urls.path": "path",
+    "django.urls.re_path": "re_path",
+    "django.conf.urls.url": "re_path",
+    "django.urls.conf.url": "re_path",
+}
 _INCLUDE = "django.urls.include"
 _ADMIN_URLS = ("django.contrib.admin.site.urls", "django.contrib.admin.sites.site.urls")
 _STATIC = ("django.conf.urls.static.static",)
 _I18N = ("django.conf.urls.i18n.i18n_patterns",)
 _PARTIAL = "functools.partial"
-_ROUTERS = {"rest_framework.routers.DefaultRouter": True,
-            "rest_framework.routers.SimpleRouter": False}
+_ROUTERS = {
+    "rest_framework.routers.DefaultRouter": True,
+    "rest_framework.routers.SimpleRouter": False,
+}
 _DRF_ACTION = "rest_framework.decorators.action"
 _DRF_MIXIN_ACTIONS = {
     "rest_framework.mixins.ListModelMixin": "list",
@@ -82,8 +88,9 @@ class UrlconfEvaluator:
     def evaluate(self, root_urlconf: str) -> UrlconfResult:
         info = self.index.modules.get(root_urlconf)
         if info is None:
-            self.result.findings.append(Finding(
-                "urlconf", f"ROOT_URLCONF {root_urlconf!r} is not a module of the project"))
+            self.result.findings.append(
+                Finding("urlconf", f"ROOT_URLCONF {root_urlconf!r} is not a module of the project")
+            )
             return self.result
         self._module(info, "", None, 0)
         return self.result
@@ -99,45 +106,60 @@ class UrlconfEvaluator:
             scope = _Scope(info, {})
             items = self._module_urlpatterns(info, scope)
             if items is None:
-                self._find("urlconf", f"{info.name} has no urlpatterns that can be read "
-                           "statically", info, 1)
+                self._find(
+                    "urlconf",
+                    f"{info.name} has no urlpatterns that can be read statically",
+                    info,
+                    1,
+                )
                 return
             for item, item_scope, line in items:
                 self._pattern(item, item_scope, prefix, namespace, depth, line)
         finally:
             self._active.discard(info.name)
 
-    def _module_urlpatterns(self, info: ModuleInfo,
-                            scope: _Scope) -> list[tuple[Expr, _Scope, int]] | None:
-        items: list[tuple[Expr, _Scope, int]] | None = None
+    def _module_urlpatterns(
+        self, info: ModuleInfo, scope: _Scope
+    ) -> list[tuple[Expr | _RouterUrls, _Scope, int]] | None:
+        items: list[tuple[Expr | _RouterUrls, _Scope, int]] | None = None
         for statement in info.facts.statements:
             if statement.target == "urlpatterns" and statement.kind == "assign":
-                items = [(e, sc, statement.line) for e, sc in self._items(
-                    statement.value, scope, statement.line)]
+                items = [
+                    (e, sc, statement.line)
+                    for e, sc in self._items(statement.value, scope, statement.line)
+                ]
             elif statement.target == "urlpatterns" and statement.kind == "augassign":
-                items = (items or []) + [(e, sc, statement.line) for e, sc in self._items(
-                    statement.value, scope, statement.line)]
+                items = (items or []) + [
+                    (e, sc, statement.line)
+                    for e, sc in self._items(statement.value, scope, statement.line)
+                ]
             elif statement.kind == "call" and isinstance(statement.value, Call):
                 func = statement.value.func
-                if isinstance(func, Name) and func.dotted in ("urlpatterns.append",
-                                                              "urlpatterns.extend"):
+                if isinstance(func, Name) and func.dotted in (
+                    "urlpatterns.append",
+                    "urlpatterns.extend",
+                ):
                     args = statement.value.args
                     if not args:
                         continue
-                    new = [(args[0], scope)] if func.dotted.endswith("append") else (
-                        self._items(args[0], scope, statement.line))
+                    new = (
+                        [(args[0], scope)]
+                        if func.dotted.endswith("append")
+                        else (self._items(args[0], scope, statement.line))
+                    )
                     items = (items or []) + [(e, sc, statement.line) for e, sc in new]
         return items
 
-    def _items(self, expr: Expr, scope: _Scope, line: int, depth: int = 0
-               ) -> list[tuple[Expr, _Scope]]:
+    def _items(
+        self, expr: Expr, scope: _Scope, line: int, depth: int = 0
+    ) -> list[tuple[Expr | _RouterUrls, _Scope]]:
         """The pattern expressions a list-valued expression stands for, each with the scope
         its names resolve in (a list returned by `get_urls()` resolves in that method)."""
         if depth > _MAX_DEPTH:
             return []
         down = depth + 1
         if isinstance(expr, Seq):
-            items: list[tuple[Expr, _Scope]] = []
+            items: list[tuple[Expr | _RouterUrls, _Scope]] = []
             for item in expr.items:
                 if isinstance(item, Starred):
                     items.extend(self._items(item.value, scope, line, down))
@@ -146,17 +168,26 @@ class UrlconfEvaluator:
             return items
         if isinstance(expr, BinOp) and expr.op == "Add":
             return self._items(expr.left, scope, line, down) + self._items(
-                expr.right, scope, line, down)
+                expr.right, scope, line, down
+            )
         if isinstance(expr, Name):
             router = self._router_urls(expr, scope)
             if router is not None:
                 return [(router, scope)]
             value = self._lookup(expr.dotted, scope)
             if value is not None:
-                return self._items(value[1].value if isinstance(value[1], Binding) else value[1],
-                                   value[0], line, down)
-            self._find("urlconf", f"cannot follow {expr.dotted!r} to a list of URL patterns",
-                       scope.info, line)
+                return self._items(
+                    value[1].value if isinstance(value[1], Binding) else value[1],
+                    value[0],
+                    line,
+                    down,
+                )
+            self._find(
+                "urlconf",
+                f"cannot follow {expr.dotted!r} to a list of URL patterns",
+                scope.info,
+                line,
+            )
             return []
         if isinstance(expr, Call):
             qualified = self._qualified(expr.func, scope)
@@ -169,8 +200,12 @@ class UrlconfEvaluator:
                 return self._items(returned[1], returned[0], line, down)
             if qualified in _PATH_FUNCTIONS:
                 return [(expr, scope)]
-        self._find("urlconf", "a URL list built at run time cannot be read statically",
-                   scope.info, getattr(expr, "line", line))
+        self._find(
+            "urlconf",
+            "a URL list built at run time cannot be read statically",
+            scope.info,
+            getattr(expr, "line", line),
+        )
         return []
 
     def _lookup(self, dotted: str, scope: _Scope) -> tuple[_Scope, Expr | Binding] | None:
@@ -264,27 +299,41 @@ class UrlconfEvaluator:
 
     # One pattern -------------------------------------------------------------------------
 
-    def _pattern(self, expr: Expr, scope: _Scope, prefix: str, namespace: str | None,
-                 depth: int, line: int) -> None:
+    def _pattern(
+        self,
+        expr: Expr | _RouterUrls,
+        scope: _Scope,
+        prefix: str,
+        namespace: str | None,
+        depth: int,
+        line: int,
+    ) -> None:
         if isinstance(expr, Call) and expr.func == Name("__i18n__"):
             for item in expr.args:
-                subs = [(item, scope)] if isinstance(item, Call) else self._items(
-                    item, scope, expr.line)
+                subs = (
+                    [(item, scope)]
+                    if isinstance(item, Call)
+                    else self._items(item, scope, expr.line)
+                )
                 for sub, sub_scope in subs:
-                    self._pattern(sub, sub_scope, prefix + "<language>/", namespace, depth,
-                                  line)
+                    self._pattern(sub, sub_scope, prefix + "<language>/", namespace, depth, line)
             return
         if isinstance(expr, _RouterUrls):
             self._router(expr, prefix, namespace)
             return
         if not isinstance(expr, Call):
-            self._find("urlconf", "a URL pattern that is not a path()/re_path() call",
-                       scope.info, line)
+            self._find(
+                "urlconf", "a URL pattern that is not a path()/re_path() call", scope.info, line
+            )
             return
         kind = _PATH_FUNCTIONS.get(self._qualified(expr.func, scope) or "")
         if kind is None:
-            self._find("urlconf", f"unrecognised URL pattern call "
-                       f"{_text(expr.func)}()", scope.info, expr.line)
+            self._find(
+                "urlconf",
+                f"unrecognised URL pattern call {_text(expr.func)}()",
+                scope.info,
+                expr.line,
+            )
             return
         route_expr = expr.args[0] if expr.args else expr.kwarg("route")
         view_expr = expr.args[1] if len(expr.args) > 1 else expr.kwarg("view")
@@ -297,68 +346,109 @@ class UrlconfEvaluator:
         if view_expr is None:
             return
         pattern = prefix + route_expr.value
-        name = name_expr.value if isinstance(name_expr, Const) and isinstance(
-            name_expr.value, str) else None
+        name = (
+            name_expr.value
+            if isinstance(name_expr, Const) and isinstance(name_expr.value, str)
+            else None
+        )
         full_name = f"{namespace}:{name}" if namespace and name else name
         location = Location(scope.info.path, expr.line, expr.column)
         if isinstance(view_expr, Call) and self._qualified(view_expr.func, scope) == _INCLUDE:
             self._include(view_expr, scope, pattern, namespace, depth)
             return
-        if isinstance(view_expr, Seq) and view_expr.kind in ("tuple", "list") and (
-                len(view_expr.items) == 3):
+        if (
+            isinstance(view_expr, Seq)
+            and view_expr.kind in ("tuple", "list")
+            and (len(view_expr.items) == 3)
+        ):
             # `path("admin/", admin.site.urls)` evaluates to such a 3-tuple.
             self._include_target(view_expr, scope, pattern, namespace, depth, expr.line, None)
             return
         if isinstance(view_expr, Name) and self._qualified(view_expr, scope) in _ADMIN_URLS:
-            self.result.framework.append(FrameworkRoute("admin", pattern + "…", full_name,
-                                                        "django.contrib.admin.site",
-                                                        location))
+            self.result.framework.append(
+                FrameworkRoute(
+                    "admin", pattern + "…", full_name, "django.contrib.admin.site", location
+                )
+            )
             return
         self._view(view_expr, scope, pattern, full_name, location, (), 0)
 
-    def _include(self, call: Call, scope: _Scope, pattern: str, namespace: str | None,
-                 depth: int) -> None:
+    def _include(
+        self, call: Call, scope: _Scope, pattern: str, namespace: str | None, depth: int
+    ) -> None:
         if not call.args:
             return
         target = call.args[0]
         explicit_ns = call.kwarg("namespace")
-        ns = explicit_ns.value if isinstance(explicit_ns, Const) and isinstance(
-            explicit_ns.value, str) else None
+        ns = (
+            explicit_ns.value
+            if isinstance(explicit_ns, Const) and isinstance(explicit_ns.value, str)
+            else None
+        )
         self._include_target(target, scope, pattern, namespace, depth, call.line, ns)
 
-    def _include_target(self, target: Expr, scope: _Scope, pattern: str,
-                        namespace: str | None, depth: int, line: int,
-                        ns: str | None) -> None:
+    def _include_target(
+        self,
+        target: Expr,
+        scope: _Scope,
+        pattern: str,
+        namespace: str | None,
+        depth: int,
+        line: int,
+        ns: str | None,
+    ) -> None:
         if isinstance(target, Seq) and target.kind == "tuple" and len(target.items) >= 2:
             app_name = target.items[1]
-            app = app_name.value if isinstance(app_name, Const) and isinstance(
-                app_name.value, str) else None
+            app = (
+                app_name.value
+                if isinstance(app_name, Const) and isinstance(app_name.value, str)
+                else None
+            )
             if len(target.items) == 3 and ns is None:
                 third = target.items[2]
-                ns = third.value if isinstance(third, Const) and isinstance(
-                    third.value, str) else None
-            self._include_target(target.items[0], scope, pattern, namespace, depth, line,
-                                 ns or app)
+                ns = (
+                    third.value
+                    if isinstance(third, Const) and isinstance(third.value, str)
+                    else None
+                )
+            self._include_target(target.items[0], scope, pattern, namespace, depth, line, ns or app)
             return
         if isinstance(target, Const) and isinstance(target.value, str):
             module = self.index.modules.get(target.value)
             if module is None:
                 if target.value.startswith(("django.", "rest_framework")):
-                    self.result.framework.append(FrameworkRoute(
-                        target.value.split(".")[0], pattern + "…", None, target.value,
-                        Location(scope.info.path, line)))
+                    self.result.framework.append(
+                        FrameworkRoute(
+                            target.value.split(".")[0],
+                            pattern + "…",
+                            None,
+                            target.value,
+                            Location(scope.info.path, line),
+                        )
+                    )
                     return
-                self._find("urlconf", f"include({target.value!r}): no such module in the "
-                           "project", scope.info, line)
+                self._find(
+                    "urlconf",
+                    f"include({target.value!r}): no such module in the project",
+                    scope.info,
+                    line,
+                )
                 return
-            self._module(module, pattern, _join_ns(namespace, ns or self._app_name(module)),
-                         depth + 1)
+            self._module(
+                module, pattern, _join_ns(namespace, ns or self._app_name(module)), depth + 1
+            )
             return
         if isinstance(target, Name):
             if self._qualified(target, scope) in _ADMIN_URLS:
-                self.result.framework.append(FrameworkRoute(
-                    "admin", pattern + "…", None, "django.contrib.admin.site",
-                    Location(scope.info.path, line)))
+                self.result.framework.append(
+                    FrameworkRoute(
+                        "admin",
+                        pattern + "…",
+                        None,
+                        "django.contrib.admin.site",
+                        Location(scope.info.path, line),
+                    )
+                )
                 return
             router = self._router_urls(target, scope)
             if router is not None:
@@ -367,21 +457,33 @@ class UrlconfEvaluator:
             qualified = self._qualified(target, scope)
             if qualified is not None and qualified in self.index.modules:
                 module = self.index.modules[qualified]
-                self._module(module, pattern, _join_ns(namespace, ns or self._app_name(
-                    module)), depth + 1)
+                self._module(
+                    module, pattern, _join_ns(namespace, ns or self._app_name(module)), depth + 1
+                )
                 return
         for item, item_scope in self._items(target, scope, line):
             self._pattern(item, item_scope, pattern, _join_ns(namespace, ns), depth + 1, line)
 
     def _app_name(self, info: ModuleInfo) -> str | None:
         symbol = info.symbols.get("app_name")
-        if symbol is not None and isinstance(symbol.value, Const) and isinstance(
-                symbol.value.value, str):
+        if (
+            symbol is not None
+            and isinstance(symbol.value, Const)
+            and isinstance(symbol.value.value, str)
+        ):
             return symbol.value.value
         return None
 
-    def _view(self, expr: Expr, scope: _Scope, pattern: str, name: str | None,
-              location: Location, decorators: tuple[str, ...], depth: int) -> None:
+    def _view(
+        self,
+        expr: Expr,
+        scope: _Scope,
+        pattern: str,
+        name: str | None,
+        location: Location,
+        decorators: tuple[str, ...],
+        depth: int,
+    ) -> None:
         if depth > _MAX_DEPTH:
             return
         if isinstance(expr, Call):
@@ -389,73 +491,99 @@ class UrlconfEvaluator:
             if isinstance(func, Name) and func.dotted.endswith(".as_view"):
                 klass = self.index.resolve(scope.info.name, func.dotted[: -len(".as_view")])
                 if klass is None:
-                    self._find("urlconf", f"cannot resolve {func.dotted}", scope.info,
-                               location.line)
+                    self._find(
+                        "urlconf", f"cannot resolve {func.dotted}", scope.info, location.line
+                    )
                     return
-                methods, action = (), None
+                methods: tuple[str, ...] = ()
+                action: str | None = None
                 if expr.args and isinstance(expr.args[0], Mapping):
                     mapping = expr.args[0]
-                    methods = tuple(k.value for k in mapping.keys
-                                    if isinstance(k, Const) and isinstance(k.value, str))
-                    action = ",".join(v.value for v in mapping.values
-                                      if isinstance(v, Const) and isinstance(v.value, str))
+                    methods = tuple(
+                        k.value
+                        for k in mapping.keys
+                        if isinstance(k, Const) and isinstance(k.value, str)
+                    )
+                    action = ",".join(
+                        v.value
+                        for v in mapping.values
+                        if isinstance(v, Const) and isinstance(v.value, str)
+                    )
                 self._record(klass, pattern, name, location, decorators, methods, action)
                 return
             wrapper = self._qualified(func, scope)
             if expr.args and wrapper is not None:
                 if wrapper != _PARTIAL:
                     decorators = (*decorators, wrapper)
-                self._view(expr.args[0], scope, pattern, name, location, decorators,
-                           depth + 1)
+                self._view(expr.args[0], scope, pattern, name, location, decorators, depth + 1)
                 return
             if isinstance(func, Call):  # decorator factories: cache_page(60)(view)
                 factory = self._qualified(func.func, scope)
                 if expr.args and factory is not None:
-                    self._view(expr.args[0], scope, pattern, name, location,
-                               (*decorators, factory), depth + 1)
+                    self._view(
+                        expr.args[0],
+                        scope,
+                        pattern,
+                        name,
+                        location,
+                        (*decorators, factory),
+                        depth + 1,
+                    )
                     return
-            self._find("urlconf", f"cannot tell which view {_text(expr)} is", scope.info,
-                       location.line)
+            self._find(
+                "urlconf", f"cannot tell which view {_text(expr)} is", scope.info, location.line
+            )
             return
         if isinstance(expr, Name):
             qualified = self._scoped_name(expr.dotted, scope)
             if qualified is None:
                 bindings = scope.bindings.get(expr.dotted)
                 if bindings:
-                    self._view(bindings[-1].value, scope, pattern, name, location, decorators,
-                               depth + 1)
+                    self._view(
+                        bindings[-1].value, scope, pattern, name, location, decorators, depth + 1
+                    )
                     return
-                self._find("urlconf", f"cannot resolve view {expr.dotted!r}", scope.info,
-                           location.line)
+                self._find(
+                    "urlconf", f"cannot resolve view {expr.dotted!r}", scope.info, location.line
+                )
                 return
             if qualified in self.index.functions or qualified in self.index.classes:
                 self._record(qualified, pattern, name, location, decorators, (), None)
                 return
             value = self.index.value_of(qualified)
             if value is not None:
-                self._view(value[1], _Scope(value[0], {}), pattern, name, location,
-                           decorators, depth + 1)
+                self._view(
+                    value[1], _Scope(value[0], {}), pattern, name, location, decorators, depth + 1
+                )
                 return
             if self.index.module_for(qualified) is None:
                 group = qualified.split(".")[0]
-                self.result.framework.append(FrameworkRoute(group, pattern, name, qualified,
-                                                            location))
+                self.result.framework.append(
+                    FrameworkRoute(group, pattern, name, qualified, location)
+                )
                 return
-            self._find("urlconf", f"cannot find the view {qualified}", scope.info,
-                       location.line)
+            self._find("urlconf", f"cannot find the view {qualified}", scope.info, location.line)
             return
-        self._find("urlconf", f"cannot tell which view {_text(expr)} is", scope.info,
-                   location.line)
+        self._find("urlconf", f"cannot tell which view {_text(expr)} is", scope.info, location.line)
 
-    def _record(self, view: str, pattern: str, name: str | None, location: Location,
-                decorators: tuple[str, ...], methods: tuple[str, ...],
-                action: str | None) -> None:
+    def _record(
+        self,
+        view: str,
+        pattern: str,
+        name: str | None,
+        location: Location,
+        decorators: tuple[str, ...],
+        methods: tuple[str, ...],
+        action: str | None,
+    ) -> None:
         if view not in self.index.functions and view not in self.index.classes:
-            self.result.framework.append(FrameworkRoute(view.split(".")[0], pattern, name,
-                                                        view, location))
+            self.result.framework.append(
+                FrameworkRoute(view.split(".")[0], pattern, name, view, location)
+            )
             return
-        self.result.routes.append(RouteEntry(view, pattern, name, location, decorators,
-                                             methods, action))
+        self.result.routes.append(
+            RouteEntry(view, pattern, name, location, decorators, methods, action)
+        )
 
     # DRF routers -------------------------------------------------------------------------
 
@@ -469,7 +597,7 @@ class UrlconfEvaluator:
         value = self.index.value_of(qualified)
         if value is None or not isinstance(value[1], Call):
             return None
-        router_info, router_expr = value
+        router_info, router_expr = value[0], value[1]
         router_class = self.index.resolve(router_info.name, _text(router_expr.func))
         if router_class not in _ROUTERS:
             return None
@@ -489,43 +617,74 @@ class UrlconfEvaluator:
                 continue
             route_prefix = value.args[0]
             viewset = self.index.resolve(info.name, _text(value.args[1]))
-            basename = value.kwarg("basename") or (value.args[2] if len(value.args) > 2
-                                                   else None)
-            if not isinstance(route_prefix, Const) or not isinstance(route_prefix.value, str) \
-                    or viewset is None:
-                self._find("urlconf", "router.register() with a prefix or viewset computed at "
-                           "run time", info, statement.line)
+            basename = value.kwarg("basename") or (value.args[2] if len(value.args) > 2 else None)
+            if (
+                not isinstance(route_prefix, Const)
+                or not isinstance(route_prefix.value, str)
+                or viewset is None
+            ):
+                self._find(
+                    "urlconf",
+                    "router.register() with a prefix or viewset computed at run time",
+                    info,
+                    statement.line,
+                )
                 continue
-            base = basename.value if isinstance(basename, Const) and isinstance(
-                basename.value, str) else None
+            base = (
+                basename.value
+                if isinstance(basename, Const) and isinstance(basename.value, str)
+                else None
+            )
             registrations.append((route_prefix.value, viewset, base, statement.line))
         location_of = {line: Location(info.path, line) for *_, line in registrations}
         if router.default:
             self._add_router_root(prefix, namespace, router)
-        for route_prefix, viewset, basename, line in registrations:
-            base = basename or self._basename(viewset)
+        for registered_prefix, registered, registered_base, line in registrations:
+            base = registered_base or self._basename(registered)
             for regex, methods, action, suffix in self._viewset_routes(
-                    viewset, route_prefix, router.slash):
+                registered, registered_prefix, router.slash
+            ):
                 name = f"{base}-{suffix}"
-                self.result.routes.append(RouteEntry(
-                    viewset, prefix + regex, _join_name(namespace, name), location_of[line],
-                    (), methods, action))
+                self.result.routes.append(
+                    RouteEntry(
+                        registered,
+                        prefix + regex,
+                        _join_name(namespace, name),
+                        location_of[line],
+                        (),
+                        methods,
+                        action,
+                    )
+                )
                 if router.default:
                     suffixed = regex.rstrip("$").rstrip("/") + r"\.(?P<format>[a-z0-9]+)/?$"
-                    self.result.routes.append(RouteEntry(
-                        viewset, prefix + suffixed, _join_name(namespace, name),
-                        location_of[line], (), methods, action))
+                    self.result.routes.append(
+                        RouteEntry(
+                            registered,
+                            prefix + suffixed,
+                            _join_name(namespace, name),
+                            location_of[line],
+                            (),
+                            methods,
+                            action,
+                        )
+                    )
 
-    def _add_router_root(self, prefix: str, namespace: str | None,
-                         router: _RouterUrls) -> None:
+    def _add_router_root(self, prefix: str, namespace: str | None, router: _RouterUrls) -> None:
         """DefaultRouter's API root: `path('', ...)` plus its format-suffix twin
         (rest_framework/routers.py, DefaultRouter.get_urls)."""
         location = Location(self.index.modules[router.module].path, 1)
         full = _join_name(namespace, "api-root")
         for pattern in ("", "<drf_format_suffix:format>"):
-            self.result.framework.append(FrameworkRoute(
-                "rest_framework", prefix + pattern, full,
-                "rest_framework.routers.APIRootView", location))
+            self.result.framework.append(
+                FrameworkRoute(
+                    "rest_framework",
+                    prefix + pattern,
+                    full,
+                    "rest_framework.routers.APIRootView",
+                    location,
+                )
+            )
 
     def _basename(self, viewset: str) -> str:
         from advisor.static_eval import literal
@@ -535,8 +694,11 @@ class UrlconfEvaluator:
             info, expr = attribute
             root = expr
             while isinstance(root, Call) and isinstance(root.func, Attr | Name):
-                root = root.func.value if isinstance(root.func, Attr) else Name(
-                    root.func.dotted.rsplit(".", 1)[0])
+                root = (
+                    root.func.value
+                    if isinstance(root.func, Attr)
+                    else Name(root.func.dotted.rsplit(".", 1)[0])
+                )
             if isinstance(root, Name):
                 model = self.index.resolve(info.name, root.dotted.split(".objects")[0])
                 if model:
@@ -555,9 +717,11 @@ class UrlconfEvaluator:
                     actions.append("partial_update")
             entry = self.index.classes.get(klass)
             if entry is not None:
-                actions.extend(m for m in entry[1].methods
-                               if m in django_api.DRF_LIST_ACTIONS
-                               or m in django_api.DRF_DETAIL_ACTIONS)
+                actions.extend(
+                    m
+                    for m in entry[1].methods
+                    if m in django_api.DRF_LIST_ACTIONS or m in django_api.DRF_DETAIL_ACTIONS
+                )
         return list(dict.fromkeys(actions))
 
     def _extra_actions(self, viewset: str) -> list[tuple[str, bool, str, tuple[str, ...]]]:
@@ -581,19 +745,24 @@ class UrlconfEvaluator:
                     detail = decorator.kwarg("detail")
                     url_path = decorator.kwarg("url_path")
                     http = decorator.kwarg("methods")
-                    methods = tuple(str(i.value).lower() for i in http.items
-                                    if isinstance(i, Const)) if isinstance(http, Seq) else (
-                        "get",)
-                    found.append((
-                        method,
-                        bool(detail.value) if isinstance(detail, Const) else False,
-                        str(url_path.value) if isinstance(url_path, Const) else method,
-                        methods,
-                    ))
+                    methods = (
+                        tuple(str(i.value).lower() for i in http.items if isinstance(i, Const))
+                        if isinstance(http, Seq)
+                        else ("get",)
+                    )
+                    found.append(
+                        (
+                            method,
+                            bool(detail.value) if isinstance(detail, Const) else False,
+                            str(url_path.value) if isinstance(url_path, Const) else method,
+                            methods,
+                        )
+                    )
         return found
 
-    def _viewset_routes(self, viewset: str, prefix: str, slash: str
-                        ) -> list[tuple[str, tuple[str, ...], str, str]]:
+    def _viewset_routes(
+        self, viewset: str, prefix: str, slash: str
+    ) -> list[tuple[str, tuple[str, ...], str, str]]:
         from advisor.static_eval import literal
 
         lookup_field = "pk"
@@ -616,21 +785,39 @@ class UrlconfEvaluator:
         routes: list[tuple[str, tuple[str, ...], str, str]] = []
         list_methods = tuple(m for a, m in django_api.DRF_LIST_ACTIONS.items() if a in actions)
         if list_methods:
-            routes.append((f"^{prefix}{slash}$", list_methods, ",".join(
-                a for a in django_api.DRF_LIST_ACTIONS if a in actions), "list"))
+            routes.append(
+                (
+                    f"^{prefix}{slash}$",
+                    list_methods,
+                    ",".join(a for a in django_api.DRF_LIST_ACTIONS if a in actions),
+                    "list",
+                )
+            )
         for method, detail, url_path, methods in extras:
             if not detail:
-                routes.append((f"^{prefix}/{url_path}{slash}$", methods, method,
-                               url_path.replace("_", "-")))
-        detail_methods = tuple(m for a, m in django_api.DRF_DETAIL_ACTIONS.items()
-                               if a in actions)
+                routes.append(
+                    (f"^{prefix}/{url_path}{slash}$", methods, method, url_path.replace("_", "-"))
+                )
+        detail_methods = tuple(m for a, m in django_api.DRF_DETAIL_ACTIONS.items() if a in actions)
         if detail_methods:
-            routes.append((f"^{prefix}/{lookup}{slash}$", detail_methods, ",".join(
-                a for a in django_api.DRF_DETAIL_ACTIONS if a in actions), "detail"))
+            routes.append(
+                (
+                    f"^{prefix}/{lookup}{slash}$",
+                    detail_methods,
+                    ",".join(a for a in django_api.DRF_DETAIL_ACTIONS if a in actions),
+                    "detail",
+                )
+            )
         for method, detail, url_path, methods in extras:
             if detail:
-                routes.append((f"^{prefix}/{lookup}/{url_path}{slash}$", methods, method,
-                               url_path.replace("_", "-")))
+                routes.append(
+                    (
+                        f"^{prefix}/{lookup}/{url_path}{slash}$",
+                        methods,
+                        method,
+                        url_path.replace("_", "-"),
+                    )
+                )
         return routes
 
     def _find(self, kind: str, message: str, info: ModuleInfo, line: int) -> None:

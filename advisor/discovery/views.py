@@ -50,19 +50,24 @@ def handlers(index: ProjectIndex, qualified: str, kind: ViewKind) -> tuple[Handl
                 continue
             is_action = any(
                 _decorator_name(index, info.name, d) == "rest_framework.decorators.action"
-                for d in function[1].decorators)
+                for d in function[1].decorators
+            )
             if method in names or is_action:
                 if method == "options":
                     continue
                 seen.add(method)
-                found.append(Handler(method, function[1].is_async,
-                                     Location(info.path, function[1].line, function[1].column),
-                                     klass))
+                found.append(
+                    Handler(
+                        method,
+                        function[1].is_async,
+                        Location(info.path, function[1].line, function[1].column),
+                        klass,
+                    )
+                )
     return tuple(found)
 
 
-def build_views(index: ProjectIndex, routes: list[RouteEntry],
-                unrouted: list[str]) -> list[View]:
+def build_views(index: ProjectIndex, routes: list[RouteEntry], unrouted: list[str]) -> list[View]:
     by_view: dict[str, list[RouteEntry]] = defaultdict(list)
     for entry in routes:
         by_view[entry.view].append(entry)
@@ -72,14 +77,17 @@ def build_views(index: ProjectIndex, routes: list[RouteEntry],
 
 
 def _view(index: ProjectIndex, qualified: str, entries: list[RouteEntry]) -> View:
-    route_records = tuple(dict.fromkeys(
-        Route(e.pattern, e.name, e.location, e.methods, e.action) for e in entries))
+    route_records = tuple(
+        dict.fromkeys(Route(e.pattern, e.name, e.location, e.methods, e.action) for e in entries)
+    )
     urlconf_decorators = tuple(d for e in entries for d in e.decorators)
     if qualified in index.functions:
         info, function = index.functions[qualified]
         decorators = tuple(
-            name for name in (_decorator_name(index, info.name, d) for d in function.decorators)
-            if name is not None)
+            name
+            for name in (_decorator_name(index, info.name, d) for d in function.decorators)
+            if name is not None
+        )
         return View(
             id=qualified,
             location=Location(info.path, function.line, function.column),
@@ -93,8 +101,10 @@ def _view(index: ProjectIndex, qualified: str, entries: list[RouteEntry]) -> Vie
     kind = view_kind(index, qualified)
     found = handlers(index, qualified, kind)
     decorators = tuple(
-        name for name in (_decorator_name(index, info.name, d) for d in klass.decorators)
-        if name is not None)
+        name
+        for name in (_decorator_name(index, info.name, d) for d in klass.decorators)
+        if name is not None
+    )
     return View(
         id=qualified,
         location=Location(info.path, klass.line, klass.column),

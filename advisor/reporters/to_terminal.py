@@ -47,13 +47,16 @@ def readiness_lines(result: ScanResult) -> list[str]:
     databases = ", ".join(e.rsplit(".", 1)[-1] for e in project.database_engines) or "?"
     db_line = f"Database: {databases}"
     if project.conn_max_age not in (None, "0"):
-        db_line += f" · CONN_MAX_AGE={project.conn_max_age} (disable persistent connections " \
-                   "under ASGI; use a pool)"
+        db_line += (
+            f" · CONN_MAX_AGE={project.conn_max_age} (disable persistent connections "
+            "under ASGI; use a pool)"
+        )
     if project.atomic_requests:
         db_line += " · ATOMIC_REQUESTS on (blocks every async view)"
     if project.uses_drf:
-        db_line += " · DRF" + (" + adrf" if project.uses_adrf else " (no adrf: DRF views "
-                               "stay sync)")
+        db_line += " · DRF" + (
+            " + adrf" if project.uses_adrf else " (no adrf: DRF views stay sync)"
+        )
     lines.append(db_line)
     return lines
 
@@ -79,12 +82,12 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
         if view.score:
             counts[view.score.category.value] = counts.get(view.score.category.value, 0) + 1
     out.append("")
-    out.append(f"{len(routed)} routed views: " + ", ".join(
-        f"{n} {c}" for c, n in counts.items()))
+    out.append(f"{len(routed)} routed views: " + ", ".join(f"{n} {c}" for c, n in counts.items()))
     if result.framework_routes:
         groups = sorted({r.group for r in result.framework_routes})
-        out.append(f"Framework routes (not scored): {len(result.framework_routes)} "
-                   f"({', '.join(groups)})")
+        out.append(
+            f"Framework routes (not scored): {len(result.framework_routes)} ({', '.join(groups)})"
+        )
     if result.findings:
         out.append(f"Findings: {len(result.findings)}")
         for finding in result.findings[:20]:
@@ -94,9 +97,11 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
         out.append(f"Parse errors: {len(result.parse_errors)}")
         for error in result.parse_errors[:20]:
             out.append(f"  {error.path}:{error.line}: {error.message}")
-    out.append(f"Scanned {result.stats.files} files, {result.stats.lines:,} lines in "
-               f"{result.timings.get('total', 0):.2f} s. "
-               "`advisor explain PATH VIEW_ID` shows the evidence for one view.")
+    out.append(
+        f"Scanned {result.stats.files} files, {result.stats.lines:,} lines in "
+        f"{result.timings.get('total', 0):.2f} s. "
+        "`advisor explain PATH VIEW_ID` shows the evidence for one view."
+    )
     return "\n".join(out) + "\n"
 
 
@@ -115,6 +120,7 @@ def _view_line(view: View, colour: bool) -> str:
 
 @reporter("terminal")
 def render_terminal(result: ScanResult) -> str:
-    colour = os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb" and (
-        os.isatty(1))
+    colour = (
+        os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb" and (os.isatty(1))
+    )
     return render_terminal_text(result, colour, shutil.get_terminal_size().columns)
