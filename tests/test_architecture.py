@@ -1,0 +1,84 @@
+"""The shape the design promises: data flows one way through the stages, reporters and
+codemods never reach back into the AST-level machinery, and every plug-in id a user can see
+is documented."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from advisor.catalog import family_modules
+from advisor.reporters import reporters
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each module may import only from its own stage or earlier ones.
+STAGES: list[tuple[str, ...]] = [
+    ("advisor", "advisor.model", "advisor.django_api"),
+    ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress"),
+    ("advisor.collect", "advisor.index"),
+    ("advisor.static_eval", "advisor.catalog"),
+    ("advisor.effects",),
+    ("advisor.discovery",),
+    ("advisor.readiness",),
+    ("advisor.scoring",),
+    ("advisor.pipeline", "advisor.json_schema"),
+    ("advisor.reporters",),
+    ("codemods", "advisor.rewrite"),
+    ("advisor.cli", "advisor.__main__"),
+]
+ANALYSIS_INTERNALS = ("advisor.facts", "advisor.index", "advisor.effects",
+                      "advisor.discovery", "advisor.collect", "advisor.static_eval")
+
+
+def stage_of(module: str) -> int:
+    best, best_length = -1, -1
+    for number, prefixes in enumerate(STAGES):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best_length:
+                best, best_length = number, len(prefix)
+    return best
+
+
+def project_modules() -> list[tuple[str, Path]]:
+    found = []
+    for package in ("advisor", "codemods"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found.append((".".join(parts), path))
+    return found
+
+
+def imports_of(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names += [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    return [n for n in names if n.split(".")[0] in ("advisor", "codemods")]
+
+
+@pytest.mark.parametrize(("module", "path"), project_modules(), ids=lambda v: str(v))
+def test_imports_only_flow_forward(module: str, path: Path) -> None:
+    stage = stage_of(module)
+    assert stage >= 0, f"{module}: add it to a stage in tests/test_architecture.py"
+    for imported in imports_of(path):
+        imported_stage = stage_of(imported)
+        assert imported_stage <= stage, f"{module} (stage {stage}) imports {imported} " \
+                                        f"(stage {imported_stage})"
+        if module.startswith(("advisor.reporters", "codemods")):
+            assert not imported.startswith(ANALYSIS_INTERNALS), (
+                f"{module} must work from the result model only, not {imported}")
+
+
+def test_every_catalog_family_and_report_format_is_documented() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for family in family_modules():
+        assert f"`{family}`" in readme, f"catalog family {family} is not in the README"
+    for name in reporters():
+        assert name in readme, f"report format {name} is not in the README"
