@@ -50,6 +50,7 @@ _ALIASES: dict[str, str] = {
     "django.views.generic.DayArchiveView": "django.views.generic.dates.DayArchiveView",
     "django.views.generic.DateDetailView": "django.views.generic.dates.DateDetailView",
     "django.db.models.base.Model": "django.db.models.Model",
+    "django.forms.models.ModelForm": "django.forms.ModelForm",
     "django.db.models.manager.Manager": "django.db.models.Manager",
     "django.db.models.query.QuerySet": "django.db.models.QuerySet",
     "django.conf.urls.include": "django.urls.include",

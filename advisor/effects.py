@@ -10,7 +10,7 @@ chain kept as evidence.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from advisor import django_api
@@ -19,6 +19,7 @@ from advisor.catalog.database import INSTANCE_METHODS, LAZY_QUERYSET_METHODS
 from advisor.config import Settings
 from advisor.facts import (
     Attr,
+    AttributeUse,
     Binding,
     Call,
     CallSite,
@@ -330,6 +331,13 @@ class EffectAnalyzer:
                 if attribute is not None and depth < _MAX_EVAL_DEPTH:
                     info, expr = attribute
                     return self.evaluate(expr, Context(base.name, info, None, None), depth + 1)
+                external = [c for c in self.index.mro(base.name) if c not in self.index.classes]
+                for ancestor in external:
+                    # A framework method the class inherits: ModelForm.save, View.dispatch…
+                    if self.catalog.match(f"{ancestor}.{name}") is not None:
+                        return T("bound", f"{ancestor}.{name}")
+                if external:
+                    return T("inherited", f"{external[0]}.{name}")
                 return T("unresolved_member", f"{base.name}.{name}")
             return T("bound", f"{base.name}.{name}")
         if kind == "super":
@@ -653,7 +661,10 @@ class EffectAnalyzer:
             if last in seen_attributes:
                 continue
             owner = self.evaluate(Name(prefix), context)
-            if owner.kind != "request":
+            if owner.kind == "model":
+                self._foreign_key_read(context, attribute, owner, in_atomic, effects)
+                continue
+            if owner.kind != "request" or last not in ("user", "session"):
                 continue
             seen_attributes.add(last)
             row = self.catalog.match(f"django.http.HttpRequest.{last}")
@@ -678,6 +689,46 @@ class EffectAnalyzer:
                 )
             )
         return Summary(tuple(effects), tuple(unknown), tuple(dict.fromkeys(callees)))
+
+    def _foreign_key_read(
+        self,
+        context: Context,
+        attribute: AttributeUse,
+        owner: T,
+        in_atomic: Callable[[int], bool],
+        effects: list[Effect],
+    ) -> None:
+        """`order.customer` loads the related row unless the instance came from a queryset
+        with select_related/prefetch_related (a heuristic: we read the binding's text)."""
+        root, _, field_name = attribute.dotted.partition(".")
+        relation = (
+            self.model_fields(owner.model).get(field_name)
+            if owner.model in (self.index.classes)
+            else None
+        )
+        if relation is None or relation[0] != "fk":
+            return
+        for binding in context.bindings.get(root, ()):
+            if "select_related" in repr(binding.value) or "prefetch_related" in repr(binding.value):
+                return
+        row = self.catalog.match(f"{MODEL}.__related__")
+        assert row is not None
+        effects.append(
+            self._effect(
+                row,
+                f"{MODEL}.__related__",
+                self._location(
+                    context, attribute.line, attribute.column, attribute.line, attribute.end_column
+                ),
+                context,
+                attribute.loop_counts,
+                confidence=Confidence.HEURISTIC,
+                in_transaction=in_atomic(attribute.line),
+                detail=f"{attribute.dotted} reads a foreign key: a query unless it was "
+                "loaded with select_related()",
+                subject=attribute.dotted,
+            )
+        )
 
     def _call_effects(
         self,

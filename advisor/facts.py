@@ -410,6 +410,12 @@ class _FunctionBuilder:
     returns: list[Expr] = field(default_factory=list)
     nested: list[str] = field(default_factory=list)
     is_generator: bool = False
+    seen_attributes: set[str] = field(default_factory=set)
+    bound_names: set[str] = field(default_factory=set)
+
+    def bind(self, binding: Binding) -> None:
+        self.bindings.append(binding)
+        self.bound_names.add(binding.name)
 
 
 _INTERESTING_ATTRIBUTES = frozenset({"user", "session"})
@@ -439,7 +445,7 @@ class _Collector(ast.NodeVisitor):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".")[0]
                 module = alias.name if alias.asname else local
-                self._function.bindings.append(
+                self._function.bind(
                     Binding(local, ImportedName(module, None, 0), node.lineno, False)
                 )
         if self._function is None and not self._class_stack:
@@ -457,7 +463,7 @@ class _Collector(ast.NodeVisitor):
         if self._function is not None:
             for alias in node.names:
                 if alias.name != "*":
-                    self._function.bindings.append(
+                    self._function.bind(
                         Binding(
                             alias.asname or alias.name,
                             ImportedName(node.module or "", alias.name, node.level),
@@ -509,7 +515,7 @@ class _Collector(ast.NodeVisitor):
                         if isinstance(e, ast.Constant) and isinstance(e.value, str)
                     )
             elif self._function is not None:
-                self._function.bindings.append(Binding(target.id, value, line, False))
+                self._function.bind(Binding(target.id, value, line, False))
             elif self._class_stack and self._class_stack[-1] is not None:
                 self._class_stack[-1].append((target.id, value))
         elif (
@@ -677,6 +683,29 @@ class _Collector(ast.NodeVisitor):
                         tuple(self._loops),
                     )
                 )
+        elif (
+            function is not None
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.value, ast.Name)
+            and node.value.id not in ("self", "cls")
+            and not node.attr.startswith("_")
+        ):
+            # `order.customer` on a local: a foreign key read can run a query. One record
+            # per (name, attribute) keeps the facts small.
+            key = f"{node.value.id}.{node.attr}"
+            if key not in function.seen_attributes and (
+                node.value.id in function.params or node.value.id in function.bound_names
+            ):
+                function.seen_attributes.add(key)
+                function.attribute_uses.append(
+                    AttributeUse(
+                        key,
+                        node.lineno,
+                        self.columns(node.lineno, node.col_offset),
+                        self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
+                        tuple(self._loops),
+                    )
+                )
         self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
@@ -753,7 +782,7 @@ class _Collector(ast.NodeVisitor):
             )
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
-                    function.bindings.append(Binding(name.id, converted, line, True))
+                    function.bind(Binding(name.id, converted, line, True))
         self._loops.append(_literal_loop_count(iterable))
         for statement in body:
             self.visit(statement)
@@ -804,9 +833,7 @@ class _Collector(ast.NodeVisitor):
                 )
                 for name in ast.walk(generator.target):
                     if isinstance(name, ast.Name):
-                        function.bindings.append(
-                            Binding(name.id, converted, generator.iter.lineno, True)
-                        )
+                        function.bind(Binding(name.id, converted, generator.iter.lineno, True))
             self._loops.append(_literal_loop_count(generator.iter))
             pushed += 1
             for condition in generator.ifs:
@@ -839,9 +866,7 @@ class _Collector(ast.NodeVisitor):
                     WithBlock(converted, node.lineno, node.end_lineno or node.lineno, is_async)
                 )
                 if isinstance(item.optional_vars, ast.Name):
-                    function.bindings.append(
-                        Binding(item.optional_vars.id, converted, node.lineno, False)
-                    )
+                    function.bind(Binding(item.optional_vars.id, converted, node.lineno, False))
         self._with_depth += 1
         for statement in node.body:
             self.visit(statement)

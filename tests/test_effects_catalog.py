@@ -250,3 +250,37 @@ def test_user_catalog_row_from_pyproject(tmp_path: Path) -> None:
         "pyproject.toml": '[[tool.advisor.effects]]\ncall = "shop.curl.post"\nkind = "http"\n',
     })
     assert "shop.curl.post" in calls(view, "http")
+
+
+def test_foreign_key_read_is_a_query_unless_select_related(tmp_path: Path) -> None:
+    lazy = view_of(tmp_path / "lazy", """
+        from shop.models import Book
+        def view(request):
+            book = Book.objects.get(pk=1)
+            return book.author.name
+    """)
+    assert "django.db.models.Model.__related__" in calls(lazy, "db")
+    joined = view_of(tmp_path / "joined", """
+        from shop.models import Book
+        def view(request):
+            book = Book.objects.select_related("author").get(pk=1)
+            return book.author.name
+    """)
+    assert "django.db.models.Model.__related__" not in calls(joined, "db")
+
+
+def test_model_form_save_is_a_write(tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        from django import forms
+        from shop.models import Book
+        class BookForm(forms.ModelForm):
+            class Meta:
+                model = Book
+                fields = ["title"]
+        def view(request):
+            form = BookForm(request.POST)
+            if form.is_valid():
+                form.save()
+    """)
+    assert {"django.forms.ModelForm.save", "django.forms.ModelForm.is_valid"} <= set(
+        calls(view, "db"))

@@ -194,6 +194,15 @@ ROWS = (
         for name in _INSTANCE_SYNC_ONLY
     ),
     CatalogRow(
+        f"{MODEL}.__related__",
+        _D,
+        "db_query",
+        "reading a foreign key on an instance runs a query unless it was select_related",
+        "select_related() up front, or await the related manager's aget()",
+        "4.1",
+        rewrite="sync_to_async",
+    ),
+    CatalogRow(
         "django.shortcuts.get_object_or_404",
         _D,
         "db_query",
