@@ -552,6 +552,14 @@ class EffectAnalyzer:
             rewrite=row.rewrite,
         )
 
+    def _known(self, call: str) -> CatalogRow:
+        """The catalog row of a call the analysis itself names (queryset dunders, request
+        attributes): its absence is a bug in the catalog, not in the scanned project."""
+        row = self.catalog.match(call)
+        if row is None:
+            raise LookupError(f"catalog has no row for {call}")
+        return row
+
     def _location(
         self,
         context: Context,
@@ -600,8 +608,7 @@ class EffectAnalyzer:
             target = decorator.func if isinstance(decorator, Call) else decorator
             if self.evaluate(target, context).name == "django.db.transaction.atomic":
                 decorated_atomic = True
-                row = self.catalog.match("django.db.transaction.atomic")
-                assert row is not None
+                row = self._known("django.db.transaction.atomic")
                 effects.append(
                     self._effect(
                         row,
@@ -623,8 +630,7 @@ class EffectAnalyzer:
                 continue
             iterable = self.evaluate(iteration.iterable, context)
             if iterable.kind == "queryset":
-                row = self.catalog.match(f"{QS}.__iter__")
-                assert row is not None
+                row = self._known(f"{QS}.__iter__")
                 effects.append(
                     self._effect(
                         row,
@@ -642,8 +648,7 @@ class EffectAnalyzer:
             if value.kind != "queryset":
                 continue
             dunder = {"index": "__getitem__", "truth": "__len__", "contains": "__contains__"}
-            row = self.catalog.match(f"{QS}.{dunder[use.how]}")
-            assert row is not None
+            row = self._known(f"{QS}.{dunder[use.how]}")
             effects.append(
                 self._effect(
                     row,
@@ -667,8 +672,7 @@ class EffectAnalyzer:
             if owner.kind != "request" or last not in ("user", "session"):
                 continue
             seen_attributes.add(last)
-            row = self.catalog.match(f"django.http.HttpRequest.{last}")
-            assert row is not None
+            row = self._known(f"django.http.HttpRequest.{last}")
             count = sum(1 for a in function.attribute_uses if a.dotted.endswith("." + last))
             effects.append(
                 self._effect(
@@ -711,8 +715,7 @@ class EffectAnalyzer:
         for binding in context.bindings.get(root, ()):
             if "select_related" in repr(binding.value) or "prefetch_related" in repr(binding.value):
                 return
-        row = self.catalog.match(f"{MODEL}.__related__")
-        assert row is not None
+        row = self._known(f"{MODEL}.__related__")
         effects.append(
             self._effect(
                 row,
@@ -754,8 +757,7 @@ class EffectAnalyzer:
             and (self.index.resolve(context.info.name, target_expr.dotted) is None)
         ):
             if call.args and self.evaluate(call.args[0], context).kind == "queryset":
-                row = self.catalog.match(f"{QS}.__len__")
-                assert row is not None
+                row = self._known(f"{QS}.__len__")
                 effects.append(
                     self._effect(
                         row,
@@ -796,9 +798,10 @@ class EffectAnalyzer:
             )
             return
         if callee.kind in ("external", "bound", "builtin"):
-            row = self.catalog.match(callee.name)
-            if row is None:
+            matched = self.catalog.match(callee.name)
+            if matched is None:
                 return
+            row = matched
             if row.latency == "none" and row.kind not in (
                 EffectKind.TRANSACTION,
                 EffectKind.THREAD_LOCAL,
@@ -883,8 +886,7 @@ class EffectAnalyzer:
                 mapping = bindings[-1].value
         if not isinstance(mapping, Mapping):
             return
-        row = self.catalog.match(f"{QS}.__render__")
-        assert row is not None
+        row = self._known(f"{QS}.__render__")
         for key, value in zip(mapping.keys, mapping.values, strict=True):
             if self.evaluate(value, context).kind != "queryset":
                 continue
