@@ -106,6 +106,10 @@ _RELATION_FIELDS = {
     "django.db.models.fields.related.OneToOneField": "fk",
     "django.db.models.fields.related.ManyToManyField": "m2m",
 }
+_SHORTCUTS_RETURNING_INSTANCE = frozenset(
+    {"django.shortcuts.get_object_or_404", "django.shortcuts.aget_object_or_404"}
+)
+_VALUE_USE_METHODS = {"index": "__getitem__", "truth": "__len__", "contains": "__contains__"}
 _CONFIDENCE_RANK = {Confidence.EXACT: 0, Confidence.HEURISTIC: 1, Confidence.GUESSED: 2}
 
 
@@ -463,6 +467,10 @@ class EffectAnalyzer:
 
     def call_result(self, callee: T, call: Call | None, context: Context, depth: int) -> T:
         kind = callee.kind
+        if kind == "external" and callee.name in _SHORTCUTS_RETURNING_INSTANCE and call:
+            target = self.evaluate(call.args[0], context, depth) if call.args else UNKNOWN
+            if target.model:
+                return T("model", target.model, target.model)
         if kind in ("external", "bound"):
             row = self.catalog.match(callee.name)
             if row is not None and row.returns:
@@ -626,15 +634,14 @@ class EffectAnalyzer:
         for call in function.calls:
             self._call_effects(context, call, in_atomic(call.line), effects, unknown, callees)
         for iteration in function.iterations:
-            if iteration.is_async:
-                continue
             iterable = self.evaluate(iteration.iterable, context)
             if iterable.kind == "queryset":
-                row = self._known(f"{QS}.__iter__")
+                dunder = "__aiter__" if iteration.is_async else "__iter__"
+                row = self._known(f"{QS}.{dunder}")
                 effects.append(
                     self._effect(
                         row,
-                        f"{QS}.__iter__",
+                        f"{QS}.{dunder}",
                         self._location(context, iteration.line, iteration.column),
                         context,
                         iteration.loop_counts,
@@ -647,12 +654,12 @@ class EffectAnalyzer:
             value = self.evaluate(use.value, context)
             if value.kind != "queryset":
                 continue
-            dunder = {"index": "__getitem__", "truth": "__len__", "contains": "__contains__"}
-            row = self._known(f"{QS}.{dunder[use.how]}")
+            method = _VALUE_USE_METHODS[use.how]
+            row = self._known(f"{QS}.{method}")
             effects.append(
                 self._effect(
                     row,
-                    f"{QS}.{dunder[use.how]}",
+                    f"{QS}.{method}",
                     self._location(context, use.line, use.column),
                     context,
                     use.loop_counts,
@@ -694,6 +701,26 @@ class EffectAnalyzer:
             )
         return Summary(tuple(effects), tuple(unknown), tuple(dict.fromkeys(callees)))
 
+    def _loaded_with_related(self, context: Context, name: str, depth: int) -> bool:
+        """Whether `name` comes (through assignments and loops) from a queryset built with
+        select_related/prefetch_related."""
+        if depth > 6:
+            return False
+        for binding in context.bindings.get(name, ()):
+            text = repr(binding.value)
+            if "select_related" in text or "prefetch_related" in text:
+                return True
+            source = binding.value
+            while isinstance(source, Subscript | Attr):
+                source = source.value
+            if (
+                isinstance(source, Name)
+                and source.dotted != name
+                and self._loaded_with_related(context, source.dotted.split(".")[0], depth + 1)
+            ):
+                return True
+        return False
+
     def _foreign_key_read(
         self,
         context: Context,
@@ -712,9 +739,8 @@ class EffectAnalyzer:
         )
         if relation is None or relation[0] != "fk":
             return
-        for binding in context.bindings.get(root, ()):
-            if "select_related" in repr(binding.value) or "prefetch_related" in repr(binding.value):
-                return
+        if self._loaded_with_related(context, root, 0):
+            return
         row = self._known(f"{MODEL}.__related__")
         effects.append(
             self._effect(

@@ -20,7 +20,7 @@ def test_wheel_ships_templates_and_schema(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("django_async_advisor-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "advisor/schema/scan-result.schema.json" in names
-    assert any(n.startswith("report_templates/") and n.endswith(".html") for n in names)
+    assert any(n.startswith("report_templates/") and n.endswith((".html", ".jinja")) for n in names)
     assert "advisor/py.typed" in names
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
@@ -28,7 +28,7 @@ def test_wheel_ships_templates_and_schema(tmp_path: Path) -> None:
     probe = (
         "import importlib.resources as r, report_templates, advisor;"
         "html = [p.name for p in r.files('report_templates').iterdir()"
-        " if p.name.endswith('.html')];"
+        " if p.name.endswith(('.html', '.jinja'))];"
         "assert html, html;"
         "assert r.files('advisor').joinpath('schema/scan-result.schema.json').is_file();"
         "assert advisor.__file__.startswith(" + repr(str(target)) + ");"

@@ -41,7 +41,10 @@ LAZY_QUERYSET_METHODS = frozenset(
     }
 )
 # Evaluating methods returning a model instance (the rest return data or counts).
-INSTANCE_METHODS = frozenset({"get", "first", "last", "earliest", "latest", "create"})
+INSTANCE_METHODS = frozenset(
+    {"get", "first", "last", "earliest", "latest", "create"}
+    | {"aget", "afirst", "alast", "aearliest", "alatest", "acreate"}
+)
 
 _READS = {
     "get": ("aget", "4.1"),
@@ -78,7 +81,33 @@ _INSTANCE = {
 }
 _INSTANCE_SYNC_ONLY = ("full_clean", "clean_fields", "validate_unique", "validate_constraints")
 
+# The async variants themselves: awaitable, but the query still runs in a worker thread.
+_ASYNC_VARIANTS = {
+    **{alt: f"{QS}" for alt, _ in _READS.values()},
+    **{alt: f"{QS}" for alt, _ in _WRITES.values()},
+    **{alt: f"{QS}" for alt, _ in _RELATED_WRITES.values()},
+    "aiterator": QS,
+    **{alt: MODEL for alt, _ in _INSTANCE.values()},
+}
+
 ROWS = (
+    *(
+        CatalogRow(
+            f"{owner}.{name}",
+            _D,
+            "db_write" if name in ("asave", "adelete", "aupdate", "acreate") else "db_query",
+            f"{name}() is awaitable but runs its query in a worker thread (sync_to_async)",
+            blocking=False,
+        )
+        for name, owner in _ASYNC_VARIANTS.items()
+    ),
+    CatalogRow(
+        f"{QS}.__aiter__",
+        _D,
+        "db_query",
+        "async for over a queryset: its query runs in a worker thread",
+        blocking=False,
+    ),
     *(
         CatalogRow(
             f"{QS}.{name}",
