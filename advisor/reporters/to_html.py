@@ -1,0 +1,615 @@
+"""The HTML report: one self-contained page (CSS, JS, inline SVG chart; no network, works
+from disk) rendered from the jinja2 templates in `report_templates/` with autoescape on.
+
+The view data is embedded once as JSON (`tojson`, safe inside a script block) and the page's
+script renders the table and the per-view detail with text nodes only. A Content-Security-
+Policy with hashes of the page's own style and script blocks any script or request that
+scanned text could smuggle in. The summary helpers here are shared with `to_markdown.py`.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from advisor.model import (
+    CATEGORY_ORDER,
+    Category,
+    Effect,
+    Location,
+    MiddlewareInfo,
+    ProjectFacts,
+    ScanResult,
+    View,
+)
+from advisor.reporters import reporter
+
+CATEGORY_SLUGS: dict[Category, str] = {
+    Category.STRONG: "strong",
+    Category.NEEDS_WORK: "needs-work",
+    Category.LITTLE: "little",
+    Category.KEEP_SYNC: "keep-sync",
+    Category.ALREADY_ASYNC: "already-async",
+    Category.ASYNC_BLOCKING: "blocking",
+}
+# Categories the codemods can rewrite; the report offers a command for each such view.
+REWRITABLE: frozenset[Category] = frozenset({Category.STRONG, Category.NEEDS_WORK})
+CONVERT_FIRST_COUNT = 3
+CHART_BAR_COUNT = 12
+UNKNOWN_CALLS_LISTED = 200
+
+# Django releases that changed what an async view can do (see django-async-api.md).
+_ASYNC_VIEWS_SINCE = (3, 1)
+_ASYNC_ORM_SINCE = (4, 1)
+
+
+# ---- summary helpers shared by the HTML and Markdown reports ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessCheck:
+    """One line of the project readiness summary; `status` is ok, warn, bad or info."""
+
+    label: str
+    value: str
+    status: str
+    note: str = ""
+
+
+def format_ms(value: float) -> str:
+    if value < 10 and value != round(value):
+        return f"{value:.1f} ms"
+    return f"{value:,.0f} ms"
+
+
+def route_text(pattern: str) -> str:
+    """A URL pattern as a user reads it: rooted, without the regex anchors."""
+    return "/" + pattern.removeprefix("^").removesuffix("$")
+
+
+def first_route(view: View) -> str:
+    if not view.routes:
+        return "(not routed)"
+    more = f" (+{len(view.routes) - 1} more)" if len(view.routes) > 1 else ""
+    return route_text(view.routes[0].pattern) + more
+
+
+def rewrite_command(root: str, view_id: str) -> str:
+    return f"advisor rewrite {shlex.quote(root)} --view {shlex.quote(view_id)}"
+
+
+def selection_command(root: str, category: Category = Category.STRONG) -> str:
+    # Category values are fixed words without shell metacharacters; double quotes read best.
+    return f'advisor rewrite {shlex.quote(root)} --category "{category.value}"'
+
+
+def ranked_candidates(result: ScanResult, category: Category = Category.STRONG) -> list[View]:
+    """Routed views of one category, best first: highest score, then most time released."""
+    views = [
+        view
+        for view in result.routed_views
+        if view.score is not None and view.score.category is category
+    ]
+    return sorted(
+        views,
+        key=lambda v: (-v.score.value, -v.score.overlap_ms, v.id) if v.score else (0, 0.0, v.id),
+    )
+
+
+def convert_first(result: ScanResult, count: int = CONVERT_FIRST_COUNT) -> list[View]:
+    return ranked_candidates(result, Category.STRONG)[:count]
+
+
+def fix_first(result: ScanResult) -> list[View]:
+    """Views that are already async but call blocking code on the event loop."""
+    return ranked_candidates(result, Category.ASYNC_BLOCKING)
+
+
+def category_counts(result: ScanResult) -> list[tuple[Category, int]]:
+    """Routed views per category, in the report's category order, zero counts left out."""
+    counts = {category: 0 for category in CATEGORY_ORDER}
+    for view in result.routed_views:
+        if view.score is not None:
+            counts[view.score.category] += 1
+    return [(category, count) for category, count in counts.items() if count]
+
+
+def one_line_reason(view: View) -> str:
+    return view.score.reasons[0] if view.score and view.score.reasons else ""
+
+
+def blocker_messages(view: View) -> list[str]:
+    if view.score is None:
+        return []
+    return [b.message for b in view.score.blockers if b.severity == "blocker"]
+
+
+def _version_tuple(version: str | None) -> tuple[int, int] | None:
+    match = re.match(r"\D*(\d+)\.(\d+)", version or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def middleware_status(middleware: tuple[MiddlewareInfo, ...]) -> ReadinessCheck:
+    sync_only = [m.path for m in middleware if m.status == "sync-only"]
+    if not middleware:
+        return ReadinessCheck("Middleware", "no MIDDLEWARE setting found", "info")
+    if sync_only:
+        return ReadinessCheck(
+            "Middleware",
+            f"{len(sync_only)} of {len(middleware)} sync-only: {', '.join(sync_only)}",
+            "bad",
+            "Sync-only middleware makes Django adapt the chain below it to sync: every async "
+            "view pays a thread hop per request. Make it async-capable first.",
+        )
+    unknown = [m.path for m in middleware if m.status == "unknown"]
+    if unknown:
+        return ReadinessCheck(
+            "Middleware",
+            f"{len(middleware)} middleware, {len(unknown)} of unknown async support",
+            "warn",
+            "Check these by hand: " + ", ".join(unknown),
+        )
+    return ReadinessCheck("Middleware", f"{len(middleware)} middleware, all async-capable", "ok")
+
+
+def readiness_checks(project: ProjectFacts) -> list[ReadinessCheck]:
+    """What the project needs before async views pay off, worst problems marked bad."""
+    checks: list[ReadinessCheck] = []
+    version = _version_tuple(project.django_version)
+    source = f" (from {project.django_version_source})" if project.django_version_source else ""
+    if version is None:
+        checks.append(
+            ReadinessCheck(
+                "Django",
+                "version unknown",
+                "warn",
+                "Pass --django-version so advice uses the right async APIs.",
+            )
+        )
+    elif version < _ASYNC_VIEWS_SINCE:
+        checks.append(
+            ReadinessCheck(
+                "Django",
+                f"{project.django_version}{source}",
+                "bad",
+                "Async views need Django 3.1+.",
+            )
+        )
+    elif version < _ASYNC_ORM_SINCE:
+        checks.append(
+            ReadinessCheck(
+                "Django",
+                f"{project.django_version}{source}",
+                "warn",
+                "No async ORM before 4.1: every query needs sync_to_async.",
+            )
+        )
+    else:
+        checks.append(ReadinessCheck("Django", f"{project.django_version}{source}", "ok"))
+
+    if project.asgi_entry_points:
+        application = f" · {project.asgi_application}" if project.asgi_application else ""
+        checks.append(
+            ReadinessCheck(
+                "ASGI entry point", ", ".join(project.asgi_entry_points) + application, "ok"
+            )
+        )
+    else:
+        checks.append(
+            ReadinessCheck(
+                "ASGI entry point",
+                "none found",
+                "bad",
+                "Without asgi.py the project runs under WSGI, where async views run in a "
+                "thread per request and gain nothing.",
+            )
+        )
+    if project.asgi_servers:
+        checks.append(ReadinessCheck("ASGI server", ", ".join(project.asgi_servers), "ok"))
+    else:
+        checks.append(
+            ReadinessCheck(
+                "ASGI server",
+                "none in the dependencies",
+                "warn",
+                "Deploy with an ASGI server (uvicorn, daphne, hypercorn, granian) to serve "
+                "async views natively.",
+            )
+        )
+    checks.append(middleware_status(project.middleware))
+
+    engines = ", ".join(e.rsplit(".", 1)[-1] for e in project.database_engines) or "unknown"
+    checks.append(ReadinessCheck("Database", engines, "info"))
+    if project.conn_max_age not in (None, "0"):
+        checks.append(
+            ReadinessCheck(
+                "CONN_MAX_AGE",
+                str(project.conn_max_age),
+                "warn",
+                "Persistent connections are per thread; under ASGI they pile up. Use 0 and a "
+                "connection pool.",
+            )
+        )
+    else:
+        checks.append(ReadinessCheck("CONN_MAX_AGE", str(project.conn_max_age or "0"), "ok"))
+    if project.atomic_requests:
+        checks.append(
+            ReadinessCheck(
+                "ATOMIC_REQUESTS",
+                "on",
+                "bad",
+                "Every view runs in a transaction, which async code cannot enter: turn it off "
+                "or decorate converted views with non_atomic_requests.",
+            )
+        )
+    else:
+        checks.append(ReadinessCheck("ATOMIC_REQUESTS", "off", "ok"))
+    if project.uses_drf and project.uses_adrf:
+        checks.append(ReadinessCheck("Django REST framework", "used, with adrf", "ok"))
+    elif project.uses_drf:
+        checks.append(
+            ReadinessCheck(
+                "Django REST framework",
+                "used, without adrf",
+                "warn",
+                "DRF views are sync-only; converting them needs adrf.",
+            )
+        )
+    else:
+        checks.append(ReadinessCheck("Django REST framework", "not used", "info"))
+    return checks
+
+
+# ---- page context -----------------------------------------------------------------------
+
+
+def _loc(location: Location | None) -> str:
+    return str(location) if location is not None else ""
+
+
+def _is_empty(value: Any) -> bool:
+    # Identity for False: 0 and 0.0 are information (a score of 0), not emptiness.
+    return value is None or value is False or (isinstance(value, (str, list)) and not value)
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty values so 2,000 views stay small; the page treats missing as empty."""
+    return {key: value for key, value in data.items() if not _is_empty(value)}
+
+
+def _effect_data(effect: Effect) -> dict[str, Any]:
+    data = _compact(
+        {
+            "kind": effect.kind.value,
+            "call": effect.call,
+            "location": _loc(effect.location),
+            "chain": [
+                {"function": link.function, "location": _loc(link.location)}
+                for link in effect.chain
+            ],
+            "detail": effect.detail,
+            "confidence": effect.confidence.value,
+            "estimated_ms": effect.estimated_ms,
+            "multiplier": effect.multiplier if effect.multiplier != 1 else None,
+            "in_loop": effect.in_loop,
+            "awaited": effect.awaited,
+            "in_transaction": effect.in_transaction,
+            "alternative": effect.async_alternative,
+            "since": effect.alternative_since,
+        }
+    )
+    if not effect.blocking:
+        data["blocking"] = False  # most effects block: only the exception is recorded
+    return data
+
+
+def _view_data(view: View, rank: int, root: str) -> dict[str, Any]:
+    score = view.score
+    data: dict[str, Any] = {
+        "rank": rank,
+        "id": view.id,
+        "app": view.app,
+        "kind": view.kind.value,
+        "is_async": view.is_async,
+        "routed": view.routed,
+        "location": _loc(view.location),
+        "order": CATEGORY_ORDER.index(score.category) if score else len(CATEGORY_ORDER),
+        "routes": [
+            # The pattern stays even when empty: "" is the site root.
+            {"pattern": route.pattern}
+            | _compact(
+                {
+                    "name": route.name,
+                    "methods": list(route.methods),
+                    "action": route.action,
+                    "location": _loc(route.location),
+                }
+            )
+            for route in view.routes
+        ],
+        "handlers": [
+            _compact(
+                {
+                    "name": handler.name,
+                    "is_async": handler.is_async,
+                    "location": _loc(handler.location),
+                    "defined_in": handler.defined_in,
+                }
+            )
+            for handler in view.handlers
+        ],
+        "decorators": list(view.decorators),
+        "bases": list(view.bases),
+        "effects": [_effect_data(effect) for effect in view.effects],
+        "unknown_calls": [
+            {"expression": u.expression, "location": _loc(u.location), "reason": u.reason}
+            for u in view.unknown_calls
+        ],
+    }
+    if score is not None:
+        data |= {
+            "category": score.category.value,
+            "slug": CATEGORY_SLUGS[score.category],
+            "score": score.value,
+            "sync_ms": score.predicted_sync_ms,
+            "async_ms": score.predicted_async_ms,
+            "overlap_ms": score.overlap_ms,
+            "thread_ms": score.thread_ms,
+            "blocking_ms": score.blocking_ms,
+            "io_ms": score.estimated_io_ms,
+            "cpu_ms": score.estimated_cpu_ms,
+            "reasons": list(score.reasons),
+            "blockers": [
+                _compact(
+                    {
+                        "id": b.id,
+                        "message": b.message,
+                        "advice": b.advice,
+                        "severity": b.severity,
+                        "location": _loc(b.location),
+                    }
+                )
+                for b in score.blockers
+            ],
+        }
+        if view.routed and score.category in REWRITABLE:
+            data["command"] = rewrite_command(root, view.id)
+    compact = _compact(data)
+    compact["routed"] = view.routed  # the one flag whose absence would read as "routed"
+    return compact
+
+
+def _table_order(result: ScanResult) -> list[View]:
+    """The pipeline's ranking, routed views first, then the ones no URL reaches."""
+    return [v for v in result.views if v.routed] + [v for v in result.views if not v.routed]
+
+
+def _chart(result: ScanResult) -> dict[str, Any]:
+    width, bar_x, row_height = 780, 320, 24
+    bar_space = width - bar_x - 80
+    released = sorted(
+        (v for v in result.routed_views if v.score is not None and v.score.overlap_ms > 0),
+        key=lambda v: (-(v.score.overlap_ms if v.score else 0.0), v.id),
+    )
+    shown = released[:CHART_BAR_COUNT]
+    top = max((v.score.overlap_ms for v in shown if v.score), default=1.0) or 1.0
+    bars = []
+    for index, view in enumerate(shown):
+        assert view.score is not None
+        label = view.id if len(view.id) <= 42 else "…" + view.id[-41:]
+        bars.append(
+            {
+                "id": view.id,
+                "label": label,
+                "y": index * row_height,
+                "width": max(2, round(view.score.overlap_ms / top * bar_space)),
+                "value": format_ms(view.score.overlap_ms),
+                "slug": CATEGORY_SLUGS[view.score.category],
+                "category": view.score.category.value,
+            }
+        )
+    rest = released[CHART_BAR_COUNT:]
+    rest_text = ""
+    if rest:
+        rest_ms = sum(v.score.overlap_ms for v in rest if v.score)
+        rest_text = f"{len(rest):,} more view{_plural(len(rest))} release " + format_ms(rest_ms)
+    return {
+        "width": width,
+        "height": max(1, len(bars)) * row_height + 4,
+        "bar_x": bar_x,
+        "bars": bars,
+        "rest": rest_text,
+    }
+
+
+def _pick(view: View, root: str) -> dict[str, Any]:
+    assert view.score is not None
+    return {
+        "id": view.id,
+        "score": view.score.value,
+        "released": format_ms(view.score.overlap_ms),
+        "reason": one_line_reason(view),
+        "route": first_route(view),
+        "blockers": "; ".join(blocker_messages(view)),
+        "command": rewrite_command(root, view.id),
+    }
+
+
+def _middleware_rows(middleware: tuple[MiddlewareInfo, ...]) -> list[dict[str, str]]:
+    return [
+        {
+            "path": m.path,
+            "status": m.status,
+            "note": m.note,
+            "location": _loc(m.location),
+            "css": "sync-only" if m.status == "sync-only" else "",
+        }
+        for m in middleware
+    ]
+
+
+def build_context(result: ScanResult) -> dict[str, Any]:
+    """Everything the template shows, as plain values; text stays raw for autoescape."""
+    project = result.project
+    root = project.root
+    ordered = _table_order(result)
+    readiness = []
+    for check in readiness_checks(project):
+        entry: dict[str, Any] = {
+            "label": check.label,
+            "value": check.value,
+            "status": check.status,
+            "note": check.note,
+            "middleware": [],
+        }
+        if check.label == "Middleware":
+            entry["middleware"] = _middleware_rows(project.middleware)
+        readiness.append(entry)
+    unknown = [(view, call) for view in ordered for call in view.unknown_calls]
+    routed_scored = [v for v in result.routed_views if v.score is not None]
+    released_views = [v for v in routed_scored if v.score and v.score.overlap_ms > 0]
+    return {
+        "tool_version": result.tool_version,
+        "root": root,
+        "project_name": PurePath(root).name or root,
+        "stats_line": (
+            f"{result.stats.files:,} files, {result.stats.lines:,} lines, "
+            f"scanned in {result.timings.get('total', 0.0):.2f} s"
+        ),
+        "convert_first": [_pick(view, root) for view in convert_first(result)],
+        "strong_count": len(ranked_candidates(result, Category.STRONG)),
+        "needs_work_count": len(ranked_candidates(result, Category.NEEDS_WORK)),
+        "selection_command": selection_command(root),
+        "fix_first": [{"id": v.id, "reason": one_line_reason(v)} for v in fix_first(result)],
+        "category_counts": [
+            {"category": c.value, "slug": CATEGORY_SLUGS[c], "count": n}
+            for c, n in category_counts(result)
+        ],
+        "unrouted_count": sum(1 for v in result.views if not v.routed),
+        "total_released": format_ms(
+            sum(v.score.overlap_ms for v in released_views if v.score is not None)
+        ),
+        "released_views": len(released_views),
+        "chart": _chart(result),
+        "readiness": readiness,
+        "view_count": len(result.views),
+        "view_count_text": f"{len(result.views):,}",
+        "unrouted": [
+            {
+                "id": v.id,
+                "location": _loc(v.location),
+                "category": v.score.category.value if v.score else "not scored",
+            }
+            for v in result.views
+            if not v.routed
+        ],
+        "framework_routes": [
+            {
+                "group": r.group,
+                "pattern": route_text(r.pattern),
+                "name": r.name or "",
+                "target": r.target,
+                "location": _loc(r.location),
+            }
+            for r in result.framework_routes
+        ],
+        "findings": [
+            {"kind": f.kind, "message": f.message, "location": _loc(f.location)}
+            for f in result.findings
+        ],
+        "unknown_total": len(unknown),
+        "unknown_calls": [
+            {
+                "view": view.id,
+                "expression": call.expression,
+                "location": _loc(call.location),
+                "reason": call.reason,
+            }
+            for view, call in unknown[:UNKNOWN_CALLS_LISTED]
+        ],
+        "parse_errors": [
+            {"location": f"{e.path}:{e.line}", "message": e.message} for e in result.parse_errors
+        ],
+        "data": {
+            "tool_version": result.tool_version,
+            "root": root,
+            "categories": [c.value for c in CATEGORY_ORDER],
+            "views": [_view_data(view, rank, root) for rank, view in enumerate(ordered)],
+        },
+    }
+
+
+# ---- rendering --------------------------------------------------------------------------
+
+
+def _plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _verb_s(count: int) -> str:
+    return "s" if count == 1 else ""
+
+
+def _dotted(name: str) -> Markup:
+    """A dotted name that may wrap after its dots: each part escaped, joined by <wbr>."""
+    return Markup(".<wbr>").join(name.split("."))
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("report_templates", ""),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["plural"] = _plural
+    environment.filters["verb_s"] = _verb_s
+    environment.filters["dotted"] = _dotted
+    # Compact JSON: the data block is most of the page on large projects.
+    environment.policies["json.dumps_kwargs"] = {"sort_keys": False, "separators": (",", ":")}
+    return environment
+
+
+def _asset(environment: jinja2.Environment, name: str, closing_tag: str) -> Markup:
+    """A static file inlined verbatim; it is ours, never scanned text, so it is marked safe
+    once it is known not to close its own element."""
+    assert environment.loader is not None
+    text = environment.loader.get_source(environment, name)[0]
+    if closing_tag in text.lower():
+        raise ValueError(f"{name} must not contain {closing_tag}")
+    return Markup(text)
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
+def render_html_text(result: ScanResult) -> str:
+    environment = _environment()
+    style = _asset(environment, "report.css", "</style")
+    script = _asset(environment, "report.js", "</script")
+    template = environment.get_template("report.html.jinja")
+    return template.render(
+        style=style,
+        script=script,
+        style_hash=_csp_hash(style),
+        script_hash=_csp_hash(script),
+        **build_context(result),
+    )
+
+
+@reporter("html")
+def render_html(result: ScanResult) -> str:
+    return render_html_text(result)
