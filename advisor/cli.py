@@ -29,6 +29,11 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        # mkstemp makes the file private (0600); a report is for sharing, so use the mode a
+        # plain open() would have given: 0666 less the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -72,16 +77,35 @@ def run_scan(path: Path, settings: Settings) -> ScanResult:
 
 def _common(function: Any) -> Any:
     options = [
-        click.option("--settings", "settings_module", metavar="MODULE",
-                     help="Django settings module (default: read from manage.py)."),
-        click.option("--django-version", metavar="X.Y",
-                     help="Target Django version (default: read from requirements)."),
-        click.option("--exclude", multiple=True, metavar="GLOB",
-                     help="Skip paths matching GLOB (repeatable)."),
-        click.option("--latency", multiple=True, metavar="CLASS=MS",
-                     help="Override a latency class, e.g. external_http=300 (repeatable)."),
-        click.option("--jobs", type=click.IntRange(min=1), default=None,
-                     help="Parse with N processes (default: all cores)."),
+        click.option(
+            "--settings",
+            "settings_module",
+            metavar="MODULE",
+            help="Django settings module (default: read from manage.py).",
+        ),
+        click.option(
+            "--django-version",
+            metavar="X.Y",
+            help="Target Django version (default: read from requirements).",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Skip paths matching GLOB (repeatable).",
+        ),
+        click.option(
+            "--latency",
+            multiple=True,
+            metavar="CLASS=MS",
+            help="Override a latency class, e.g. external_http=300 (repeatable).",
+        ),
+        click.option(
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Parse with N processes (default: all cores).",
+        ),
         click.option("--no-cache", is_flag=True, help="Do not read or write .advisor_cache/."),
     ]
     for option in reversed(options):
@@ -89,9 +113,14 @@ def _common(function: Any) -> Any:
     return function
 
 
-def _scan_flags(settings_module: str | None, django_version: str | None,
-                exclude: tuple[str, ...], latency: tuple[str, ...], jobs: int | None,
-                no_cache: bool) -> dict[str, Any]:
+def _scan_flags(
+    settings_module: str | None,
+    django_version: str | None,
+    exclude: tuple[str, ...],
+    latency: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+) -> dict[str, Any]:
     return {
         "settings_module": settings_module,
         "django_version": django_version,
@@ -110,17 +139,35 @@ def main() -> None:
 
 @main.command("scan")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "output_format", default="terminal",
-              type=click.Choice(["terminal", "json", "html", "sarif", "markdown"]),
-              help="Report format.")
+@click.option(
+    "--format",
+    "output_format",
+    default="terminal",
+    type=click.Choice(["terminal", "json", "html", "sarif", "markdown"]),
+    help="Report format.",
+)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
-@click.option("--html", "html_path", type=click.Path(path_type=Path),
-              help="Also write the HTML report to this file.")
-@click.option("--fail-on", multiple=True, type=click.Choice(_CATEGORIES),
-              help="Exit 1 when any routed view falls in this category (repeatable).")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    help="Also write the HTML report to this file.",
+)
+@click.option(
+    "--fail-on",
+    multiple=True,
+    type=click.Choice(_CATEGORIES),
+    help="Exit 1 when any routed view falls in this category (repeatable).",
+)
 @_common
-def scan_command(path: Path, output_format: str, output: Path | None, html_path: Path | None,
-                 fail_on: tuple[str, ...], **flags: Any) -> None:
+def scan_command(
+    path: Path,
+    output_format: str,
+    output: Path | None,
+    html_path: Path | None,
+    fail_on: tuple[str, ...],
+    **flags: Any,
+) -> None:
     """Scan the Django project at PATH (never imports or runs it) and rank its views."""
     if not path.exists():
         _fail(f"{path}: no such directory")
@@ -140,18 +187,21 @@ def scan_command(path: Path, output_format: str, output: Path | None, html_path:
             _fail("the HTML report is not available in this version")
         write_atomically(html_path, available["html"](result))
         click.echo(f"advisor: wrote HTML report to {html_path}", err=True)
-    failing = [v for v in result.routed_views
-               if v.score is not None and v.score.category.value in fail_on]
+    failing = [
+        v for v in result.routed_views if v.score is not None and v.score.category.value in fail_on
+    ]
     if failing:
-        click.echo(f"advisor: {len(failing)} view(s) in {', '.join(fail_on)}: "
-                   + ", ".join(v.id for v in failing[:5]), err=True)
+        click.echo(
+            f"advisor: {len(failing)} view(s) in {', '.join(fail_on)}: "
+            + ", ".join(v.id for v in failing[:5]),
+            err=True,
+        )
         sys.exit(1)
 
 
 @main.command("views")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "output_format", default="table",
-              type=click.Choice(["table", "json"]))
+@click.option("--format", "output_format", default="table", type=click.Choice(["table", "json"]))
 @_common
 def views_command(path: Path, output_format: str, **flags: Any) -> None:
     """Print the route table: every URL pattern, its name and the view that serves it."""
@@ -162,36 +212,72 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
     for view in result.views:
         handlers = ",".join(h.name for h in view.handlers)
         for route in view.routes:
-            rows.append({"pattern": route.pattern, "name": route.name, "view": view.id,
-                         "kind": view.kind.value, "async": view.is_async,
-                         "handlers": route.action or handlers, "routed": True})
+            rows.append(
+                {
+                    "pattern": route.pattern,
+                    "name": route.name,
+                    "view": view.id,
+                    "kind": view.kind.value,
+                    "async": view.is_async,
+                    "handlers": route.action or handlers,
+                    "routed": True,
+                }
+            )
         if not view.routes:
-            rows.append({"pattern": None, "name": None, "view": view.id,
-                         "kind": view.kind.value, "async": view.is_async,
-                         "handlers": handlers, "routed": False})
+            rows.append(
+                {
+                    "pattern": None,
+                    "name": None,
+                    "view": view.id,
+                    "kind": view.kind.value,
+                    "async": view.is_async,
+                    "handlers": handlers,
+                    "routed": False,
+                }
+            )
     for framework in result.framework_routes:
-        rows.append({"pattern": framework.pattern, "name": framework.name,
-                     "view": framework.target, "kind": f"framework:{framework.group}",
-                     "async": None, "handlers": "", "routed": True})
+        rows.append(
+            {
+                "pattern": framework.pattern,
+                "name": framework.name,
+                "view": framework.target,
+                "kind": f"framework:{framework.group}",
+                "async": None,
+                "handlers": "",
+                "routed": True,
+            }
+        )
     if output_format == "json":
-        click.echo(json.dumps({"schema_version": result.schema_version, "routes": rows,
-                               "findings": to_dict(result.findings)}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "schema_version": result.schema_version,
+                    "routes": rows,
+                    "findings": to_dict(result.findings),
+                },
+                indent=2,
+            )
+        )
         return
     width = min(max((len(str(r["pattern"] or "")) for r in rows), default=10), 60)
     width = max(width, 10)
     for row in sorted(rows, key=lambda r: (not r["routed"], str(r["pattern"] or ""))):
         pattern = row["pattern"] if row["routed"] else "(not routed)"
         flag = {True: "async", False: "sync", None: "-"}[row["async"]]
-        click.echo(f"{pattern:<{width}}  {row['name'] or '-':<36}  {row['view']:<48}  "
-                   f"{row['kind']:<14} {flag}")
+        click.echo(
+            f"{pattern:<{width}}  {row['name'] or '-':<36}  {row['view']:<48}  "
+            f"{row['kind']:<14} {flag}"
+        )
     for finding in result.findings:
         if finding.kind == "urlconf":
             click.echo(f"unresolved: {finding.location}: {finding.message}")
 
 
 def explain_text(view: View) -> str:
-    lines = [f"{view.id}  ({view.kind.value}{', async' if view.is_async else ''})",
-             f"  defined at {view.location}"]
+    lines = [
+        f"{view.id}  ({view.kind.value}{', async' if view.is_async else ''})",
+        f"  defined at {view.location}",
+    ]
     for route in view.routes:
         methods = f" [{','.join(route.methods)}]" if route.methods else ""
         lines.append(f"  route /{route.pattern.lstrip('^')}  name={route.name}{methods}")
@@ -200,15 +286,19 @@ def explain_text(view: View) -> str:
     if view.decorators:
         lines.append("  decorators: " + ", ".join(view.decorators))
     if view.handlers:
-        lines.append("  handlers: " + ", ".join(
-            f"{h.name}{' (async)' if h.is_async else ''}" for h in view.handlers))
+        lines.append(
+            "  handlers: "
+            + ", ".join(f"{h.name}{' (async)' if h.is_async else ''}" for h in view.handlers)
+        )
     score = view.score
     if score is not None:
         lines.append(f"  score {score.value}/100 · {score.category.value}")
-        lines.append(f"  time: I/O ≈ {score.estimated_io_ms:.1f} ms (awaitable "
-                     f"{score.overlap_ms:.1f}, in threads {score.thread_ms:.1f}), CPU ≈ "
-                     f"{score.estimated_cpu_ms:.1f} ms; p50 {score.predicted_sync_ms:.1f} → "
-                     f"{score.predicted_async_ms:.1f} ms")
+        lines.append(
+            f"  time: I/O ≈ {score.estimated_io_ms:.1f} ms (awaitable "
+            f"{score.overlap_ms:.1f}, in threads {score.thread_ms:.1f}), CPU ≈ "
+            f"{score.estimated_cpu_ms:.1f} ms; p50 {score.predicted_sync_ms:.1f} → "
+            f"{score.predicted_async_ms:.1f} ms"
+        )
         for reason in score.reasons:
             lines.append(f"  • {reason}")
         for blocker in score.blockers:
@@ -224,9 +314,11 @@ def explain_text(view: View) -> str:
             flags.append("in transaction")
         if not effect.blocking:
             flags.append("non-blocking")
-        lines.append(f"    [{effect.kind.value}] {effect.call} at {effect.location} "
-                     f"≈ {effect.estimated_ms:.1f} ms · {effect.confidence.value}"
-                     + (f" · {', '.join(flags)}" if flags else ""))
+        lines.append(
+            f"    [{effect.kind.value}] {effect.call} at {effect.location} "
+            f"≈ {effect.estimated_ms:.1f} ms · {effect.confidence.value}"
+            + (f" · {', '.join(flags)}" if flags else "")
+        )
         lines.append(f"        {effect.detail}")
         chain = " → ".join(f"{link.function} ({link.location})" for link in effect.chain)
         lines.append(f"        chain: {chain}")
@@ -234,8 +326,9 @@ def explain_text(view: View) -> str:
             since = f" (Django {effect.alternative_since}+)" if effect.alternative_since else ""
             lines.append(f"        async: {effect.async_alternative}{since}")
     if view.unknown_calls:
-        lines.append(f"  unknown calls ({len(view.unknown_calls)}): the analysis could not "
-                     "follow these")
+        lines.append(
+            f"  unknown calls ({len(view.unknown_calls)}): the analysis could not follow these"
+        )
         for unknown in view.unknown_calls:
             lines.append(f"    {unknown.expression} at {unknown.location}: {unknown.reason}")
     return "\n".join(lines) + "\n"
@@ -262,3 +355,8 @@ def explain_command(path: Path, view_id: str, output_format: str, **flags: Any) 
         click.echo(json.dumps(to_dict(view), indent=2))
     else:
         click.echo(explain_text(view), nl=False)
+
+
+from advisor.rewrite import rewrite_command  # noqa: E402
+
+main.add_command(rewrite_command)

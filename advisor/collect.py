@@ -1,19 +1,65 @@
-"""Running the per-file work (`facts.collect_facts`) over many files: in-process, or in a
-process pool, with a content-hash cache so an unchanged file is never parsed twice."""
+"""Running the per-file work (`facts.collect_facts`) over many files, in-process or in a
+process pool, with an on-disk cache so an unchanged file is never parsed twice.
+
+The cache lives in `<scanned root>/.advisor_cache/`:
+
+- `facts/<kk>/<key>.pickle` holds one file's `ModuleFacts`; the key is a sha256 of the file's
+  bytes and a fingerprint of the code that produced them (tool version, `facts.py` itself,
+  the Python version), so a different tool or Python never reads another one's entries.
+- `stat-index.pickle` maps a relative path to (size, mtime, ctime, inode, device) → key, so a
+  warm scan of an unchanged file reads neither its bytes nor hashes them. A signature is only
+  recorded when the file's timestamps are older than the scan's start by more than any file
+  system's timestamp granularity, so a later edit always changes it (the "racy git" rule).
+
+Measured on ~1M lines (benchmarks/scan_speed.py) the expensive parts were not parsing but
+moving the result around: Python's default pickling of frozen slotted dataclasses and the
+cyclic garbage collector re-walking millions of freshly built, acyclic fact objects. Hence
+the compact codec below and the paused (then frozen) collector in `collect()`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import hashlib
+import io
+import operator
 import os
 import pickle
+import sys
 import tempfile
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from advisor import __version__
+from advisor import facts as facts_module
 from advisor.facts import ModuleFacts, collect_facts
+from advisor.progress import Progress
+
+# Bump when the layout or codec of the cache changes.
+CACHE_FORMAT = "3"
+FACTS_DIRECTORY = "facts"
+STAT_INDEX_FILE = "stat-index.pickle"
+# A file whose mtime/ctime is this close to the scan's start is not trusted by stat alone:
+# an edit within the same timestamp tick (2 s on FAT, a jiffy on ext4) would look unchanged.
+STAT_TRUST_MARGIN_NS = 3_000_000_000
+# On Windows st_ctime is the creation time, which an in-place edit does not change, so a
+# same-size edit that restores the old mtime would go unseen: there, always hash.
+STAT_INDEX_SUPPORTED = os.name == "posix"
+# The pool pays for process start-up and for shipping facts back; below this much pending
+# work parsing in-process is as fast (measured: see benchmarks/scan_speed.py).
+POOL_MIN_FILES = 48
+POOL_MIN_BYTES = 256 * 1024
+# Chunks per worker: enough to balance the tail (biggest files go first), few enough that
+# per-task overhead stays small.
+CHUNKS_PER_WORKER = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,76 +68,394 @@ class Collected:
     facts: ModuleFacts | None
     error: str | None
     cached: bool
+    parsed_in: int | None = None  # pid of the process that parsed it; None when cached
 
 
-def _cache_key(source: bytes) -> str:
-    digest = hashlib.sha256(source)
-    digest.update(__version__.encode())
+# --- The codec ----------------------------------------------------------------------------
+#
+# Python 3.11 pickles a frozen slotted dataclass through `__getstate__`/`__setstate__`, which
+# call `dataclasses.fields()` per object: loading the facts of ~1M lines took 10.5 s. Pickling
+# each one as "call the class with its field values" loads the same data in 1.6 s. Unpickling
+# only ever calls the fact classes themselves, never an arbitrary global, so a doctored cache
+# directory inside a scanned repository cannot run code ("scanning never executes the
+# project" includes its committed `.advisor_cache/`).
+
+
+def _fields_getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) == 1:
+        only = names[0]
+        return lambda value: (getattr(value, only),)
+    getter = operator.attrgetter(*names)
+    return lambda value: tuple(getter(value))
+
+
+def _fact_classes() -> dict[type[Any], Callable[[Any], tuple[Any, ...]]]:
+    """Every frozen dataclass in `advisor.facts` whose fields are all positional."""
+    found: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {}
+    for value in vars(facts_module).values():
+        if not (
+            isinstance(value, type)
+            and dataclasses.is_dataclass(value)
+            and value.__module__ == facts_module.__name__
+        ):
+            continue
+        parameters = getattr(value, "__dataclass_params__", None)
+        fields = dataclasses.fields(value)
+        if not getattr(parameters, "frozen", False) or any(not f.init or f.kw_only for f in fields):
+            continue  # default pickling still works for it, just slower
+        found[value] = _fields_getter([f.name for f in fields])
+    return found
+
+
+_FIELD_VALUES = MappingProxyType(_fact_classes())
+_CLASSES_BY_NAME = MappingProxyType({cls.__qualname__: cls for cls in _FIELD_VALUES})
+
+
+class _FactsPickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        values = _FIELD_VALUES.get(type(obj))
+        if values is None:
+            return NotImplemented
+        return type(obj), values(obj)
+
+
+class _FactsUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module == facts_module.__name__ and name in _CLASSES_BY_NAME:
+            return _CLASSES_BY_NAME[name]
+        raise pickle.UnpicklingError(f"{module}.{name} is not a fact class")
+
+
+def dump_facts(facts: ModuleFacts) -> bytes:
+    buffer = io.BytesIO()
+    _FactsPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(facts)
+    return buffer.getvalue()
+
+
+def load_facts(blob: bytes) -> ModuleFacts | None:
+    """The facts in `blob`, or None when it is corrupt, truncated or not facts at all."""
+    try:
+        value = _FactsUnpickler(io.BytesIO(blob)).load()
+    except Exception:  # any damage to a cache file only means "not cached"
+        return None
+    return value if isinstance(value, ModuleFacts) else None
+
+
+class _PlainDataUnpickler(pickle.Unpickler):
+    """For the stat index: dicts, tuples, strings and ints only."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the stat index")
+
+
+# --- The cache ----------------------------------------------------------------------------
+
+
+def fingerprint() -> str:
+    """What must match for a cached entry to be reused: the tool, the code that computes
+    facts (hashed, so an edited `facts.py` at the same version never reads stale entries),
+    the cache format and the Python that parsed and pickled them."""
+    digest = hashlib.sha256()
+    for part in (__version__, CACHE_FORMAT, sys.version, sys.implementation.cache_tag or ""):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    try:
+        digest.update(Path(facts_module.__file__ or "").read_bytes())
+    except OSError:
+        digest.update(b"facts.py unreadable")
     return digest.hexdigest()
 
 
-class FactsCache:
-    """One pickle per content hash under `directory`; writes are atomic (temp + rename)."""
+StatSignature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 
-    def __init__(self, directory: Path) -> None:
+
+def stat_signature(status: os.stat_result) -> StatSignature:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temp file in the same directory, then rename: a reader sees all of it or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class FactsCache:
+    """One pickle per content key under `directory/facts/`, plus the stat index. Every write
+    is atomic (temp file + rename); every failure to read or write only costs speed."""
+
+    def __init__(self, directory: Path, tool_fingerprint: str | None = None) -> None:
         self.directory = directory
+        self.fingerprint = tool_fingerprint or fingerprint()
+
+    def key(self, source: bytes) -> str:
+        digest = hashlib.sha256(self.fingerprint.encode())
+        digest.update(source)
+        return digest.hexdigest()
 
     def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.pickle"
+        return self.directory / FACTS_DIRECTORY / key[:2] / f"{key}.pickle"
 
-    def get(self, key: str) -> ModuleFacts | None:
+    def get_blob(self, key: str) -> bytes | None:
         try:
-            with self._path(key).open("rb") as handle:
-                value = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return self._path(key).read_bytes()
+        except OSError:
             return None
-        return value if isinstance(value, ModuleFacts) else None
 
-    def put(self, key: str, facts: ModuleFacts) -> None:
-        path = self._path(key)
+    def put_blob(self, key: str, blob: bytes) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump(facts, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
+            _write_atomically(self._path(key), blob)
         except OSError:
             return  # a cache that cannot be written is only slower
 
+    def get(self, key: str) -> ModuleFacts | None:
+        blob = self.get_blob(key)
+        return None if blob is None else load_facts(blob)
 
-def _work(item: tuple[str, str]) -> tuple[str, ModuleFacts | None, str | None, str]:
-    relative, path = item
+    def put(self, key: str, facts: ModuleFacts) -> None:
+        self.put_blob(key, dump_facts(facts))
+
+    def read_stat_index(self) -> dict[str, tuple[StatSignature, str]]:
+        if not STAT_INDEX_SUPPORTED:
+            return {}
+        try:
+            with (self.directory / STAT_INDEX_FILE).open("rb") as stream:
+                stored = _PlainDataUnpickler(stream).load()
+        except Exception:  # missing, corrupt or from another tool version: start afresh
+            return {}
+        if (
+            not isinstance(stored, dict)
+            or stored.get("fingerprint") != self.fingerprint
+            or not isinstance(stored.get("entries"), dict)
+        ):
+            return {}
+        entries: dict[str, tuple[StatSignature, str]] = stored["entries"]
+        return entries
+
+    def write_stat_index(self, entries: dict[str, tuple[StatSignature, str]]) -> None:
+        if not STAT_INDEX_SUPPORTED:
+            return
+        data = pickle.dumps(
+            {"fingerprint": self.fingerprint, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL
+        )
+        try:
+            _write_atomically(self.directory / STAT_INDEX_FILE, data)
+        except OSError:
+            return
+
+
+# --- The work -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What one file's work produced; `facts` in-process, `blob` from a pool worker."""
+
+    key: str
+    facts: ModuleFacts | None
+    blob: bytes | None
+    error: str | None
+    cached: bool
+    pid: int
+
+
+def _process(path: str, cache: FactsCache | None, ship: bool) -> _Outcome:
+    """Read, then serve from the content cache or parse. `ship` means the caller is another
+    process: return the pickled facts (which the cache needs anyway) instead of objects."""
+    pid = os.getpid()
     try:
         source = Path(path).read_bytes()
     except OSError as error:
-        return relative, None, f"cannot read: {error.strerror}", ""
-    return relative, collect_facts(source), None, _cache_key(source)
-
-
-def collect(files: Iterable[tuple[str, Path]], jobs: int, cache: FactsCache | None
-            ) -> list[Collected]:
-    pending: list[tuple[str, str]] = []
-    done: list[Collected] = []
-    for relative, path in files:
-        if cache is not None:
-            try:
-                source = path.read_bytes()
-            except OSError as error:
-                done.append(Collected(relative, None, f"cannot read: {error.strerror}", False))
-                continue
-            hit = cache.get(_cache_key(source))
+        return _Outcome("", None, None, f"cannot read: {error.strerror}", False, pid)
+    key = ""
+    if cache is not None:
+        key = cache.key(source)
+        blob = cache.get_blob(key)
+        if blob is not None:
+            if ship:
+                return _Outcome(key, None, blob, None, True, pid)
+            hit = load_facts(blob)
             if hit is not None:
-                done.append(Collected(relative, hit, None, True))
+                return _Outcome(key, hit, None, None, True, pid)
+    facts = collect_facts(source)
+    blob = dump_facts(facts) if (ship or cache is not None) else None
+    if cache is not None and blob is not None:
+        cache.put_blob(key, blob)
+    if ship:
+        return _Outcome(key, None, blob, None, False, pid)
+    return _Outcome(key, facts, None, None, False, pid)
+
+
+def _process_chunk(paths: list[str], cache: FactsCache | None) -> list[_Outcome]:
+    return [_process(path, cache, ship=True) for path in paths]
+
+
+def _worker_started() -> None:
+    # Workers build and drop acyclic fact trees; the cyclic collector only slows them down.
+    gc.disable()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Building millions of acyclic fact objects with the cyclic GC on made the in-process
+    parse ~2x slower, and its deferred passes then cost the next stage seconds. So pause it
+    and, afterwards, move everything alive into the permanent generation: the facts live
+    until the scan ends and are freed by reference counting, which freezing leaves intact."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _chunks(items: list[tuple[int, str, int]], jobs: int) -> list[list[tuple[int, str, int]]]:
+    """Biggest files first, grouped into chunks of about equal bytes, so the last chunks are
+    small and the workers finish together."""
+    ordered = sorted(items, key=lambda item: -item[2])
+    budget = max(1, sum(size for _, _, size in ordered) // (jobs * CHUNKS_PER_WORKER))
+    chunks: list[list[tuple[int, str, int]]] = []
+    current: list[tuple[int, str, int]] = []
+    current_bytes = 0
+    for item in ordered:
+        current.append(item)
+        current_bytes += item[2]
+        if current_bytes >= budget:
+            chunks.append(current)
+            current, current_bytes = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _run_pool(
+    pending: list[tuple[int, str, int]],
+    jobs: int,
+    cache: FactsCache | None,
+    finish: Callable[[int, _Outcome], None],
+) -> None:
+    """Parse `pending` in worker processes, handing each outcome to `finish` in the parent as
+    its chunk completes (so loading overlaps with parsing)."""
+    chunks = _chunks(pending, jobs)
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), initializer=_worker_started
+    ) as pool:
+        waiting: dict[Future[list[_Outcome]], list[tuple[int, str, int]]] = {
+            pool.submit(_process_chunk, [path for _, path, _ in chunk], cache): chunk
+            for chunk in chunks
+        }
+        while waiting:
+            done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = waiting.pop(future)
+                for (position, _, _), outcome in zip(chunk, future.result(), strict=True):
+                    finish(position, outcome)
+
+
+def use_pool(jobs: int, pending_files: int, pending_bytes: int) -> bool:
+    return jobs > 1 and pending_files >= POOL_MIN_FILES and pending_bytes >= POOL_MIN_BYTES
+
+
+class _Run:
+    """One `collect()` call's state: results by input position and the next stat index."""
+
+    def __init__(
+        self, items: list[tuple[str, Path]], cache: FactsCache | None, bar: Progress
+    ) -> None:
+        self.items = items
+        self.cache = cache
+        self.bar = bar
+        self.started_ns = time.time_ns()
+        self.results: list[Collected | None] = [None] * len(items)
+        self.old_index = cache.read_stat_index() if cache is not None else {}
+        self.new_index: dict[str, tuple[StatSignature, str]] = {}
+        self.signatures: dict[int, StatSignature] = {}
+
+    def look_up(self) -> list[tuple[int, str, int]]:
+        """Stat every file; serve those whose signature is in the stat index from the cache.
+        Returns the rest as (position, path, size)."""
+        pending: list[tuple[int, str, int]] = []
+        for position, (relative, path) in enumerate(self.items):
+            try:
+                status = os.stat(path)
+            except OSError as error:
+                self.results[position] = Collected(
+                    relative, None, f"cannot read: {error.strerror}", False
+                )
+                self.bar.advance()
                 continue
-        pending.append((relative, str(path)))
-    if jobs > 1 and len(pending) > 64:
-        chunk = max(1, len(pending) // (jobs * 8))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_work, pending, chunksize=chunk))
-    else:
-        results = [_work(item) for item in pending]
-    for relative, facts, error, key in results:
-        if cache is not None and facts is not None and key:
-            cache.put(key, facts)
-        done.append(Collected(relative, facts, error, False))
-    return done
+            signature = stat_signature(status)
+            self.signatures[position] = signature
+            known = self.old_index.get(relative)
+            if self.cache is not None and known is not None and known[0] == signature:
+                hit = self.cache.get(known[1])
+                if hit is not None:
+                    self.results[position] = Collected(relative, hit, None, True)
+                    self.new_index[relative] = known
+                    self.bar.advance()
+                    continue
+            pending.append((position, str(path), status.st_size))
+        return pending
+
+    def record(self, position: int, outcome: _Outcome, facts: ModuleFacts | None) -> None:
+        relative = self.items[position][0]
+        self.bar.advance()
+        if facts is None:
+            self.results[position] = Collected(relative, None, outcome.error or "unreadable", False)
+            return
+        self.results[position] = Collected(
+            relative, facts, None, outcome.cached, None if outcome.cached else outcome.pid
+        )
+        signature = self.signatures[position]
+        # The key was computed from bytes read after this stat; trust the pair only when a
+        # later edit is bound to get a newer timestamp (see STAT_TRUST_MARGIN_NS).
+        if outcome.key and max(signature[1], signature[2]) < (
+            self.started_ns - STAT_TRUST_MARGIN_NS
+        ):
+            self.new_index[relative] = (signature, outcome.key)
+
+    def finish_shipped(self, position: int, outcome: _Outcome) -> None:
+        facts = load_facts(outcome.blob) if outcome.blob is not None else None
+        if facts is None and outcome.error is None:
+            # A corrupt cache entry: parse the file here, which also overwrites the entry.
+            outcome = _process(str(self.items[position][1]), self.cache, ship=False)
+            facts = outcome.facts
+        self.record(position, outcome, facts)
+
+    def save_index(self) -> None:
+        if self.cache is not None and self.new_index != self.old_index:
+            self.cache.write_stat_index(self.new_index)
+
+
+def collect(
+    files: Iterable[tuple[str, Path]],
+    jobs: int,
+    cache: FactsCache | None,
+    *,
+    show_progress: bool | None = None,
+) -> list[Collected]:
+    """Facts for each `(relative path, path)`, in the order given: from the cache when the
+    file is unchanged, else parsed, in `jobs` worker processes when there is enough to do.
+    `show_progress=None` draws a progress line when stderr is a terminal and the scan big."""
+    items = list(files)
+    with _collector_paused(), Progress(len(items), "parsing", enabled=show_progress) as bar:
+        run = _Run(items, cache, bar)
+        pending = run.look_up()
+        if use_pool(jobs, len(pending), sum(size for _, _, size in pending)):
+            # No processes on this platform, or a worker died: what is left runs in-process.
+            with suppress(OSError, BrokenProcessPool):
+                _run_pool(pending, jobs, cache, run.finish_shipped)
+        for position, path, _ in pending:
+            if run.results[position] is None:
+                outcome = _process(path, cache, ship=False)
+                run.record(position, outcome, outcome.facts)
+        run.save_index()
+    return [result for result in run.results if result is not None]

@@ -146,6 +146,8 @@ class Score:
     blocking_ms: float
     predicted_sync_ms: float
     predicted_async_ms: float
+    # The async latency if independent outbound calls ran together (advisor rewrite --gather).
+    predicted_gathered_ms: float
     blockers: tuple[Blocker, ...]
     reasons: tuple[str, ...]
 

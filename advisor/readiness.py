@@ -231,6 +231,8 @@ def project_facts(
     values = settings.values
     version, version_source = detect_django_version(root, explicit_version)
     if version is None:
+        version = django_api.NEWEST_KNOWN_DJANGO
+        version_source = "assumed: not found in requirements, pyproject or lock files"
         findings.append(
             Finding(
                 "readiness",

@@ -280,11 +280,14 @@ def score_view(
     score_value = max(0, min(100, round(value)))
 
     reasons: list[str] = []
-    if awaitable:
-        kinds = sorted({e.kind.value for e in awaitable})
-        calls = sum(e.multiplier for e in awaitable)
+    # In an async view a sync HTTP call or time.sleep blocks the loop: nothing is released.
+    released = [e for e in awaitable if not (view.is_async and e.blocking and not e.awaited)]
+    released_ms = _sum(released)
+    if released:
+        kinds = sorted({e.kind.value for e in released})
+        calls = sum(e.multiplier for e in released)
         reasons.append(
-            f"{calls} awaitable wait(s) ({', '.join(kinds)}) ≈ {_ms(awaitable_ms)} "
+            f"{calls} awaitable wait(s) ({', '.join(kinds)}) ≈ {_ms(released_ms)} "
             "that async releases to serve other requests"
         )
         if gathered < awaitable_ms - 1:
@@ -358,15 +361,16 @@ def score_view(
             )
         )
     return Score(
-        value=score_value if not view.is_async else max(score_value, 0),
+        value=score_value,
         category=category,
         estimated_io_ms=round(io_ms, 3),
         estimated_cpu_ms=round(cpu_ms, 3),
-        overlap_ms=round(awaitable_ms, 3),
+        overlap_ms=round(released_ms, 3),
         thread_ms=round(thread_ms, 3),
         blocking_ms=round(blocking_ms, 3),
         predicted_sync_ms=round(sync_ms, 3),
         predicted_async_ms=round(async_ms, 3),
+        predicted_gathered_ms=round(min(async_ms, gathered + thread_ms + cpu_ms), 3),
         blockers=tuple(blockers + costs),
         reasons=tuple(reasons),
     )

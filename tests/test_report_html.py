@@ -480,6 +480,7 @@ def _synthetic_result(view_count: int = 2000) -> ScanResult:
                     blocking_ms=308.0,
                     predicted_sync_ms=309.0,
                     predicted_async_ms=309.0,
+                    predicted_gathered_ms=309.0,
                     blockers=blockers,
                     reasons=(
                         f"{number % 5 + 1} awaitable wait(s) (http) ≈ {overlap:.0f} ms released",

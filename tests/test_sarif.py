@@ -188,7 +188,7 @@ def _result(views: tuple[View, ...], root: str = "/srv/my project") -> ScanResul
 
 
 def _score(category: Category, reasons: tuple[str, ...] = ("a reason",)) -> Score:
-    return Score(100, category, 150.0, 0.0, 150.0, 0.0, 150.0, 150.0, 150.0, (), reasons)
+    return Score(100, category, 150.0, 0.0, 150.0, 0.0, 150.0, 150.0, 150.0, 150.0, (), reasons)
 
 
 def test_paths_with_spaces_chains_and_views_without_calls(validator: Any) -> None:

@@ -11,6 +11,7 @@ from advisor.model import ScanResult
 
 Reporter = Callable[[ScanResult], str]
 _REGISTRY: dict[str, Reporter] = {}
+_DISCOVERED: list[bool] = []  # set once the package walk has run
 
 
 def reporter(name: str) -> Callable[[Reporter], Reporter]:
@@ -22,7 +23,9 @@ def reporter(name: str) -> Callable[[Reporter], Reporter]:
 
 
 def reporters() -> dict[str, Reporter]:
-    if not _REGISTRY:
+    # Walk the package once, even if one reporter module was imported directly before.
+    if not _DISCOVERED:
         for info in pkgutil.iter_modules(__path__):
             importlib.import_module(f"{__name__}.{info.name}")
+        _DISCOVERED.append(True)
     return dict(_REGISTRY)
