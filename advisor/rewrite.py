@@ -24,8 +24,15 @@ from advisor.config import ConfigError, build_settings
 from advisor.model import Category, Effect, EffectKind, Location, ScanResult, View, ViewKind
 from advisor.pipeline import ScanError, scan
 from codemods import Step, Target, codemods
-from codemods._engine import CHANGED, FAILED, SKIPPED, FileResult, ViewPlan, ViewResult, \
-    rewrite_file
+from codemods._engine import (
+    CHANGED,
+    FAILED,
+    SKIPPED,
+    FileResult,
+    ViewPlan,
+    ViewResult,
+    rewrite_file,
+)
 from codemods._source import Project
 
 ASYNC_CLASS_HANDLERS_SINCE = "4.1"  # async handlers on View subclasses (§4.5)
@@ -59,8 +66,9 @@ class RewriteResult:
 # --- selection ----------------------------------------------------------------------------
 
 
-def select_views(result: ScanResult, view_ids: Iterable[str], categories: Iterable[str],
-                 min_score: int | None) -> list[View]:
+def select_views(
+    result: ScanResult, view_ids: Iterable[str], categories: Iterable[str], min_score: int | None
+) -> list[View]:
     """`--view` ids, plus every view matching all of the given filters."""
     wanted = list(dict.fromkeys(view_ids))
     known = {view.id: view for view in result.views}
@@ -102,27 +110,37 @@ def _mode(target: Target, since: str | None) -> str:
 def _inside(outer: Location, inner: Location) -> bool:
     if outer.end_line is None or outer.end_column is None:
         return False
-    return (outer.line, outer.column) <= (inner.line, inner.column) <= (
-        outer.end_line, outer.end_column)
+    return (
+        (outer.line, outer.column)
+        <= (inner.line, inner.column)
+        <= (outer.end_line, outer.end_column)
+    )
 
 
 def _check_kind(view: View, target: Target) -> None:
     if view.kind == ViewKind.GENERIC_CLASS:
         generic = next((b for b in view.bases if b in django_api.GENERIC_VIEWS), "a generic view")
-        raise _Skip(f"it is a {_short(generic)}, and Django's generic class-based views have "
-                    "no async support in any version: rewrite it as a plain View with async "
-                    "handlers, or keep it sync")
+        raise _Skip(
+            f"it is a {_short(generic)}, and Django's generic class-based views have "
+            "no async support in any version: rewrite it as a plain View with async "
+            "handlers, or keep it sync"
+        )
     if view.kind in (ViewKind.DRF_API, ViewKind.DRF_VIEWSET) or (
-            "rest_framework.decorators.api_view" in view.decorators):
-        raise _Skip("DRF views are sync-only: use adrf (adrf.views.APIView, "
-                    "adrf.viewsets.ViewSet, adrf.decorators.api_view) or a plain async "
-                    "Django view")
+        "rest_framework.decorators.api_view" in view.decorators
+    ):
+        raise _Skip(
+            "DRF views are sync-only: use adrf (adrf.views.APIView, "
+            "adrf.viewsets.ViewSet, adrf.decorators.api_view) or a plain async "
+            "Django view"
+        )
     if view.kind not in (ViewKind.FUNCTION, ViewKind.CLASS):
         raise _Skip(f"{view.kind.value} views are not rewritten")
     if view.unknown_calls:
         unknown = view.unknown_calls[0]
-        raise _Skip(f"the scan could not follow {unknown.expression} at {unknown.location} "
-                    f"({unknown.reason}), so it cannot tell whether it blocks: convert by hand")
+        raise _Skip(
+            f"the scan could not follow {unknown.expression} at {unknown.location} "
+            f"({unknown.reason}), so it cannot tell whether it blocks: convert by hand"
+        )
 
 
 def _check_decorators(view: View, target: Target, notes: list[str]) -> None:
@@ -130,59 +148,83 @@ def _check_decorators(view: View, target: Target, notes: list[str]) -> None:
         support = django_api.VIEW_DECORATORS.get(decorator)
         name = _short(decorator)
         if support is None:
-            raise _Skip(f"@{name} is not known to accept async views: check that it awaits "
-                        "the view (asgiref.sync.iscoroutinefunction), then convert by hand")
+            raise _Skip(
+                f"@{name} is not known to accept async views: check that it awaits "
+                "the view (asgiref.sync.iscoroutinefunction), then convert by hand"
+            )
         if support.since is None:
-            raise _Skip(f"@{name} does not accept async views ({support.note}): remove or "
-                        "replace it first")
+            raise _Skip(
+                f"@{name} does not accept async views ({support.note}): remove or replace it first"
+            )
         if not target.has(support.since):
-            raise _Skip(f"@{name} accepts async views only from Django {support.since} (target "
-                        f"{target.django_version}): upgrade, or drop it and do its check "
-                        "inside the view")
+            raise _Skip(
+                f"@{name} accepts async views only from Django {support.since} (target "
+                f"{target.django_version}): upgrade, or drop it and do its check "
+                "inside the view"
+            )
         if support.note:
             notes.append(f"@{name}: {support.note}")
 
 
 def _class_steps(view: View, target: Target, steps: list[Step]) -> set[str]:
     if not target.has(ASYNC_CLASS_HANDLERS_SINCE):
-        raise _Skip(f"async handlers on class-based views need Django "
-                    f"{ASYNC_CLASS_HANDLERS_SINCE} (target {target.django_version})")
+        raise _Skip(
+            f"async handlers on class-based views need Django "
+            f"{ASYNC_CLASS_HANDLERS_SINCE} (target {target.django_version})"
+        )
     if view.decorators:
-        raise _Skip(f"class decorator @{_short(view.decorators[0])}: check it supports async "
-                    "handlers, then convert by hand")
+        raise _Skip(
+            f"class decorator @{_short(view.decorators[0])}: check it supports async "
+            "handlers, then convert by hand"
+        )
     mixins = sorted(set(view.bases) & django_api.AUTH_MIXINS)
     for mixin in mixins:
         if mixin != LOGIN_REQUIRED:
-            raise _Skip(f"{_short(mixin)} overrides dispatch() synchronously and fails with "
-                        "async handlers: check the user in the async handler with "
-                        "`await request.auser()` (5.0+), or keep the view sync")
+            raise _Skip(
+                f"{_short(mixin)} overrides dispatch() synchronously and fails with "
+                "async handlers: check the user in the async handler with "
+                "`await request.auser()` (5.0+), or keep the view sync"
+            )
         if not target.has(METHOD_DECORATOR_ASYNC_SINCE):
-            raise _Skip(f"LoginRequiredMixin overrides dispatch() synchronously and fails with "
-                        "async handlers; the replacement, @method_decorator(login_required) "
-                        f"on async handlers, needs Django {METHOD_DECORATOR_ASYNC_SINCE} "
-                        f"(target {target.django_version}): keep the view sync or check "
-                        "`await request.auser()` in the handler by hand")
+            raise _Skip(
+                f"LoginRequiredMixin overrides dispatch() synchronously and fails with "
+                "async handlers; the replacement, @method_decorator(login_required) "
+                f"on async handlers, needs Django {METHOD_DECORATOR_ASYNC_SINCE} "
+                f"(target {target.django_version}): keep the view sync or check "
+                "`await request.auser()` in the handler by hand"
+            )
         steps.append(Step("auth_mixin", view.id, view.location, "class", view.id, name=mixin))
     handlers = [h for h in view.handlers if h.name != "options"]
     if not handlers:
         raise _Skip("no HTTP handler defined in the class")
     for handler in handlers:
         if handler.defined_in != view.id:
-            raise _Skip(f"its {handler.name}() is inherited from {handler.defined_in}, which "
-                        "other views may share: Django needs all handlers of a class async "
-                        "together, so convert that class by hand")
+            raise _Skip(
+                f"its {handler.name}() is inherited from {handler.defined_in}, which "
+                "other views may share: Django needs all handlers of a class async "
+                "together, so convert that class by hand"
+            )
     converted = set()
     for handler in handlers:
         qualified = f"{handler.defined_in}.{handler.name}"
         converted.add(qualified)
         if not handler.is_async:
-            steps.append(Step("make_view_async", view.id, handler.location, "function",
-                              qualified, name="handler"))
+            steps.append(
+                Step(
+                    "make_view_async",
+                    view.id,
+                    handler.location,
+                    "function",
+                    qualified,
+                    name="handler",
+                )
+            )
     return converted
 
 
-def _effect_steps(view: View, effect: Effect, converted: set[str], target: Target,
-                  steps: list[Step]) -> None:
+def _effect_steps(
+    view: View, effect: Effect, converted: set[str], target: Target, steps: list[Step]
+) -> None:
     chain = effect.chain
     depth = 0
     while depth + 1 < len(chain) and chain[depth + 1].function in converted:
@@ -191,8 +233,9 @@ def _effect_steps(view: View, effect: Effect, converted: set[str], target: Targe
         return
     if chain and depth < len(chain) - 1:
         link = chain[depth]
-        steps.append(Step("helper_calls", view.id, link.location, "call", link.function,
-                          effect=effect))
+        steps.append(
+            Step("helper_calls", view.id, link.location, "call", link.function, effect=effect)
+        )
         return
     function = chain[-1].function if chain else view.id
     location = effect.location
@@ -202,56 +245,111 @@ def _effect_steps(view: View, effect: Effect, converted: set[str], target: Targe
     if rewrite == "http_client":
         steps.append(Step("http_client", view.id, location, "call", function, effect=effect))
     elif rewrite == "orm_method":
-        steps.append(Step("orm_calls", view.id, location, "call", function, _mode(target, since),
-                          _short(alternative), effect))
+        steps.append(
+            Step(
+                "orm_calls",
+                view.id,
+                location,
+                "call",
+                function,
+                _mode(target, since),
+                _short(alternative),
+                effect,
+            )
+        )
     elif rewrite in ("orm_shortcut", "auth_function"):
-        steps.append(Step("orm_calls", view.id, location, "call", function, _mode(target, since),
-                          alternative, effect))
+        steps.append(
+            Step(
+                "orm_calls",
+                view.id,
+                location,
+                "call",
+                function,
+                _mode(target, since),
+                alternative,
+                effect,
+            )
+        )
     elif rewrite == "orm_iterate":
         node = "iteration" if effect.call.endswith("__iter__") else "call"
-        steps.append(Step("orm_iteration", view.id, location, node, function,
-                          _mode(target, since), effect=effect))
+        steps.append(
+            Step(
+                "orm_iteration",
+                view.id,
+                location,
+                node,
+                function,
+                _mode(target, since),
+                effect=effect,
+            )
+        )
     elif rewrite == "orm_evaluate":
         if effect.call.endswith("__render__"):
             return  # the render() call itself is rewritten (render_context)
         node = "call" if location.end_line is not None else "expression"
-        steps.append(Step("orm_iteration", view.id, location, node, function,
-                          _mode(target, since), effect=effect))
+        steps.append(
+            Step(
+                "orm_iteration",
+                view.id,
+                location,
+                node,
+                function,
+                _mode(target, since),
+                effect=effect,
+            )
+        )
     elif rewrite == "sleep":
         steps.append(Step("sleep", view.id, location, "call", function, effect=effect))
     elif rewrite == "request_user":
-        steps.append(Step("request_user", view.id, location, "attribute", function,
-                          effect=effect))
+        steps.append(Step("request_user", view.id, location, "attribute", function, effect=effect))
     elif rewrite == "render":
         steps.append(Step("render_context", view.id, location, "call", function, effect=effect))
     elif rewrite == "atomic_block":
         if location.end_line is None:
-            raise _Skip("@transaction.atomic on the view: transactions cannot be entered from "
-                        "async code; move the transactional part into a function and await "
-                        "sync_to_async(that_function)()")
+            raise _Skip(
+                "@transaction.atomic on the view: transactions cannot be entered from "
+                "async code; move the transactional part into a function and await "
+                "sync_to_async(that_function)()"
+            )
         steps.append(Step("atomic_block", view.id, location, "call", function, effect=effect))
     elif rewrite == "streaming":
         steps.append(Step("streaming", view.id, location, "call", function, effect=effect))
     elif rewrite == "sync_to_async" or (rewrite is None and effect.kind == EffectKind.CPU):
         _thread_step(view, effect, function, target, steps)
     else:
-        raise _Skip(f"no rewrite is known for {effect.call} at {location} ({effect.detail}): "
-                    "convert by hand")
+        raise _Skip(
+            f"no rewrite is known for {effect.call} at {location} ({effect.detail}): "
+            "convert by hand"
+        )
 
 
-def _thread_step(view: View, effect: Effect, function: str, target: Target,
-                 steps: list[Step]) -> None:
+def _thread_step(
+    view: View, effect: Effect, function: str, target: Target, steps: list[Step]
+) -> None:
     location = effect.location
     if effect.call.endswith(".__contains__"):
-        steps.append(Step("orm_iteration", view.id, location, "comparison", function,
-                          _mode(target, ASYNC_ORM_SINCE), effect=effect))
+        steps.append(
+            Step(
+                "orm_iteration",
+                view.id,
+                location,
+                "comparison",
+                function,
+                _mode(target, ASYNC_ORM_SINCE),
+                effect=effect,
+            )
+        )
     elif effect.call.endswith(".__getitem__"):
-        raise _Skip(f"indexing a queryset at {location} runs a query: use "
-                    "`await qs[i:i+1].afirst()` or a list evaluated with "
-                    "`[row async for row in qs]`, then rewrite again")
+        raise _Skip(
+            f"indexing a queryset at {location} runs a query: use "
+            "`await qs[i:i+1].afirst()` or a list evaluated with "
+            "`[row async for row in qs]`, then rewrite again"
+        )
     elif location.end_line is None or effect.call == "django.http.HttpRequest.session":
-        raise _Skip(f"{effect.subject or effect.call} at {location}: {effect.detail}; use "
-                    f"{effect.async_alternative or 'sync_to_async'} by hand")
+        raise _Skip(
+            f"{effect.subject or effect.call} at {location}: {effect.detail}; use "
+            f"{effect.async_alternative or 'sync_to_async'} by hand"
+        )
     else:
         steps.append(Step("helper_calls", view.id, location, "call", function, effect=effect))
 
@@ -271,17 +369,24 @@ def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
     blocking = [e for e in view.effects if (e.blocking and not e.awaited) or e.rewrite == "render"]
     blocking = [e for e in blocking if not (e.kind == EffectKind.TEMPLATE and not e.blocking)]
     for effect in blocking:
-        if effect.rewrite == "streaming" and effect.chain and effect.chain[0].function in (
-                converted):
+        if (
+            effect.rewrite == "streaming"
+            and effect.chain
+            and effect.chain[0].function in (converted)
+        ):
             for other in view.effects:
                 if len(other.chain) > 1 and _inside(effect.location, other.chain[0].location):
                     converted.add(other.chain[1].function)
     for effect in blocking:
-        if effect.in_transaction:
-            if not any(e.rewrite == "atomic_block" and e.location.end_line is not None
-                       for e in view.effects):
-                raise _Skip(f"{effect.call} at {effect.location} runs in a transaction "
-                            "advisor cannot move: convert by hand")
+        if effect.in_transaction and effect.rewrite != "atomic_block":
+            if not any(
+                e.rewrite == "atomic_block" and e.location.end_line is not None
+                for e in view.effects
+            ):
+                raise _Skip(
+                    f"{effect.call} at {effect.location} runs in a transaction "
+                    "advisor cannot move: convert by hand"
+                )
             continue
         _effect_steps(view, effect, converted, target, steps)
     if target.gather:
@@ -292,8 +397,10 @@ def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
     unique = list(dict.fromkeys(steps))
     for step in unique:
         if step.location.path != view.location.path:
-            raise _Skip(f"converting it needs changes in {step.location.path} "
-                        f"({step.codemod} at line {step.location.line}): convert by hand")
+            raise _Skip(
+                f"converting it needs changes in {step.location.path} "
+                f"({step.codemod} at line {step.location.line}): convert by hand"
+            )
     if view.is_async and len(unique) == 0:
         raise _Skip("already async, and the scan found nothing blocking left to convert")
     return ViewPlan(view, tuple(unique)), tuple(notes)
@@ -302,8 +409,9 @@ def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
 # --- running ------------------------------------------------------------------------------
 
 
-def rewrite_project(root: Path, result: ScanResult, views: list[View], target: Target,
-                    version_source: str) -> RewriteResult:
+def rewrite_project(
+    root: Path, result: ScanResult, views: list[View], target: Target, version_source: str
+) -> RewriteResult:
     project = Project(root)
     outcomes: dict[str, Outcome] = {}
     by_file: dict[str, list[ViewPlan]] = {}
@@ -320,14 +428,20 @@ def rewrite_project(root: Path, result: ScanResult, views: list[View], target: T
     for path, plans in sorted(by_file.items()):
         file_result = _rewrite_file(project, path, plans, target)
         for view_result in file_result.views:
-            notes = (*_describe(plans, view_result), *plan_notes.get(view_result.view_id, ()),
-                     *view_result.notes)
-            outcomes[view_result.view_id] = Outcome(view_result.view_id, view_result.status,
-                                                    view_result.reason, notes, path)
+            notes = (
+                *_describe(plans, view_result),
+                *plan_notes.get(view_result.view_id, ()),
+                *view_result.notes,
+            )
+            outcomes[view_result.view_id] = Outcome(
+                view_result.view_id, view_result.status, view_result.reason, notes, path
+            )
         if file_result.after != file_result.before:
             changes[path] = (file_result.before, file_result.after)
-    if any(b"import httpx" in after and b"import httpx" not in before
-           for before, after in changes.values()):
+    if any(
+        b"import httpx" in after and b"import httpx" not in before
+        for before, after in changes.values()
+    ):
         requirements = _with_httpx(root)
         if requirements is not None:
             changes["requirements.txt"] = requirements
@@ -335,13 +449,16 @@ def rewrite_project(root: Path, result: ScanResult, views: list[View], target: T
     return RewriteResult(target, version_source, ordered, changes)
 
 
-def _rewrite_file(project: Project, path: str, plans: list[ViewPlan], target: Target
-                  ) -> FileResult:
+def _rewrite_file(project: Project, path: str, plans: list[ViewPlan], target: Target) -> FileResult:
     try:
         return rewrite_file(project, path, plans, target)
     except OSError as error:
-        return FileResult(path, b"", b"", tuple(
-            ViewResult(p.view.id, FAILED, f"cannot read {path}: {error}") for p in plans))
+        return FileResult(
+            path,
+            b"",
+            b"",
+            tuple(ViewResult(p.view.id, FAILED, f"cannot read {path}: {error}") for p in plans),
+        )
 
 
 def _describe(plans: list[ViewPlan], result: ViewResult) -> tuple[str, ...]:
@@ -360,8 +477,18 @@ def _with_httpx(root: Path) -> tuple[bytes, bytes] | None:
         return None
     before = path.read_bytes()
     lines = before.decode("utf-8", errors="replace").splitlines()
-    names = {line.split("#", 1)[0].strip().lower().split("[")[0].split("=")[0].split(">")[0]
-             .split("<")[0].split("~")[0].strip() for line in lines}
+    names = {
+        line.split("#", 1)[0]
+        .strip()
+        .lower()
+        .split("[")[0]
+        .split("=")[0]
+        .split(">")[0]
+        .split("<")[0]
+        .split("~")[0]
+        .strip()
+        for line in lines
+    }
     if "httpx" in names:
         return None
     text = before.decode("utf-8", errors="replace")
@@ -385,8 +512,9 @@ def write_changes(root: Path, changes: dict[str, tuple[bytes, bytes]]) -> list[s
     written = []
     for path, (_, after) in sorted(changes.items()):
         target = root / path
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                             suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(after)
@@ -408,18 +536,23 @@ def _fail(message: str) -> None:
 
 
 def _summary(result: RewriteResult, mode: str) -> str:
-    lines = [f"advisor rewrite: target Django {result.target.django_version} "
-             f"({result.version_source})"]
+    lines = [
+        f"advisor rewrite: target Django {result.target.django_version} ({result.version_source})"
+    ]
     width = max((len(o.view_id) for o in result.outcomes), default=0)
     for outcome in result.outcomes:
         detail = outcome.reason if outcome.status != CHANGED else "; ".join(outcome.notes)
         lines.append(f"  {outcome.status:<8} {outcome.view_id:<{width}}  {detail}".rstrip())
-    counts = {status: sum(1 for o in result.outcomes if o.status == status)
-              for status in (CHANGED, SKIPPED, FAILED)}
+    counts = {
+        status: sum(1 for o in result.outcomes if o.status == status)
+        for status in (CHANGED, SKIPPED, FAILED)
+    }
     files = len(result.changes)
     action = "written" if mode == "write" else "in the diff (use --write to apply)"
-    lines.append(f"{counts[CHANGED]} changed, {counts[SKIPPED]} skipped, {counts[FAILED]} "
-                 f"failed; {files} file{'s' if files != 1 else ''} {action}")
+    lines.append(
+        f"{counts[CHANGED]} changed, {counts[SKIPPED]} skipped, {counts[FAILED]} "
+        f"failed; {files} file{'s' if files != 1 else ''} {action}"
+    )
     return "\n".join(lines)
 
 
@@ -427,8 +560,16 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
     data: dict[str, Any] = {
         "django_version": result.target.django_version,
         "django_version_source": result.version_source,
-        "outcomes": [{"view": o.view_id, "outcome": o.status, "reason": o.reason,
-                      "notes": list(o.notes), "file": o.path} for o in result.outcomes],
+        "outcomes": [
+            {
+                "view": o.view_id,
+                "outcome": o.status,
+                "reason": o.reason,
+                "notes": list(o.notes),
+                "file": o.path,
+            }
+            for o in result.outcomes
+        ],
         "files": sorted(result.changes),
     }
     if mode == "write":
@@ -440,30 +581,68 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
 
 @click.command("rewrite")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--view", "view_ids", multiple=True, metavar="ID",
-              help="Rewrite this view (dotted id as `advisor scan` shows it; repeatable).")
-@click.option("--min-score", type=click.IntRange(0, 100), default=None,
-              help="Rewrite views scoring at least N.")
-@click.option("--category", "categories", multiple=True,
-              type=click.Choice([c.value for c in Category]),
-              help="Rewrite views in this category (repeatable).")
-@click.option("--diff", "mode", flag_value="diff", default=True,
-              help="Print one unified diff (the default).")
+@click.option(
+    "--view",
+    "view_ids",
+    multiple=True,
+    metavar="ID",
+    help="Rewrite this view (dotted id as `advisor scan` shows it; repeatable).",
+)
+@click.option(
+    "--min-score",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Rewrite views scoring at least N.",
+)
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    type=click.Choice([c.value for c in Category]),
+    help="Rewrite views in this category (repeatable).",
+)
+@click.option(
+    "--diff", "mode", flag_value="diff", default=True, help="Print one unified diff (the default)."
+)
 @click.option("--write", "mode", flag_value="write", help="Apply the changes to the files.")
-@click.option("--django-version", metavar="X.Y",
-              help="Target Django version (default: the one the scan detects).")
-@click.option("--gather", is_flag=True,
-              help="Run independent HTTP calls of a view together with asyncio.gather.")
-@click.option("--settings", "settings_module", metavar="MODULE",
-              help="Django settings module (default: read from manage.py).")
-@click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Skip paths matching GLOB (repeatable).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              help="json: print the outcomes (and the diff) as JSON on stdout.")
-def rewrite_command(path: Path, view_ids: tuple[str, ...], min_score: int | None,
-                    categories: tuple[str, ...], mode: str, django_version: str | None,
-                    gather: bool, settings_module: str | None, exclude: tuple[str, ...],
-                    output_format: str) -> None:
+@click.option(
+    "--django-version",
+    metavar="X.Y",
+    help="Target Django version (default: the one the scan detects).",
+)
+@click.option(
+    "--gather",
+    is_flag=True,
+    help="Run independent HTTP calls of a view together with asyncio.gather.",
+)
+@click.option(
+    "--settings",
+    "settings_module",
+    metavar="MODULE",
+    help="Django settings module (default: read from manage.py).",
+)
+@click.option(
+    "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: print the outcomes (and the diff) as JSON on stdout.",
+)
+def rewrite_command(
+    path: Path,
+    view_ids: tuple[str, ...],
+    min_score: int | None,
+    categories: tuple[str, ...],
+    mode: str,
+    django_version: str | None,
+    gather: bool,
+    settings_module: str | None,
+    exclude: tuple[str, ...],
+    output_format: str,
+) -> None:
     """Convert the chosen views of the project at PATH to async: print a diff, or --write."""
     if not path.is_dir():
         _fail(f"{path}: no such directory")
@@ -472,8 +651,12 @@ def rewrite_command(path: Path, view_ids: tuple[str, ...], min_score: int | None
     if django_version is not None and django_api.parse_version(django_version) is None:
         _fail(f"--django-version takes X.Y, not {django_version!r}")
     try:
-        settings = build_settings(path, settings_module=settings_module,
-                                  django_version=django_version, excludes=exclude or None)
+        settings = build_settings(
+            path,
+            settings_module=settings_module,
+            django_version=django_version,
+            excludes=exclude or None,
+        )
         result = scan(path, settings)
     except (ConfigError, ScanError) as error:
         _fail(str(error))
@@ -484,9 +667,15 @@ def rewrite_command(path: Path, view_ids: tuple[str, ...], min_score: int | None
         _fail(str(error))
         return
     version = django_version or result.project.django_version
-    source = "--django-version" if django_version else (
-        f"detected from {result.project.django_version_source}"
-        if result.project.django_version_source else "detected")
+    source = (
+        "--django-version"
+        if django_version
+        else (
+            f"detected from {result.project.django_version_source}"
+            if result.project.django_version_source
+            else "detected"
+        )
+    )
     if version is None:
         version = django_api.NEWEST_KNOWN_DJANGO
         source = "not detected: assuming the newest known; pass --django-version"

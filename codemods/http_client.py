@@ -1,0 +1,418 @@
+"""Blocking HTTP with requests (or httpx's sync functions) → httpx's AsyncClient:
+
+    response = requests.get(url, params=params, timeout=5)
+→
+    async with httpx.AsyncClient(follow_redirects=True) as client:
+        response = await client.get(url, params=params, timeout=5)
+
+One client per view, opened around the smallest run of statements that holds the calls
+(a loop is wrapped whole, so polling reuses one connection). Arguments keep their meaning
+(`allow_redirects` → `follow_redirects`; requests follows redirects by default, httpx does
+not, hence `follow_redirects=True`); the requests-only response API used afterwards is
+translated (`response.ok` → `not response.is_error`, `.reason` → `.reason_phrase`) and
+`except requests.…` clauses around the calls catch httpx's exceptions. Anything without a
+faithful translation (streaming, `verify=`, a response handed to unknown code) refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+import libcst as cst
+from libcst.metadata import Assignment
+
+from codemods import Codemod, Refused, Step, codemod
+from codemods._build import (
+    awaited,
+    check_awaitable_here,
+    common_range,
+    free_name,
+    function_holding,
+    names_in,
+    needs_parentheses,
+    rename,
+    replace_node,
+    use_paths,
+    wrap_statements,
+)
+from codemods._engine import Edits, PostPass
+from codemods._source import SourceFile
+
+Change = Callable[[cst.CSTNode, cst.CSTNode], cst.CSTNode]
+ArgumentsFix = Callable[[cst.Call], list[cst.Arg]]
+
+_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+# requests' positional parameters after the URL (requests/api.py); httpx takes keywords.
+_POSITIONAL: dict[str, tuple[str, ...]] = {
+    "get": ("url", "params"),
+    "post": ("url", "data", "json"),
+    "put": ("url", "data"),
+    "patch": ("url", "data"),
+    "request": ("method", "url"),
+}
+_NO_PER_REQUEST_EQUIVALENT = frozenset({"stream", "verify", "cert", "proxies", "hooks"})
+# Response attributes both libraries share.
+_SAME_API = frozenset(
+    {
+        "status_code",
+        "headers",
+        "text",
+        "content",
+        "json",
+        "raise_for_status",
+        "url",
+        "encoding",
+        "cookies",
+        "history",
+        "elapsed",
+        "is_redirect",
+        "links",
+        "request",
+    }
+)
+_RENAMED_API = {"reason": "reason_phrase", "next": "next_request"}
+_EXCEPTIONS = {
+    "RequestException": "httpx.HTTPError",
+    "HTTPError": "httpx.HTTPStatusError",
+    "ConnectionError": "httpx.TransportError",
+    "Timeout": "httpx.TimeoutException",
+    "ConnectTimeout": "httpx.ConnectTimeout",
+    "ReadTimeout": "httpx.ReadTimeout",
+    "TooManyRedirects": "httpx.TooManyRedirects",
+    "JSONDecodeError": "ValueError",
+}
+# Parents under which `not response.is_error` needs no parentheses.
+_LOOSE_PARENTS = (
+    cst.If,
+    cst.While,
+    cst.Assign,
+    cst.AnnAssign,
+    cst.Return,
+    cst.Arg,
+    cst.DictElement,
+    cst.Element,
+    cst.BooleanOperation,
+    cst.Expr,
+    cst.IfExp,
+)
+
+
+@codemod
+class HttpClient(Codemod):
+    id = "http_client"
+    summary = "httpx.AsyncClient"
+
+    def prepare(self, step: Step, node: cst.CSTNode, source: SourceFile, edits: Edits) -> None:
+        assert isinstance(node, cst.Call) and step.effect is not None
+        check_awaitable_here(node, source)
+        library, _, verb = step.effect.call.rpartition(".")
+        if library not in ("requests", "httpx") or verb not in _VERBS:
+            raise Refused(
+                f"{step.effect.call} at {source.path}:{step.location.line}: only "
+                "module-level requests/httpx calls are converted; move the session "
+                "to httpx.AsyncClient by hand"
+            )
+        if step.effect.call not in source.qualified_names(node.func):
+            raise Refused(
+                f"{source.code(node.func)} at {source.path}:{step.location.line} is "
+                f"not {step.effect.call}"
+            )
+        arguments = _translate_arguments(node, verb, source, step)
+        function = source.enclosing_function(node)
+        assert function is not None
+        responses = self._response_uses(node, function, source, edits)
+        self._except_clauses(node, function, source, edits)
+
+        key = f"client:{step.function}"
+        placeholder = edits.scratch.get(key)
+        if placeholder is None:
+            placeholder = f"__advisor_client_{len(edits.scratch)}__"
+            edits.scratch[key] = placeholder
+            edits.scratch[f"{key}:follow"] = False
+            edits.after(_wrap_in_client(placeholder, edits, key), order=50, key=key)
+        if library == "requests":
+            edits.scratch[f"{key}:follow"] = True
+        edits.add_import("httpx")
+        edits.remove_if_unused(library)
+        parens = needs_parentheses(node, source)
+
+        def rewrite(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+            assert isinstance(updated, cst.Call)
+            func = cst.Attribute(value=cst.Name(placeholder), attr=cst.Name(verb))
+            return awaited(updated.with_changes(func=func, args=arguments(updated)), parens)
+
+        edits.on_leave(node, rewrite, key=self.id)
+        for use, change in responses:
+            edits.on_leave(use, change, key=f"{self.id}:response")
+
+    # The response and what is done with it ---------------------------------------------
+
+    def _response_uses(
+        self, call: cst.Call, function: cst.FunctionDef, source: SourceFile, edits: Edits
+    ) -> list[tuple[cst.CSTNode, Change]]:
+        parent = source.parent(call)
+        where = f"{source.path}:{source.range(call).start.line}"
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            return [_attribute_change(parent, source, where)]
+        if isinstance(parent, cst.Expr):
+            return []
+        target = None
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+        if not isinstance(target, cst.Name):
+            raise Refused(
+                f"the response of {source.code(call.func)} at {where} is used in a "
+                "way advisor cannot check: assign it to a name first"
+            )
+        scope = source.scope(target)
+        assignments = [
+            a
+            for a in (scope.assignments[target.value] if scope else ())
+            if isinstance(a, Assignment) and a.node is target
+        ]
+        changes: list[tuple[cst.CSTNode, Change]] = []
+        for assignment in assignments:
+            for access in assignment.references:
+                use = access.node
+                holder = source.parent(use)
+                if isinstance(holder, cst.Attribute) and holder.value is use:
+                    changes.append(_attribute_change(holder, source, where))
+                elif isinstance(holder, cst.Arg) and isinstance(source.parent(holder), cst.Call):
+                    _check_helper(cast(cst.Call, source.parent(holder)), holder, source, where)
+                else:
+                    raise Refused(
+                        f"the response `{target.value}` from {where} is used as "
+                        f"{source.code(holder or use)!r}, which an httpx response "
+                        "may not support: rewrite that use by hand"
+                    )
+        return changes
+
+    # except clauses around the call ------------------------------------------------------
+
+    def _except_clauses(
+        self, call: cst.Call, function: cst.FunctionDef, source: SourceFile, edits: Edits
+    ) -> None:
+        for statement in source.ancestors(call):
+            if statement is function:
+                return
+            if not isinstance(statement, cst.Try) or not source.contains(statement.body, call):
+                continue
+            keep = _unconverted_requests_inside(statement.body, source, edits)
+            parses_json = ".json(" in source.code(statement.body)
+            for handler in statement.handlers:
+                if handler.type is None:
+                    continue
+                new_type = _translated_type(handler.type, source, keep, parses_json)
+                if new_type is None:
+                    continue
+
+                def retype(
+                    original: cst.CSTNode,
+                    updated: cst.CSTNode,
+                    new_type: cst.BaseExpression = new_type,
+                ) -> cst.CSTNode:
+                    assert isinstance(updated, cst.ExceptHandler)
+                    return updated.with_changes(type=new_type)
+
+                where = source.range(handler).start
+                edits.on_leave(handler, retype, key=f"except:{where.line}:{where.column}")
+
+
+def _attribute_change(
+    attribute: cst.Attribute, source: SourceFile, where: str
+) -> tuple[cst.CSTNode, Change]:
+    name = attribute.attr.value
+    if name in _SAME_API:
+        return attribute, lambda original, updated: updated
+    if name in _RENAMED_API:
+        new = _RENAMED_API[name]
+        return attribute, lambda original, updated: cast(cst.Attribute, updated).with_changes(
+            attr=cst.Name(new)
+        )
+    if name == "ok":
+        parent = source.parent(attribute)
+        loose = isinstance(parent, _LOOSE_PARENTS) or (
+            isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not)
+        )
+
+        def not_error(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+            value = cast(cst.Attribute, updated).with_changes(attr=cst.Name("is_error"))
+            result = cst.UnaryOperation(operator=cst.Not(), expression=value)
+            if loose:
+                return result
+            return result.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+        return attribute, not_error
+    raise Refused(
+        f"the response from {where} uses .{name}, which httpx responses do not "
+        "have: rewrite that use by hand"
+    )
+
+
+def _check_helper(call: cst.Call, argument: cst.Arg, source: SourceFile, where: str) -> None:
+    """A response handed to a function of the same module may be used only through the
+    API both libraries share."""
+    callee = source.module_function(call.func.value) if isinstance(call.func, cst.Name) else None
+    if callee is None:
+        raise Refused(
+            f"the response from {where} is passed to {source.code(call.func)}, "
+            "which advisor cannot check for requests-only API: rewrite by hand"
+        )
+    position = list(call.args).index(argument)
+    params = list(callee.params.params)
+    if argument.keyword is not None:
+        matching = [p for p in params if p.name.value == argument.keyword.value]
+    else:
+        matching = params[position : position + 1]
+    if not matching:
+        raise Refused(
+            f"cannot match the response from {where} to a parameter of {callee.name.value}"
+        )
+    parameter = matching[0].name.value
+    uses = [
+        n
+        for n in source.positions
+        if isinstance(n, cst.Name) and n.value == parameter and source.contains(callee.body, n)
+    ]
+    for use in uses:
+        holder = source.parent(use)
+        if not (
+            isinstance(holder, cst.Attribute)
+            and holder.value is use
+            and holder.attr.value in _SAME_API
+        ):
+            raise Refused(
+                f"{callee.name.value}() uses its response argument as "
+                f"{source.code(holder or use)!r}, which an httpx response may not "
+                "support: rewrite it by hand"
+            )
+
+
+def _unconverted_requests_inside(body: cst.CSTNode, source: SourceFile, edits: Edits) -> bool:
+    """Whether requests can still raise inside `body` after the rewrite (a call in a
+    transaction block, or in a helper that stays sync)."""
+    area = source.range(body)
+    for effect in edits.view.effects:
+        if not effect.call.startswith("requests."):
+            continue
+        at = effect.chain[0].location if effect.chain else effect.location
+        inside = (
+            (area.start.line, area.start.column)
+            <= (at.line, at.column)
+            <= (area.end.line, area.end.column)
+        )
+        if inside and (len(effect.chain) > 1 or effect.in_transaction):
+            return True
+    return False
+
+
+def _translated_type(
+    expression: cst.BaseExpression, source: SourceFile, keep: bool, parses_json: bool
+) -> cst.BaseExpression | None:
+    elements = (
+        [e.value for e in expression.elements]
+        if isinstance(expression, cst.Tuple)
+        else [expression]
+    )
+    codes: list[str] = []
+    changed = False
+    for element in elements:
+        names = {n for n in source.qualified_names(element) if n.startswith("requests.")}
+        if not names:
+            codes.append(source.code(element))
+            continue
+        short = sorted(names)[0].rsplit(".", 1)[-1]
+        if short not in _EXCEPTIONS:
+            raise Refused(
+                f"except {source.code(element)}: no httpx equivalent known; "
+                "rewrite the handler by hand"
+            )
+        changed = True
+        if keep:
+            codes.append(source.code(element))
+        codes.append(_EXCEPTIONS[short])
+        if short == "RequestException" and parses_json:
+            # requests' JSONDecodeError is a RequestException; httpx raises a ValueError.
+            codes.append("ValueError")
+    if not changed:
+        return None
+    unique = list(dict.fromkeys(codes))
+    text = unique[0] if len(unique) == 1 else f"({', '.join(unique)})"
+    return cst.parse_expression(text)
+
+
+def _translate_arguments(call: cst.Call, verb: str, source: SourceFile, step: Step) -> ArgumentsFix:
+    where = f"{source.path}:{step.location.line}"
+    positional_names = _POSITIONAL.get(verb, ("url",))
+    plan: list[str | None] = []  # per argument: the keyword to give it (None: keep)
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            raise Refused(f"{where}: *args/**kwargs cannot be checked against httpx's API")
+        if arg.keyword is None:
+            if index >= len(positional_names):
+                raise Refused(f"{where}: too many positional arguments for requests.{verb}")
+            name = positional_names[index]
+            keyword = None if name in ("url", "method") else name
+        else:
+            name = arg.keyword.value
+            keyword = name
+        if name in _NO_PER_REQUEST_EQUIVALENT:
+            raise Refused(
+                f"{where}: requests' {name}= has no per-request equivalent in httpx "
+                "(it is a client setting): convert this call by hand"
+            )
+        if name == "timeout" and isinstance(arg.value, cst.Tuple):
+            raise Refused(
+                f"{where}: a (connect, read) timeout tuple means something else to "
+                "httpx: use httpx.Timeout(read, connect=…) by hand"
+            )
+        if name == "allow_redirects":
+            keyword = "follow_redirects"
+        if name == "data" and isinstance(
+            arg.value, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString
+        ):
+            keyword = "content"  # httpx sends raw text/bytes with content=
+        plan.append(keyword)
+
+    def fix(updated: cst.Call) -> list[cst.Arg]:
+        args = []
+        for arg, keyword in zip(updated.args, plan, strict=True):
+            if keyword is not None and (arg.keyword is None or arg.keyword.value != keyword):
+                arg = arg.with_changes(
+                    keyword=cst.Name(keyword),
+                    equal=cst.AssignEqual(
+                        whitespace_before=cst.SimpleWhitespace(""),
+                        whitespace_after=cst.SimpleWhitespace(""),
+                    ),
+                )
+            args.append(arg)
+        return args
+
+    return fix
+
+
+def _wrap_in_client(placeholder: str, edits: Edits, key: str) -> PostPass:
+    def wrap(tree: cst.Module) -> cst.Module:
+        holder = function_holding(tree, placeholder)
+        if holder is None:
+            return tree
+        name = free_name(("client", "http_client", "http"), names_in(holder))
+        block, first, last = common_range(use_paths(holder, placeholder, lift_loops=True))
+        options = "follow_redirects=True" if edits.scratch.get(f"{key}:follow") else ""
+        opener = cst.WithItem(
+            item=cst.parse_expression(f"httpx.AsyncClient({options})"),
+            asname=cst.AsName(name=cst.Name(name)),
+        )
+
+        def wrapper(statements: list[cst.BaseStatement]) -> cst.BaseCompoundStatement:
+            return cst.With(
+                items=[opener],
+                body=cst.IndentedBlock(body=statements),
+                asynchronous=cst.Asynchronous(),
+            )
+
+        wrapped = wrap_statements(holder, block, first, last, wrapper)
+        return replace_node(tree, holder, rename(wrapped, placeholder, name))
+
+    return wrap
