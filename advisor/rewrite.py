@@ -466,7 +466,11 @@ def _describe(plans: list[ViewPlan], result: ViewResult) -> tuple[str, ...]:
         return ()
     registry = codemods()
     plan = next(p for p in plans if p.view.id == result.view_id)
-    used = dict.fromkeys(registry[s.codemod].summary for s in plan.steps)
+    used = dict.fromkeys(
+        (registry[s.codemod].thread_summary if s.mode == "sync_to_async" else "")
+        or registry[s.codemod].summary
+        for s in plan.steps
+    )
     return (", ".join(u for u in used if u),)
 
 

@@ -70,8 +70,9 @@ class Codemod:
     """Base of every registered codemod."""
 
     id: ClassVar[str]
-    # What the summary says a Changed view got from this codemod.
+    # What the summary says a Changed view got from this codemod (in "sync_to_async" mode).
     summary: ClassVar[str] = ""
+    thread_summary: ClassVar[str] = ""
 
     def prepare(self, step: Step, node: cst.CSTNode, source: SourceFile, edits: Edits) -> None:
         """Check `node` (from the unchanged source) and register the edits for `step`.

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from advisor.model import View
 from codemods import Refused, Step, Target, codemods
+from codemods._imports import fix_imports
 from codemods._source import Project, SourceFile
 
 LeaveResult = cst.CSTNode | cst.FlattenSentinel[Any] | cst.RemovalSentinel
@@ -133,17 +132,9 @@ def _apply(source: SourceFile, accepted: list[Edits]) -> bytes:
     tree = source.tree.visit(_Apply(leave))
     for _, _, run in post:
         tree = run(tree)
-    context = CodemodContext()
     imports = [item for edits in accepted for item in edits.imports]
     unused = [item for edits in accepted for item in edits.unused]
-    for module, obj in dict.fromkeys(imports):
-        AddImportsVisitor.add_needed_import(context, module, obj)
-    for module, obj in dict.fromkeys(unused):
-        RemoveImportsVisitor.remove_unused_import(context, module, obj)
-    if imports:
-        tree = AddImportsVisitor(context).transform_module(tree)
-    if unused:
-        tree = RemoveImportsVisitor(context).transform_module(tree)
+    tree = fix_imports(tree, imports, unused, source.project.root)
     return tree.bytes
 
 

@@ -32,14 +32,16 @@ class Gather(Codemod):
         placeholder = edits.scratch.get(f"client:{step.function}")
         if not isinstance(placeholder, str):
             return
-        edits.add_import("asyncio")
-        edits.remove_if_unused("asyncio")
 
         def gather(tree: cst.Module) -> cst.Module:
             holder = function_holding(tree, placeholder)
             if holder is None:
                 return tree
-            updated = cast(cst.FunctionDef, holder.visit(_GatherRuns(placeholder)))
+            runs = _GatherRuns(placeholder)
+            updated = cast(cst.FunctionDef, holder.visit(runs))
+            if runs.gathered:
+                # Only now is asyncio needed; imports are fixed after the post passes.
+                edits.add_import("asyncio")
             return replace_node(tree, holder, updated)
 
         edits.after(gather, order=40, key=f"gather:{step.function}")
@@ -82,6 +84,7 @@ class _GatherRuns(cst.CSTTransformer):
     def __init__(self, client: str) -> None:
         super().__init__()
         self.client = client
+        self.gathered = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return True
@@ -99,6 +102,7 @@ class _GatherRuns(cst.CSTTransformer):
                 index += 1
                 continue
             calls, between, end = run
+            self.gathered = True
             result.append(self._gathered(calls, body[index]))
             result.extend(between)
             index = end

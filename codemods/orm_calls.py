@@ -27,6 +27,7 @@ _KEYWORD_ONLY = frozenset({"save", "delete", "refresh_from_db"})
 class OrmCalls(Codemod):
     id = "orm_calls"
     summary = "async ORM/shortcut calls"
+    thread_summary = "sync_to_async for ORM/shortcut calls"
 
     def prepare(self, step: Step, node: cst.CSTNode, source: SourceFile, edits: Edits) -> None:
         assert isinstance(node, cst.Call) and step.effect is not None

@@ -85,6 +85,7 @@ def _is_iterator_call(node: cst.CSTNode) -> bool:
 class OrmIteration(Codemod):
     id = "orm_iteration"
     summary = "async for over querysets"
+    thread_summary = "querysets evaluated in sync_to_async"
 
     def prepare(self, step: Step, node: cst.CSTNode, source: SourceFile, edits: Edits) -> None:
         native = step.mode == "native"
