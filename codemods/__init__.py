@@ -92,9 +92,9 @@ def codemod(cls: type[Codemod]) -> type[Codemod]:
 
 
 def codemods() -> dict[str, Codemod]:
-    """Every registered codemod by id; imports each module of the package once."""
-    if not _REGISTRY:
-        for info in pkgutil.iter_modules(__path__):
-            if not info.name.startswith("_"):
-                importlib.import_module(f"{__name__}.{info.name}")
+    """Every registered codemod by id. Walks the whole package each time (imports are
+    cached), so importing one codemod module first cannot hide the others."""
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
     return dict(_REGISTRY)

@@ -18,7 +18,7 @@ import libcst as cst
 from advisor.model import View
 from codemods import Refused, Step, Target, codemods
 from codemods._imports import fix_imports
-from codemods._source import Project, SourceFile
+from codemods._source import NodeNotFound, Project, SourceFile
 
 LeaveResult = cst.CSTNode | cst.FlattenSentinel[Any] | cst.RemovalSentinel
 Transform = Callable[[cst.CSTNode, cst.CSTNode], LeaveResult]
@@ -177,7 +177,7 @@ def rewrite_file(project: Project, path: str, plans: list[ViewPlan], target: Tar
             accepted.append(_prepare(plan, source, target))
         except Refused as refusal:
             results[plan.view.id] = ViewResult(plan.view.id, SKIPPED, str(refusal))
-        except LookupError as error:
+        except NodeNotFound as error:
             results[plan.view.id] = ViewResult(plan.view.id, FAILED, str(error))
         except Exception as error:  # a codemod bug must not reach the CLI as a traceback
             results[plan.view.id] = ViewResult(plan.view.id, FAILED, _internal(error))

@@ -28,6 +28,10 @@ from codemods import Refused
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
 
+class NodeNotFound(Exception):
+    """The scan's position names no such node: the file changed since the scan."""
+
+
 class Project:
     """Read access to the other source files of the project (parsed on demand, cached)."""
 
