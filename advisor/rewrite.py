@@ -327,7 +327,9 @@ def _thread_step(
     view: View, effect: Effect, function: str, target: Target, steps: list[Step]
 ) -> None:
     location = effect.location
-    if effect.call.endswith(".__contains__"):
+    if effect.call.endswith(".__related__"):
+        steps.append(Step("related_reads", view.id, location, "attribute", function, effect=effect))
+    elif effect.call.endswith(".__contains__"):
         steps.append(
             Step(
                 "orm_iteration",

@@ -1400,3 +1400,59 @@ def test_stream_read_synchronously_elsewhere_skips_the_view(tmp_path: Path) -> N
             """
         },
     )
+
+
+# --- related_reads ----------------------------------------------------------------------------
+
+
+def test_foreign_key_read_runs_in_a_thread(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.models import Book
+
+
+        def author(request, pk):
+            book = Book.objects.get(pk=pk)
+            return JsonResponse({"author": book.author.name})
+        """,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.http import JsonResponse
+
+        from shop.models import Book
+
+
+        async def author(request, pk):
+            book = await Book.objects.aget(pk=pk)
+            return JsonResponse({"author": (await sync_to_async(getattr)(book, "author")).name})
+        """,
+    )
+
+
+def test_foreign_key_loaded_with_select_related_is_read_directly(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.models import Book
+
+
+        def author(request, pk):
+            book = Book.objects.select_related("author").get(pk=pk)
+            return JsonResponse({"author": book.author.name})
+        """,
+        """\
+        from django.http import JsonResponse
+
+        from shop.models import Book
+
+
+        async def author(request, pk):
+            book = await Book.objects.select_related("author").aget(pk=pk)
+            return JsonResponse({"author": book.author.name})
+        """,
+    )
