@@ -9,6 +9,7 @@ project copied out of the repository, `manage.py test` with nothing of ours on i
 from __future__ import annotations
 
 import contextlib
+import difflib
 import fcntl
 import hashlib
 import json
@@ -391,6 +392,23 @@ def hash_test_files(project_dir: Path, project: SampleProject) -> dict[str, str]
 
 def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+def added_lines(original: Path, rewritten: Path, files: Sequence[str]) -> list[tuple[str, str]]:
+    """(path, line) for each line a rewrite added to the .py files among `files`."""
+    found: list[tuple[str, str]] = []
+    for name in files:
+        if not name.endswith(".py"):
+            continue
+        before_path, after_path = original / name, rewritten / name
+        before = (
+            before_path.read_text(encoding="utf-8").splitlines() if before_path.exists() else []
+        )
+        after = after_path.read_text(encoding="utf-8").splitlines() if after_path.exists() else []
+        for line in difflib.unified_diff(before, after, lineterm="", n=0):
+            if line.startswith("+") and not line.startswith("+++"):
+                found.append((name, line[1:]))
+    return found
 
 
 def tree_hashes(project_dir: Path) -> dict[str, str]:
