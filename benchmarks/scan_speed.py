@@ -1,0 +1,378 @@
+"""How fast `advisor scan` is on about a million lines of real Django code, against the floor
+for any Python tool (a bare single-process `ast.parse` of the same files), cold and warm,
+with peak memory. Run from a checkout whose virtualenv has the project installed:
+
+    python benchmarks/scan_speed.py            # downloads ~160 MB of wheels once
+
+The pinned wheels are unpacked into benchmarks/.data/ (git-ignored). Each measurement is
+its own subprocess, so start-up is included and peak RSS is per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+DATA = REPOSITORY / "benchmarks" / ".data"
+
+# Real Django code as published on PyPI: the framework, the big CMSes and shops, and three
+# whole Django applications (pretix, Weblate, Mayan EDMS). ~1.03M lines as advisor counts
+# them (it skips migrations, static/ and the like). All pure-Python wheels.
+PINNED = (
+    "django==5.2.19",
+    "wagtail==7.4.4",
+    "django-allauth==65.21.1",
+    "djangorestframework==3.18.3",
+    "django-cms==5.1.3",
+    "django-oscar==4.2.1",
+    "django-filer==3.6.0",
+    "django-extensions==4.1",
+    "django-debug-toolbar==6.1.0",
+    "pretix==2026.8.0",
+    "weblate==5.14.3",
+    "mayan-edms==4.12.2",
+)
+# The interpreter the wheels are chosen for, so every machine benchmarks the same files.
+WHEEL_PYTHON = "3.11"
+
+TARGET_COLD_X_FLOOR = 1.0
+TARGET_WARM_X_COLD = 0.1
+TARGET_RSS_MB_PER_MILLION_LINES = 1024
+
+
+def fetch_corpus(data: Path) -> Path:
+    """Download and unpack the pinned wheels once; later runs reuse them."""
+    corpus = data / "corpus"
+    marker = corpus / ".pinned"
+    wanted = "\n".join(PINNED)
+    if marker.is_file() and marker.read_text() == wanted:
+        return corpus
+    wheels = data / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    print(f"downloading {len(PINNED)} pinned wheels from PyPI into {wheels} ...", flush=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--python-version",
+            WHEEL_PYTHON,
+            "--dest",
+            str(wheels),
+            *PINNED,
+        ],
+        check=True,
+    )
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    wanted_wheels = {tuple(pin.replace("-", "_").lower().split("==")) for pin in PINNED}
+    for wheel in sorted(wheels.glob("*.whl")):
+        name, version = wheel.name.split("-")[:2]
+        if (name.lower(), version) not in wanted_wheels:
+            continue  # a wheel left over from an older pin list
+        target = corpus / wheel.name[: -len(".whl")]
+        with zipfile.ZipFile(wheel) as archive:  # extract() refuses ../ and absolute names
+            for member in archive.namelist():
+                if member.endswith(".py"):
+                    archive.extract(member, target)
+    marker.write_text(wanted)
+    return corpus
+
+
+# --- Measuring one subprocess ---------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    label: str
+    wall_s: float
+    peak_rss_mb: float  # the largest single process (parent or a worker), from wait4
+    tree_rss_mb: float  # all processes of the run together, sampled every 50 ms
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def measure(
+    label: str, command: list[str], *, env: dict[str, str] | None = None, timeout_s: float = 900
+) -> Run:
+    """Run `command`, return its wall time, its peak RSS (from wait4, so this run's alone)
+    and its JSON stdout, if any."""
+    peak_tree_kb = 0
+    done = threading.Event()
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
+
+        def sample() -> None:
+            nonlocal peak_tree_kb
+            while not done.wait(0.05):
+                tree = sum(_rss_kb(pid) for pid in _descendants(process.pid))
+                peak_tree_kb = max(peak_tree_kb, tree)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        if os.path.isdir("/proc"):
+            sampler.start()
+        timer = threading.Timer(timeout_s, process.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)  # reaps it: Popen must not wait too
+        finally:
+            timer.cancel()
+            done.set()
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if sampler.is_alive():
+            sampler.join()
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read(), stderr.read()
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{label}: exit {process.returncode}\n{err.decode()[-2000:]}")
+    peak_kb = usage.ru_maxrss  # Linux: KiB; the largest of the process and its children
+    report: dict[str, Any] = json.loads(out) if out.strip() else {}
+    return Run(label, wall, peak_kb / 1024, max(peak_tree_kb, peak_kb) / 1024, report)
+
+
+# --- The floor ------------------------------------------------------------------------------
+
+
+def floor_main(root: Path) -> None:
+    """Runs in its own process: read and `ast.parse` every file advisor would scan."""
+    sys.path.insert(0, str(REPOSITORY))
+    from advisor.files import SourceFile, discover
+
+    paths = [item.path for item in discover(root) if isinstance(item, SourceFile)]
+    started = time.perf_counter()
+    lines = 0
+    for path in paths:
+        source = path.read_bytes()
+        lines += source.count(b"\n")
+        try:  # noqa: SIM105 - a bare try costs nothing; suppress() would inflate the floor
+            ast.parse(source)
+        except (SyntaxError, ValueError):
+            pass
+    elapsed = time.perf_counter() - started
+    json.dump({"files": len(paths), "lines": lines, "seconds": elapsed}, sys.stdout)
+
+
+# --- Scans ----------------------------------------------------------------------------------
+
+
+def scan_command(corpus: Path, output: Path, *flags: str) -> list[str]:
+    # The JSON report is built and written (reporting cost included), to a file rather than
+    # a terminal so rendering noise stays out.
+    return [
+        sys.executable,
+        "-m",
+        "advisor",
+        "scan",
+        str(corpus),
+        "--format",
+        "json",
+        "--output",
+        str(output),
+        *flags,
+    ]
+
+
+def run_scan(label: str, corpus: Path, *flags: str) -> Run:
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch) / "report.json"
+        env = dict(os.environ, PYTHONPATH=str(REPOSITORY))
+        run = measure(label, scan_command(corpus, output, *flags), env=env)
+        data = json.loads(output.read_text())
+        run.report = {"stats": data["stats"], "timings": data["timings"]}
+    return run
+
+
+def best_of(repeat: int, make: Callable[[], Run]) -> Run:
+    runs = [make() for _ in range(repeat)]
+    return min(runs, key=lambda run: run.wall_s)
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+def stage_split(run: Run) -> str:
+    timings = run.report.get("timings")
+    if not isinstance(timings, dict):
+        return ""
+    total = float(timings.get("total", 0.0))
+    parts = [
+        f"{name} {float(timings[name]):.2f}"
+        for name in ("discover", "parse", "index", "views", "analysis")
+        if name in timings
+    ]
+    parts.append(f"start-up+report {max(0.0, run.wall_s - total):.2f}")
+    return ", ".join(parts)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--corpus", type=Path, help="scan this folder instead of the pinned PyPI corpus"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="--jobs for the parallel scans (default: all cores)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run each measurement N times and keep the fastest"
+    )
+    parser.add_argument("--floor-only", type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.floor_only is not None:
+        floor_main(arguments.floor_only)
+        return
+
+    corpus = (arguments.corpus or fetch_corpus(DATA)).resolve()
+    cache = corpus / ".advisor_cache"
+    jobs = str(arguments.jobs)
+    print(f"corpus: {corpus}")
+    if arguments.corpus is None:
+        print("  " + ", ".join(PINNED))
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"advisor from {REPOSITORY}\n",
+        flush=True,
+    )
+
+    floor_command = [sys.executable, __file__, "--floor-only", str(corpus)]
+    floor = best_of(arguments.repeat, lambda: measure("floor", floor_command))
+    floor_seconds = float(floor.report["seconds"])
+
+    def cold_no_cache_1() -> Run:
+        return run_scan(
+            "advisor scan, cold, --no-cache --jobs 1", corpus, "--no-cache", "--jobs", "1"
+        )
+
+    def cold_no_cache() -> Run:
+        return run_scan(
+            f"advisor scan, cold, --no-cache --jobs {jobs}", corpus, "--no-cache", "--jobs", jobs
+        )
+
+    def cold_fresh_cache() -> Run:
+        shutil.rmtree(cache, ignore_errors=True)
+        return run_scan(f"advisor scan, cold, empty cache --jobs {jobs}", corpus, "--jobs", jobs)
+
+    def warm() -> Run:
+        return run_scan(f"advisor scan, warm cache --jobs {jobs}", corpus, "--jobs", jobs)
+
+    runs = [
+        best_of(arguments.repeat, make)
+        for make in (cold_no_cache_1, cold_no_cache, cold_fresh_cache)
+    ]
+    warm_run = best_of(arguments.repeat, warm)
+    runs.append(warm_run)
+
+    stats = runs[1].report["stats"]
+    assert isinstance(stats, dict)
+    files, lines = int(stats["files"]), int(stats["lines"])
+    print(
+        f"files: {files:,}   lines: {lines:,} (as advisor counts them; the floor reads the "
+        f"same {int(floor.report['files']):,} files)"
+    )
+    print(
+        f"floor: read + ast.parse of every file in one process, no start-up: "
+        f"{floor_seconds:.2f} s\n"
+    )
+    header = (
+        f"{'run':<44} {'wall s':>7} {'x floor':>8} {'peak RSS MB':>12} "
+        f"{'all procs MB':>13} {'cached':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{'ast.parse floor (1 process)':<44} {floor_seconds:>7.2f} {1.0:>8.2f} "
+        f"{floor.peak_rss_mb:>12.0f} {floor.tree_rss_mb:>13.0f} {'':>7}"
+    )
+    for run in runs:
+        run_stats = run.report["stats"]
+        assert isinstance(run_stats, dict)
+        print(
+            f"{run.label:<44} {run.wall_s:>7.2f} {run.wall_s / floor_seconds:>8.2f} "
+            f"{run.peak_rss_mb:>12.0f} {run.tree_rss_mb:>13.0f} "
+            f"{run_stats.get('cached_files', 0):>7}"
+        )
+    print(
+        "\nwhere the time goes (seconds, from each report's timings; wall - total = "
+        "interpreter start-up, imports and writing the JSON):"
+    )
+    for run in runs:
+        print(f"  {run.label:<44} {stage_split(run)}")
+
+    cold = min(runs[1].wall_s, runs[2].wall_s)
+    rss_per_million = max(run.peak_rss_mb for run in runs) / (lines / 1e6)
+    tree_per_million = max(run.tree_rss_mb for run in runs) / (lines / 1e6)
+    print("\ntargets:")
+    print(
+        f"  cold <= {TARGET_COLD_X_FLOOR:.1f} x floor on {jobs} jobs: "
+        f"{cold / floor_seconds:.2f} x -> {verdict(cold / floor_seconds <= TARGET_COLD_X_FLOOR)}"
+    )
+    print(
+        f"  warm <= {TARGET_WARM_X_COLD:.1f} x cold: {warm_run.wall_s / cold:.2f} x -> "
+        f"{verdict(warm_run.wall_s / cold <= TARGET_WARM_X_COLD)}"
+    )
+    print(
+        f"  peak RSS <= {TARGET_RSS_MB_PER_MILLION_LINES} MB per million lines: "
+        f"{rss_per_million:.0f} MB per million (largest process), {tree_per_million:.0f} MB "
+        f"all processes together -> "
+        f"{verdict(tree_per_million <= TARGET_RSS_MB_PER_MILLION_LINES)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
