@@ -118,7 +118,12 @@ class HttpClient(Codemod):
                 f"{source.code(node.func)} at {source.path}:{step.location.line} is "
                 f"not {step.effect.call}"
             )
-        arguments = _translate_arguments(node, verb, source, step)
+        arguments = _translate_arguments(node, verb, library, source, step)
+        if not any(a.keyword is not None and a.keyword.value == "timeout" for a in node.args):
+            edits.note(
+                f"{step.effect.call} at line {step.location.line} had no timeout: httpx "
+                "applies its default of 5 s"
+            )
         function = source.enclosing_function(node)
         assert function is not None
         responses = self._response_uses(node, function, source, edits)
@@ -342,7 +347,9 @@ def _translated_type(
     return cst.parse_expression(text)
 
 
-def _translate_arguments(call: cst.Call, verb: str, source: SourceFile, step: Step) -> ArgumentsFix:
+def _translate_arguments(
+    call: cst.Call, verb: str, library: str, source: SourceFile, step: Step
+) -> ArgumentsFix:
     where = f"{source.path}:{step.location.line}"
     positional_names = _POSITIONAL.get(verb, ("url",))
     plan: list[str | None] = []  # per argument: the keyword to give it (None: keep)
@@ -375,6 +382,9 @@ def _translate_arguments(call: cst.Call, verb: str, source: SourceFile, step: St
             keyword = "content"  # httpx sends raw text/bytes with content=
         plan.append(keyword)
 
+    # requests.head() does not follow redirects unless asked; the client here does.
+    head_stays = library == "requests" and verb == "head" and "follow_redirects" not in plan
+
     def fix(updated: cst.Call) -> list[cst.Arg]:
         args = []
         for arg, keyword in zip(updated.args, plan, strict=True):
@@ -387,6 +397,18 @@ def _translate_arguments(call: cst.Call, verb: str, source: SourceFile, step: St
                     ),
                 )
             args.append(arg)
+        if head_stays:
+            if args and not isinstance(args[-1].comma, cst.Comma):
+                args[-1] = args[-1].with_changes(
+                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                )
+            equal = cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
+            )
+            args.append(
+                cst.Arg(keyword=cst.Name("follow_redirects"), value=cst.Name("False"), equal=equal)
+            )
         return args
 
     return fix

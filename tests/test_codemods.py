@@ -1456,3 +1456,44 @@ def test_foreign_key_loaded_with_select_related_is_read_directly(tmp_path: Path)
             return JsonResponse({"author": book.author.name})
         """,
     )
+
+
+def test_requests_head_keeps_not_following_redirects(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        import requests
+        from django.http import JsonResponse
+
+
+        def probe(request):
+            response = requests.head("https://s.io/", timeout=2)
+            return JsonResponse({"code": response.status_code})
+        """,
+        """\
+        import httpx
+        from django.http import JsonResponse
+
+
+        async def probe(request):
+            async with httpx.AsyncClient(follow_redirects=True) as client:
+                response = await client.head("https://s.io/", timeout=2, follow_redirects=False)
+            return JsonResponse({"code": response.status_code})
+        """,
+    )
+
+
+def test_missing_timeout_is_noted_in_the_outcome(tmp_path: Path) -> None:
+    _, result = rewrite(
+        tmp_path,
+        """\
+        import requests
+        from django.http import JsonResponse
+
+
+        def probe(request):
+            return JsonResponse(requests.get("https://s.example/").json())
+        """,
+    )
+    assert result.outcomes[0].status == "changed"
+    assert any("default of 5 s" in note for note in result.outcomes[0].notes)
