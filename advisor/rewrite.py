@@ -34,10 +34,10 @@ from codemods._engine import (
     rewrite_file,
 )
 from codemods._source import Project
+from codemods.make_view_async import METHOD_DECORATOR_ASYNC_SINCE
 
 ASYNC_CLASS_HANDLERS_SINCE = "4.1"  # async handlers on View subclasses (§4.5)
 ASYNC_ORM_SINCE = "4.1"
-METHOD_DECORATOR_ASYNC_SINCE = "5.2"  # method_decorator keeps async handlers async (§2)
 LOGIN_REQUIRED = "django.contrib.auth.mixins.LoginRequiredMixin"
 
 

@@ -30,6 +30,11 @@ class Refused(Exception):
     """The step cannot be carried out safely here; the message says what the user can do."""
 
 
+class RunsInThread(Exception):
+    """The node sits in a `transaction.atomic` block that moves into a sync function run
+    by sync_to_async: it stays as it is."""
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """What the rewritten code must run on, and the options that change the output."""

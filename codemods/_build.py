@@ -9,7 +9,7 @@ from typing import cast
 
 import libcst as cst
 
-from codemods import Refused
+from codemods import Refused, RunsInThread
 from codemods._source import SourceFile
 
 SYNC_TO_ASYNC = ("asgiref.sync", "sync_to_async")
@@ -38,8 +38,26 @@ def needs_parentheses(node: cst.CSTNode, source: SourceFile) -> bool:
     )
 
 
+ATOMIC = "django.db.transaction.atomic"
+
+
+def in_atomic_block(node: cst.CSTNode, source: SourceFile) -> bool:
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef):
+            return False
+        if isinstance(ancestor, cst.With) and any(
+            isinstance(item.item, cst.Call) and ATOMIC in source.qualified_names(item.item.func)
+            for item in ancestor.items
+        ):
+            return True
+    return False
+
+
 def check_awaitable_here(node: cst.CSTNode, source: SourceFile) -> None:
-    """`await` is a syntax error in a lambda and makes a generator expression async."""
+    """`await` is a syntax error in a lambda and makes a generator expression async; in a
+    `transaction.atomic` block (which atomic_block moves into a thread) nothing changes."""
+    if in_atomic_block(node, source):
+        raise RunsInThread
     for ancestor in source.ancestors(node):
         if isinstance(ancestor, cst.Lambda):
             raise Refused(

@@ -16,7 +16,7 @@ from typing import Any
 import libcst as cst
 
 from advisor.model import View
-from codemods import Refused, Step, Target, codemods
+from codemods import Refused, RunsInThread, Step, Target, codemods
 from codemods._imports import fix_imports
 from codemods._source import NodeNotFound, Project, SourceFile
 
@@ -151,7 +151,10 @@ def _prepare(plan: ViewPlan, source: SourceFile, target: Target) -> Edits:
     edits = Edits(plan.view, target, plan.steps)
     for step in plan.steps:
         node = source.find(step.location, step.node, step.function)
-        registry[step.codemod].prepare(step, node, source, edits)
+        try:
+            registry[step.codemod].prepare(step, node, source, edits)
+        except RunsInThread:
+            continue
     return edits
 
 

@@ -8,9 +8,14 @@ import ast
 
 import libcst as cst
 
+from advisor import django_api
 from codemods import Codemod, Refused, Step, codemod
 from codemods._engine import Edits
 from codemods._source import SourceFile, is_generator
+
+METHOD_DECORATOR = "django.utils.decorators.method_decorator"
+# method_decorator keeps async handlers async from 5.2 (../shared/django-async-api.md §2).
+METHOD_DECORATOR_ASYNC_SINCE = "5.2"
 
 
 @codemod
@@ -26,7 +31,10 @@ class MakeViewAsync(Codemod):
             raise Refused(
                 f"{node.name.value} is a generator: an async view must return a response, not yield"
             )
-        if step.name != "handler":
+        _refuse_nested_functions(node, source)
+        if step.name == "handler":
+            _check_handler_decorators(node, source, edits)
+        else:
             _check_direct_callers(step.function, source)
 
         def make_async(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
@@ -34,6 +42,51 @@ class MakeViewAsync(Codemod):
             return updated.with_changes(asynchronous=cst.Asynchronous())
 
         edits.on_leave(node, make_async, order=90, key="make_async")
+
+
+def _refuse_nested_functions(function: cst.FunctionDef, source: SourceFile) -> None:
+    """The scan does not follow functions defined inside a view; one doing I/O would run
+    it on the event loop."""
+    for node in source.positions:
+        if (
+            isinstance(node, cst.FunctionDef)
+            and node is not function
+            and (source.contains(function, node))
+        ):
+            raise Refused(
+                f"{function.name.value} defines {node.name.value}() inside it, which the scan "
+                "does not follow: check it does no I/O (or move it to module level), then "
+                "convert by hand"
+            )
+
+
+def _check_handler_decorators(function: cst.FunctionDef, source: SourceFile, edits: Edits) -> None:
+    """A handler decorated with method_decorator stays sync before Django 5.2 (§2)."""
+    for decorator in function.decorators:
+        expression = decorator.decorator
+        call = expression if isinstance(expression, cst.Call) else None
+        names = source.qualified_names(call.func if call else expression)
+        if METHOD_DECORATOR not in names or call is None or not call.args:
+            raise Refused(
+                f"{function.name.value}() is decorated with {source.code(expression)}, not "
+                "known to keep an async handler async: convert by hand"
+            )
+        if not edits.target.has(METHOD_DECORATOR_ASYNC_SINCE):
+            raise Refused(
+                f"method_decorator keeps async handlers async only from Django "
+                f"{METHOD_DECORATOR_ASYNC_SINCE} (target {edits.target.django_version}): "
+                f"upgrade, or keep {function.name.value}() sync"
+            )
+        inner = source.qualified_names(call.args[0].value)
+        support = next(
+            (django_api.VIEW_DECORATORS[n] for n in inner if n in django_api.VIEW_DECORATORS),
+            None,
+        )
+        if support is None or support.since is None or not edits.target.has(support.since):
+            raise Refused(
+                f"{source.code(call.args[0].value)} on {function.name.value}() does not accept "
+                f"async views on Django {edits.target.django_version}: convert by hand"
+            )
 
 
 def _check_direct_callers(view_id: str, source: SourceFile) -> None:

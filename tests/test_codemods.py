@@ -1497,3 +1497,110 @@ def test_missing_timeout_is_noted_in_the_outcome(tmp_path: Path) -> None:
     )
     assert result.outcomes[0].status == "changed"
     assert any("default of 5 s" in note for note in result.outcomes[0].notes)
+
+
+def test_nested_function_the_scan_does_not_follow_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.models import Book
+
+
+        def titles(request):
+            def load():
+                return [b.title for b in Book.objects.all()]
+
+            return JsonResponse({"titles": load()})
+        """,
+        "defines load() inside it, which the scan does not follow",
+    )
+
+
+def test_foreign_key_read_inside_an_atomic_block_stays_in_the_thread(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        from django.db import transaction
+        from django.http import JsonResponse
+
+        from shop.models import Book
+
+
+        def rename(request, pk):
+            with transaction.atomic():
+                book = Book.objects.get(pk=pk)
+                book.author.name = request.POST["name"]
+                book.author.save()
+            return JsonResponse({"ok": True})
+        """,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.db import transaction
+        from django.http import JsonResponse
+
+        from shop.models import Book
+
+
+        async def rename(request, pk):
+            def _in_transaction():
+                with transaction.atomic():
+                    book = Book.objects.get(pk=pk)
+                    book.author.name = request.POST["name"]
+                    book.author.save()
+
+            await sync_to_async(_in_transaction)()
+            return JsonResponse({"ok": True})
+        """,
+    )
+
+
+def test_handler_with_method_decorator_before_django_5_2_is_skipped(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+        from django.utils.decorators import method_decorator
+        from django.views import View
+        from django.views.decorators.cache import never_cache
+
+
+        class Clock(View):
+            @method_decorator(never_cache)
+            def get(self, request):
+                return JsonResponse({"ok": True})
+        """,
+        "method_decorator keeps async handlers async only from Django 5.2 (target 5.1)",
+        version="5.1",
+    )
+
+
+def test_handler_with_method_decorator_on_django_5_2_is_kept(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+        from django.utils.decorators import method_decorator
+        from django.views import View
+        from django.views.decorators.cache import never_cache
+
+
+        class Clock(View):
+            @method_decorator(never_cache)
+            def get(self, request):
+                return JsonResponse({"ok": True})
+        """,
+        """\
+        from django.http import JsonResponse
+        from django.utils.decorators import method_decorator
+        from django.views import View
+        from django.views.decorators.cache import never_cache
+
+
+        class Clock(View):
+            @method_decorator(never_cache)
+            async def get(self, request):
+                return JsonResponse({"ok": True})
+        """,
+    )
