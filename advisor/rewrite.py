@@ -222,16 +222,49 @@ def _class_steps(view: View, target: Target, steps: list[Step]) -> set[str]:
     return converted
 
 
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """How the plan carries out one of the catalog's rewrite hints."""
+
+    codemod: str
+    # Which node the effect's location names: "call", "attribute", or "located" (a call
+    # when the location has an end, else a `for` for iteration or a truth-tested expression).
+    node: str = "call"
+    # Native async API only from the effect's `alternative_since`, sync_to_async below it.
+    versioned: bool = False
+    # What the codemod calls instead: "method" (the alternative's last name), "function"
+    # (its qualified name).
+    alternative: str = ""
+
+
+# The catalog's rewrite hints (advisor/catalog/*.py) → the codemod that carries them out.
+ROUTES: dict[str, _Route] = {
+    "http_client": _Route("http_client"),
+    "orm_method": _Route("orm_calls", versioned=True, alternative="method"),
+    "orm_shortcut": _Route("orm_calls", versioned=True, alternative="function"),
+    "auth_function": _Route("orm_calls", versioned=True, alternative="function"),
+    "orm_iterate": _Route("orm_iteration", node="located", versioned=True),
+    "orm_evaluate": _Route("orm_iteration", node="located", versioned=True),
+    "sleep": _Route("sleep"),
+    "request_user": _Route("request_user", node="attribute"),
+    "render": _Route("render_context"),
+    "atomic_block": _Route("atomic_block"),
+    "streaming": _Route("streaming"),
+}
+
+
 def _effect_steps(
     view: View, effect: Effect, converted: set[str], target: Target, steps: list[Step]
 ) -> None:
     chain = effect.chain
+    if chain and chain[0].function not in converted:
+        return
     depth = 0
     while depth + 1 < len(chain) and chain[depth + 1].function in converted:
         depth += 1
-    if chain and chain[0].function not in converted:
-        return
     if chain and depth < len(chain) - 1:
+        # A helper that stays sync: the call into it, in the last converted function, runs
+        # in a thread.
         link = chain[depth]
         steps.append(
             Step("helper_calls", view.id, link.location, "call", link.function, effect=effect)
@@ -239,88 +272,34 @@ def _effect_steps(
         return
     function = chain[-1].function if chain else view.id
     location = effect.location
-    rewrite = effect.rewrite
-    since = effect.alternative_since
-    alternative = effect.async_alternative or ""
-    if rewrite == "http_client":
-        steps.append(Step("http_client", view.id, location, "call", function, effect=effect))
-    elif rewrite == "orm_method":
-        steps.append(
-            Step(
-                "orm_calls",
-                view.id,
-                location,
-                "call",
-                function,
-                _mode(target, since),
-                _short(alternative),
-                effect,
-            )
+    if effect.call.endswith("__render__"):
+        return  # the render() call itself becomes a TemplateResponse (render_context)
+    if effect.rewrite == "atomic_block" and location.end_line is None:
+        raise _Skip(
+            "@transaction.atomic on the view: transactions cannot be entered from async "
+            "code; move the transactional part into a function and await "
+            "sync_to_async(that_function)()"
         )
-    elif rewrite in ("orm_shortcut", "auth_function"):
-        steps.append(
-            Step(
-                "orm_calls",
-                view.id,
-                location,
-                "call",
-                function,
-                _mode(target, since),
-                alternative,
-                effect,
-            )
-        )
-    elif rewrite == "orm_iterate":
-        node = "iteration" if effect.call.endswith("__iter__") else "call"
-        steps.append(
-            Step(
-                "orm_iteration",
-                view.id,
-                location,
-                node,
-                function,
-                _mode(target, since),
-                effect=effect,
-            )
-        )
-    elif rewrite == "orm_evaluate":
-        if effect.call.endswith("__render__"):
-            return  # the render() call itself is rewritten (render_context)
-        node = "call" if location.end_line is not None else "expression"
-        steps.append(
-            Step(
-                "orm_iteration",
-                view.id,
-                location,
-                node,
-                function,
-                _mode(target, since),
-                effect=effect,
-            )
-        )
-    elif rewrite == "sleep":
-        steps.append(Step("sleep", view.id, location, "call", function, effect=effect))
-    elif rewrite == "request_user":
-        steps.append(Step("request_user", view.id, location, "attribute", function, effect=effect))
-    elif rewrite == "render":
-        steps.append(Step("render_context", view.id, location, "call", function, effect=effect))
-    elif rewrite == "atomic_block":
-        if location.end_line is None:
-            raise _Skip(
-                "@transaction.atomic on the view: transactions cannot be entered from "
-                "async code; move the transactional part into a function and await "
-                "sync_to_async(that_function)()"
-            )
-        steps.append(Step("atomic_block", view.id, location, "call", function, effect=effect))
-    elif rewrite == "streaming":
-        steps.append(Step("streaming", view.id, location, "call", function, effect=effect))
-    elif rewrite == "sync_to_async" or (rewrite is None and effect.kind == EffectKind.CPU):
-        _thread_step(view, effect, function, target, steps)
-    else:
+    route = ROUTES.get(effect.rewrite or "")
+    if route is None:
+        if effect.rewrite == "sync_to_async" or effect.kind == EffectKind.CPU:
+            _thread_step(view, effect, function, target, steps)
+            return
         raise _Skip(
             f"no rewrite is known for {effect.call} at {location} ({effect.detail}): "
             "convert by hand"
         )
+    node = route.node
+    if node == "located":
+        node = (
+            "call"
+            if location.end_line is not None
+            else ("iteration" if effect.call.endswith("__iter__") else "expression")
+        )
+    mode = _mode(target, effect.alternative_since) if route.versioned else "native"
+    alternative = effect.async_alternative or ""
+    name = {"method": _short(alternative), "function": alternative}.get(route.alternative, "")
+    steps.append(Step(route.codemod, view.id, location, node, function, mode, name, effect))
 
 
 def _thread_step(

@@ -13,7 +13,9 @@ from pathlib import Path
 from advisor.config import build_settings
 from advisor.model import ScanResult
 from advisor.pipeline import scan
-from advisor.rewrite import RewriteResult, rewrite_project, write_changes
+from advisor.catalog import load_catalog
+from advisor.config import Settings
+from advisor.rewrite import ROUTES, RewriteResult, rewrite_project, write_changes
 from codemods import Target, codemods
 
 MODELS = """\
@@ -194,6 +196,12 @@ def test_every_codemod_module_registers_one_documented_codemod() -> None:
     for name, codemod in registry.items():
         module = __import__(f"codemods.{name}", fromlist=["_"])
         assert module.__doc__ and codemod.summary, name
+
+
+def test_every_rewrite_hint_of_the_catalog_has_a_codemod() -> None:
+    hints = {row.rewrite for row in load_catalog(Settings()).rows if row.rewrite}
+    assert hints <= set(ROUTES) | {"sync_to_async"}, hints - set(ROUTES)
+    assert {route.codemod for route in ROUTES.values()} <= set(codemods())
 
 
 # --- make_view_async ------------------------------------------------------------------------
@@ -1602,5 +1610,35 @@ def test_handler_with_method_decorator_on_django_5_2_is_kept(tmp_path: Path) -> 
             @method_decorator(never_cache)
             async def get(self, request):
                 return JsonResponse({"ok": True})
+        """,
+    )
+
+
+def test_login_becomes_alogin(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        from django.contrib.auth import authenticate, login
+        from django.http import JsonResponse
+
+
+        def sign_in(request):
+            user = authenticate(request, username=request.POST["u"], password=request.POST["p"])
+            if user is None:
+                return JsonResponse({"ok": False}, status=401)
+            login(request, user)
+            return JsonResponse({"ok": True})
+        """,
+        """\
+        from django.contrib.auth import aauthenticate, alogin
+        from django.http import JsonResponse
+
+
+        async def sign_in(request):
+            user = await aauthenticate(request, username=request.POST["u"], password=request.POST["p"])
+            if user is None:
+                return JsonResponse({"ok": False}, status=401)
+            await alogin(request, user)
+            return JsonResponse({"ok": True})
         """,
     )
