@@ -10,11 +10,10 @@ import ast
 import textwrap
 from pathlib import Path
 
-from advisor.config import build_settings
+from advisor.catalog import load_catalog
+from advisor.config import Settings, build_settings
 from advisor.model import ScanResult
 from advisor.pipeline import scan
-from advisor.catalog import load_catalog
-from advisor.config import Settings
 from advisor.rewrite import ROUTES, RewriteResult, rewrite_project, write_changes
 from codemods import Target, codemods
 
@@ -1623,7 +1622,7 @@ def test_login_becomes_alogin(tmp_path: Path) -> None:
 
 
         def sign_in(request):
-            user = authenticate(request, username=request.POST["u"], password=request.POST["p"])
+            user = authenticate(request, username=request.POST["u"], password="pw")
             if user is None:
                 return JsonResponse({"ok": False}, status=401)
             login(request, user)
@@ -1635,7 +1634,7 @@ def test_login_becomes_alogin(tmp_path: Path) -> None:
 
 
         async def sign_in(request):
-            user = await aauthenticate(request, username=request.POST["u"], password=request.POST["p"])
+            user = await aauthenticate(request, username=request.POST["u"], password="pw")
             if user is None:
                 return JsonResponse({"ok": False}, status=401)
             await alogin(request, user)
