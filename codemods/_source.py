@@ -38,6 +38,7 @@ class Project:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._files: dict[str, SourceFile | None] = {}
+        self._texts: list[tuple[str, str]] | None = None
 
     def source(self, path: str) -> SourceFile | None:
         if path not in self._files:
@@ -46,6 +47,17 @@ class Project:
             except (OSError, cst.ParserSyntaxError):
                 self._files[path] = None
         return self._files[path]
+
+    def texts(self) -> list[tuple[str, str]]:
+        """(relative path, text) of every project source file, read once per rewrite."""
+        if self._texts is None:
+            self._texts = []
+            for relative, path in self.python_files():
+                try:
+                    self._texts.append((relative, path.read_text(encoding="utf-8")))
+                except (OSError, UnicodeDecodeError):
+                    continue
+        return self._texts
 
     def python_files(self) -> Iterator[tuple[str, Path]]:
         """Project files a rewrite must stay compatible with (no virtualenvs, no caches)."""

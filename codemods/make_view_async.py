@@ -92,11 +92,7 @@ def _check_handler_decorators(function: cst.FunctionDef, source: SourceFile, edi
 def _check_direct_callers(view_id: str, source: SourceFile) -> None:
     """A function view that project code calls directly would hand its callers a coroutine."""
     module, _, name = view_id.rpartition(".")
-    for relative, path in source.project.python_files():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
+    for relative, text in source.project.texts():
         if name not in text:
             continue
         try:

@@ -172,10 +172,8 @@ def _aiterator(iterable: cst.BaseExpression) -> cst.BaseExpression:
 def _refuse_other_uses(name: str, source: SourceFile, generator: cst.FunctionDef) -> None:
     """The generator may only feed this response: other callers expect a sync iterator."""
     pattern = re.compile(rf"(?<!\w){re.escape(name)}\b")
-    for relative, path in source.project.python_files():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+    for relative, text in source.project.texts():
+        if name not in text:
             continue
         hits = [
             n
@@ -196,11 +194,7 @@ def _refuse_other_uses(name: str, source: SourceFile, generator: cst.FunctionDef
 
 def _refuse_sync_consumers(source: SourceFile) -> None:
     """`b"".join(response.streaming_content)` in sync code fails on an async stream."""
-    for relative, path in source.project.python_files():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
+    for relative, text in source.project.texts():
         if "streaming_content" not in text:
             continue
         try:
