@@ -31,6 +31,12 @@ def _decorator_name(index: ProjectIndex, module: str, expr: Expr) -> str | None:
     return None
 
 
+def _decorator_names(index: ProjectIndex, module: str, exprs: tuple[Expr, ...]) -> tuple[str, ...]:
+    return tuple(
+        name for name in (_decorator_name(index, module, d) for d in exprs) if name is not None
+    )
+
+
 def handlers(index: ProjectIndex, qualified: str, kind: ViewKind) -> tuple[Handler, ...]:
     names: tuple[str, ...] = django_api.HTTP_HANDLERS
     if kind == ViewKind.DRF_VIEWSET:
@@ -83,11 +89,7 @@ def _view(index: ProjectIndex, qualified: str, entries: list[RouteEntry]) -> Vie
     urlconf_decorators = tuple(d for e in entries for d in e.decorators)
     if qualified in index.functions:
         info, function = index.functions[qualified]
-        decorators = tuple(
-            name
-            for name in (_decorator_name(index, info.name, d) for d in function.decorators)
-            if name is not None
-        )
+        decorators = _decorator_names(index, info.name, function.decorators)
         return View(
             id=qualified,
             location=Location(info.path, function.line, function.column),
@@ -100,11 +102,7 @@ def _view(index: ProjectIndex, qualified: str, entries: list[RouteEntry]) -> Vie
     info, klass = index.classes[qualified]
     kind = view_kind(index, qualified)
     found = handlers(index, qualified, kind)
-    decorators = tuple(
-        name
-        for name in (_decorator_name(index, info.name, d) for d in klass.decorators)
-        if name is not None
-    )
+    decorators = _decorator_names(index, info.name, klass.decorators)
     return View(
         id=qualified,
         location=Location(info.path, klass.line, klass.column),
