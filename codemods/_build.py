@@ -128,34 +128,6 @@ def rename(node: cst.CSTNode, old: str, new: str) -> cst.CSTNode:
     return cast(cst.CSTNode, node.visit(Renamer()))
 
 
-def function_holding(tree: cst.Module, name: str) -> cst.FunctionDef | None:
-    """The outermost function that uses the identifier `name` (a view or a handler; the
-    use may sit in a function nested in it)."""
-
-    class Finder(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.stack: list[cst.FunctionDef] = []
-            self.found: cst.FunctionDef | None = None
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            self.stack.append(node)
-
-        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-            self.stack.pop()
-
-        def visit_Name(self, node: cst.Name) -> None:
-            if node.value == name and self.stack and self.found is None:
-                self.found = self.stack[0]
-
-    finder = Finder()
-    tree.visit(finder)
-    return finder.found
-
-
-def replace_node(tree: cst.Module, old: cst.CSTNode, new: cst.CSTNode) -> cst.Module:
-    return cast(cst.Module, tree.deep_replace(old, new))
-
-
 # Paths to the statements that use a name ---------------------------------------------------
 
 Path = tuple[tuple[cst.IndentedBlock, int], ...]

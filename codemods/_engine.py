@@ -17,12 +17,15 @@ import libcst as cst
 
 from advisor.model import View
 from codemods import Refused, RunsInThread, Step, Target, codemods
+from codemods._build import names_in
 from codemods._imports import fix_imports
 from codemods._source import NodeNotFound, Project, SourceFile
 
 LeaveResult = cst.CSTNode | cst.FlattenSentinel[Any] | cst.RemovalSentinel
 Transform = Callable[[cst.CSTNode, cst.CSTNode], LeaveResult]
-PostPass = Callable[[cst.Module], cst.Module]
+# Finishes a function once the main pass is done with it (wraps statements, inserts one,
+# renames a placeholder); runs on each outermost function that uses its placeholder.
+Finisher = Callable[[cst.FunctionDef], cst.FunctionDef]
 
 CHANGED, SKIPPED, FAILED = "changed", "skipped", "failed"
 
@@ -35,7 +38,7 @@ class Edits:
     target: Target
     steps: tuple[Step, ...]
     leave: dict[cst.CSTNode, list[tuple[int, str, Transform]]] = field(default_factory=dict)
-    post: list[tuple[int, str, PostPass]] = field(default_factory=list)
+    finishers: dict[str, list[tuple[int, Finisher]]] = field(default_factory=dict)
     imports: list[tuple[str, str | None]] = field(default_factory=list)
     unused: list[tuple[str, str | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -50,8 +53,10 @@ class Edits:
         runs first; a non-empty `key` registered twice (by two views) runs once."""
         self.leave.setdefault(node, []).append((order, key, transform))
 
-    def after(self, post: PostPass, *, order: int = 50, key: str = "") -> None:
-        self.post.append((order, key, post))
+    def finish(self, placeholder: str, finisher: Finisher, *, order: int = 50) -> None:
+        """Run `finisher` on the outermost function that uses the name `placeholder`,
+        after the main pass; lower `order` runs first."""
+        self.finishers.setdefault(placeholder, []).append((order, finisher))
 
     def add_import(self, module: str, obj: str | None = None) -> None:
         self.imports.append((module, obj))
@@ -106,7 +111,9 @@ class _Apply(cst.CSTTransformer):
 
 def _merge(
     accepted: list[Edits],
-) -> tuple[dict[cst.CSTNode, list[tuple[int, str, Transform]]], list[tuple[int, str, PostPass]]]:
+) -> tuple[
+    dict[cst.CSTNode, list[tuple[int, str, Transform]]], dict[str, list[tuple[int, Finisher]]]
+]:
     leave: dict[cst.CSTNode, list[tuple[int, str, Transform]]] = {}
     seen: set[tuple[int, str]] = set()
     for edits in accepted:
@@ -116,22 +123,47 @@ def _merge(
                     continue
                 seen.add((id(node), key))
                 leave.setdefault(node, []).append((order, key, transform))
-    post: list[tuple[int, str, PostPass]] = []
-    post_keys: set[str] = set()
+    finishers: dict[str, list[tuple[int, Finisher]]] = {}
     for edits in accepted:
-        for order, key, run in edits.post:
-            if key and key in post_keys:
-                continue
-            post_keys.add(key)
-            post.append((order, key, run))
-    return leave, sorted(post, key=lambda item: item[0])
+        finishers.update(edits.finishers)  # placeholders are unique to one view
+    return leave, finishers
+
+
+class _Finish(cst.CSTTransformer):
+    """One pass over the module that finishes each outermost function using placeholders."""
+
+    def __init__(self, finishers: dict[str, list[tuple[int, Finisher]]]) -> None:
+        super().__init__()
+        self._finishers = finishers
+        self._depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._depth += 1
+        return True
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        self._depth -= 1
+        if self._depth:
+            return updated_node
+        used = names_in(updated_node)
+        pending = [
+            (order, index, finisher)
+            for placeholder, finishers in self._finishers.items()
+            if placeholder in used
+            for index, (order, finisher) in enumerate(finishers)
+        ]
+        for _, _, finisher in sorted(pending, key=lambda item: (item[0], item[1])):
+            updated_node = finisher(updated_node)
+        return updated_node
 
 
 def _apply(source: SourceFile, accepted: list[Edits]) -> bytes:
-    leave, post = _merge(accepted)
+    leave, finishers = _merge(accepted)
     tree = source.tree.visit(_Apply(leave))
-    for _, _, run in post:
-        tree = run(tree)
+    if finishers:
+        tree = tree.visit(_Finish(finishers))
     imports = [item for edits in accepted for item in edits.imports]
     unused = [item for edits in accepted for item in edits.unused]
     tree = fix_imports(tree, imports, unused, source.project.root)

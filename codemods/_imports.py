@@ -14,6 +14,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+from codemods._build import names_in
+
 _EMPTY = cst.Module(body=[])
 
 
@@ -32,11 +34,39 @@ def fix_imports(
         before = tree
         tree = AddImportsVisitor(context).transform_module(tree)
         tree = _place_added(before, tree, _first_party(root))
+    remove = _maybe_unused(tree, remove)
     if remove:
         before = tree
         tree = RemoveImportsVisitor(context).transform_module(tree)
         tree = _keep_blank_lines(before, tree)
     return tree
+
+
+def _maybe_unused(
+    tree: cst.Module, remove: list[tuple[str, str | None]]
+) -> list[tuple[str, str | None]]:
+    """The imports RemoveImportsVisitor may find unused: it re-checks them with scope
+    analysis, but running it costs a full metadata pass, so names still used by any
+    statement are not even proposed."""
+    used: set[str] = set()
+    bound: dict[tuple[str, str | None], str] = {}
+    for statement in tree.body:
+        module = _imported_module(statement)
+        if module is None or not isinstance(statement, cst.SimpleStatementLine):
+            used |= names_in(statement)
+            continue
+        small = statement.body[0]
+        if isinstance(small, cst.Import):
+            for alias in small.names:
+                name = _EMPTY.code_for_node(alias.name)
+                local = alias.asname.name if alias.asname else alias.name
+                bound[(name, None)] = _EMPTY.code_for_node(local).split(".")[0]
+        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            for alias in small.names:
+                name = _EMPTY.code_for_node(alias.name)
+                local = alias.asname.name if alias.asname else alias.name
+                bound[(module, name)] = _EMPTY.code_for_node(local)
+    return [item for item in dict.fromkeys(remove) if item in bound and bound[item] not in used]
 
 
 def _first_party(root: Path) -> set[str]:

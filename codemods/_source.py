@@ -39,6 +39,8 @@ class Project:
         self.root = root
         self._files: dict[str, SourceFile | None] = {}
         self._texts: list[tuple[str, str]] | None = None
+        # Per-rewrite memo for codemods (indexes of the project's files…).
+        self.cache: dict[str, object] = {}
 
     def source(self, path: str) -> SourceFile | None:
         if path not in self._files:

@@ -19,7 +19,7 @@ from typing import cast
 import libcst as cst
 
 from codemods import Codemod, Step, codemod
-from codemods._build import function_holding, names_in, replace_node, single_line
+from codemods._build import names_in, single_line
 from codemods._engine import Edits
 
 
@@ -33,18 +33,15 @@ class Gather(Codemod):
         if not isinstance(placeholder, str):
             return
 
-        def gather(tree: cst.Module) -> cst.Module:
-            holder = function_holding(tree, placeholder)
-            if holder is None:
-                return tree
+        def gather(function: cst.FunctionDef) -> cst.FunctionDef:
             runs = _GatherRuns(placeholder)
-            updated = cast(cst.FunctionDef, holder.visit(runs))
+            updated = cast(cst.FunctionDef, function.visit(runs))
             if runs.gathered:
-                # Only now is asyncio needed; imports are fixed after the post passes.
+                # Only now is asyncio needed; imports are fixed after the functions are.
                 edits.add_import("asyncio")
-            return replace_node(tree, holder, updated)
+            return updated
 
-        edits.after(gather, order=40, key=f"gather:{step.function}")
+        edits.finish(placeholder, gather, order=40)
 
 
 def _http_call(statement: cst.BaseStatement, client: str) -> tuple[str, cst.Call] | None:

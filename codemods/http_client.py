@@ -28,15 +28,13 @@ from codemods._build import (
     check_awaitable_here,
     common_range,
     free_name,
-    function_holding,
     names_in,
     needs_parentheses,
     rename,
-    replace_node,
     use_paths,
     wrap_statements,
 )
-from codemods._engine import Edits, PostPass
+from codemods._engine import Edits, Finisher
 from codemods._source import SourceFile
 
 Change = Callable[[cst.CSTNode, cst.CSTNode], cst.CSTNode]
@@ -135,7 +133,7 @@ class HttpClient(Codemod):
             placeholder = f"__advisor_client_{len(edits.scratch)}__"
             edits.scratch[key] = placeholder
             edits.scratch[f"{key}:follow"] = False
-            edits.after(_wrap_in_client(placeholder, edits, key), order=50, key=key)
+            edits.finish(placeholder, _wrap_in_client(placeholder, edits, key), order=50)
         if library == "requests":
             edits.scratch[f"{key}:follow"] = True
         edits.add_import("httpx")
@@ -414,13 +412,10 @@ def _translate_arguments(
     return fix
 
 
-def _wrap_in_client(placeholder: str, edits: Edits, key: str) -> PostPass:
-    def wrap(tree: cst.Module) -> cst.Module:
-        holder = function_holding(tree, placeholder)
-        if holder is None:
-            return tree
-        name = free_name(("client", "http_client", "http"), names_in(holder))
-        block, first, last = common_range(use_paths(holder, placeholder, lift_loops=True))
+def _wrap_in_client(placeholder: str, edits: Edits, key: str) -> Finisher:
+    def wrap(function: cst.FunctionDef) -> cst.FunctionDef:
+        name = free_name(("client", "http_client", "http"), names_in(function))
+        block, first, last = common_range(use_paths(function, placeholder, lift_loops=True))
         options = "follow_redirects=True" if edits.scratch.get(f"{key}:follow") else ""
         opener = cst.WithItem(
             item=cst.parse_expression(f"httpx.AsyncClient({options})"),
@@ -434,7 +429,7 @@ def _wrap_in_client(placeholder: str, edits: Edits, key: str) -> PostPass:
                 asynchronous=cst.Asynchronous(),
             )
 
-        wrapped = wrap_statements(holder, block, first, last, wrapper)
-        return replace_node(tree, holder, rename(wrapped, placeholder, name))
+        wrapped = wrap_statements(function, block, first, last, wrapper)
+        return cast(cst.FunctionDef, rename(wrapped, placeholder, name))
 
     return wrap

@@ -95,12 +95,11 @@ def _check_direct_callers(view_id: str, source: SourceFile) -> None:
     for relative, text in source.project.texts():
         if name not in text:
             continue
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        own = relative == source.path
-        for line in _calls_of(tree, module, name, own):
+        index = source.project.cache.get(f"calls:{relative}")
+        if index is None:
+            index = source.project.cache[f"calls:{relative}"] = _FileCalls(text)
+        assert isinstance(index, _FileCalls)
+        for line in index.lines_calling(module, name, own_module=relative == source.path):
             raise Refused(
                 f"{relative}:{line} calls {name}() directly, and would get a coroutine once "
                 "the view is async: call it through the URL (the test client) or "
@@ -108,34 +107,55 @@ def _check_direct_callers(view_id: str, source: SourceFile) -> None:
             )
 
 
-def _calls_of(tree: ast.Module, module: str, name: str, own_module: bool) -> list[int]:
-    """Lines calling `module.name` by an imported alias, a module alias, or (inside the
-    module itself) by its bare name."""
-    direct = {name} if own_module else set()
-    modules: set[str] = set()
-    package, _, last = module.rpartition(".")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            for alias in node.names:
-                if node.module == module and alias.name == name:
-                    direct.add(alias.asname or alias.name)
-                elif node.module == package and alias.name == last:
-                    modules.add(alias.asname or alias.name)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == module:
-                    modules.add(alias.asname or alias.name)
-    lines = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        by_name = isinstance(func, ast.Name) and func.id in direct
-        by_module = (
-            isinstance(func, ast.Attribute)
-            and func.attr == name
-            and (ast.unparse(func.value) in modules)
-        )
-        if by_name or by_module:
-            lines.append(node.lineno)
-    return sorted(lines)
+class _FileCalls:
+    """The imports and calls of one project file, parsed once per rewrite."""
+
+    def __init__(self, text: str) -> None:
+        self.from_imports: list[tuple[str, str, str]] = []  # (module, name, local name)
+        self.imports: list[tuple[str, str]] = []  # (module, local name)
+        # called name → [(what it is called on, or None when called bare; line)]
+        self.calls: dict[str, list[tuple[str | None, int]]] = {}
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            return
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    self.from_imports.append((node.module, alias.name, alias.asname or alias.name))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.imports.append((alias.name, alias.asname or alias.name))
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name):
+                    self.calls.setdefault(func.id, []).append((None, node.lineno))
+                elif isinstance(func, ast.Attribute):
+                    owner = ast.unparse(func.value)
+                    self.calls.setdefault(func.attr, []).append((owner, node.lineno))
+
+    def lines_calling(self, module: str, name: str, own_module: bool) -> list[int]:
+        """Lines calling `module.name` by an imported alias, a module alias, or (inside the
+        module itself) by its bare name."""
+        package, _, last = module.rpartition(".")
+        direct = {name} if own_module else set()
+        direct |= {
+            local
+            for mod, imported, local in self.from_imports
+            if mod == module and imported == name
+        }
+        modules = {
+            local
+            for mod, imported, local in self.from_imports
+            if mod == package and imported == last
+        }
+        modules |= {local for mod, local in self.imports if mod == module}
+        lines = [
+            line for local in direct for owner, line in self.calls.get(local, []) if owner is None
+        ]
+        lines += [
+            line
+            for owner, line in self.calls.get(name, [])
+            if owner is not None and owner in modules
+        ]
+        return sorted(lines)

@@ -12,11 +12,9 @@ import libcst as cst
 from codemods import Codemod, Refused, Step, codemod
 from codemods._build import (
     free_name,
-    function_holding,
     insert_before,
     names_in,
     rename,
-    replace_node,
     use_paths,
 )
 from codemods._engine import Edits
@@ -73,17 +71,11 @@ class RequestUser(Codemod):
 
             edits.on_leave(use, to_placeholder, key=self.id)
 
-        def read_user_once(tree: cst.Module) -> cst.Module:
-            holder = function_holding(tree, placeholder)
-            if holder is None:
-                return tree
-            name = free_name(("user", "request_user", "current_user"), names_in(holder))
-            first = use_paths(holder, placeholder, lift_loops=True)[0][0]
-            block, index = first
+        def read_user_once(function: cst.FunctionDef) -> cst.FunctionDef:
+            name = free_name(("user", "request_user", "current_user"), names_in(function))
+            block, index = use_paths(function, placeholder, lift_loops=True)[0][0]
             statement = cst.parse_statement(f"{name} = await {owner}.auser()")
-            updated = insert_before(holder, block, index, statement)
-            return replace_node(
-                tree, holder, cast(cst.FunctionDef, rename(updated, placeholder, name))
-            )
+            updated = insert_before(function, block, index, statement)
+            return cast(cst.FunctionDef, rename(updated, placeholder, name))
 
-        edits.after(read_user_once, order=60, key=key)
+        edits.finish(placeholder, read_user_once, order=60)
