@@ -309,7 +309,7 @@ def explain_text(view: View) -> str:
     for effect in view.effects:
         flags = []
         if effect.multiplier > 1:
-            flags.append(f"×{effect.multiplier} in loop")
+            flags.append(f"{effect.multiplier}x in a loop")
         if effect.in_transaction:
             flags.append("in transaction")
         if not effect.blocking:

@@ -64,9 +64,9 @@ def _implicit_effects(view: View, index: ProjectIndex) -> list[Effect]:
         return []
     family = next((b for b in index.mro(view.id) if b.startswith(
         ("django.views.generic.", "rest_framework.", "django.contrib.auth.views"))), None)
-    if family is None or family in (django_api.VIEW, django_api.DRF_API_VIEW):
-        if view.kind != ViewKind.DRF_VIEWSET:
-            return []
+    generic = family is not None and family not in (django_api.VIEW, django_api.DRF_API_VIEW)
+    if not generic and view.kind != ViewKind.DRF_VIEWSET:
+        return []
     base = (family or "framework").rsplit(".", 1)[-1]
     location = view.location
     return [Effect(
