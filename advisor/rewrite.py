@@ -74,7 +74,7 @@ def select_views(
     known = {view.id: view for view in result.views}
     for view_id in wanted:
         if view_id not in known:
-            close = [v for v in known if view_id.rsplit(".", 1)[-1] in v][:3]
+            close = difflib.get_close_matches(view_id, list(known), n=3, cutoff=0.6)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise UsageError(f"no view {view_id!r} in {result.project.root}{hint}")
     chosen = {view_id: known[view_id] for view_id in wanted}
