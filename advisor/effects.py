@@ -840,6 +840,8 @@ class EffectAnalyzer:
                 seconds = call.args[0]
                 if isinstance(seconds, Const) and isinstance(seconds.value, int | float):
                     ms = float(seconds.value) * 1000.0
+            if row.kind == EffectKind.STREAMING and self._async_generator_argument(call, context):
+                wrapped = True  # an async iterator: ASGI streams it without a thread
             confidence = (
                 Confidence.EXACT
                 if callee.kind == "external"
@@ -878,6 +880,17 @@ class EffectAnalyzer:
         reason = self._unknown_reason(target_expr, context)
         if reason is not None:
             unknown.append(UnknownCall(expr_text(target_expr), location, reason))
+
+    def _async_generator_argument(self, call: CallSite, context: Context) -> bool:
+        content = call.args[0] if call.args else None
+        for keyword, value in call.kwargs:
+            if keyword == "streaming_content":
+                content = value
+        if not isinstance(content, Call):
+            return False
+        producer = self.evaluate(content.func, context)
+        entry = self.index.functions.get(producer.name)
+        return entry is not None and entry[1].is_async and entry[1].is_generator
 
     def _unknown_reason(self, target: Expr, context: Context) -> str | None:
         if isinstance(target, Call):

@@ -11,6 +11,7 @@ import pytest
 
 from advisor.catalog import family_modules
 from advisor.reporters import reporters
+from codemods import codemods
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,9 +77,11 @@ def test_imports_only_flow_forward(module: str, path: Path) -> None:
                 f"{module} must work from the result model only, not {imported}")
 
 
-def test_every_catalog_family_and_report_format_is_documented() -> None:
+def test_every_catalog_family_report_format_and_codemod_is_documented() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for family in family_modules():
         assert f"`{family}`" in readme, f"catalog family {family} is not in the README"
     for name in reporters():
         assert name in readme, f"report format {name} is not in the README"
+    for name in codemods():
+        assert f"`{name}`" in readme, f"codemod {name} is not in the README"

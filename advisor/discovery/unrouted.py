@@ -56,6 +56,17 @@ def find_unrouted(index: ProjectIndex, routed: set[str]) -> list[str]:
 
 
 def _returns_response(index: ProjectIndex, module: str, expr: object) -> bool:
-    if isinstance(expr, Call) and isinstance(expr.func, Name):
-        return (index.resolve(module, expr.func.dotted) or "") in _RESPONSES
+    if not isinstance(expr, Call):
+        return False
+    func = expr.func
+    # `await sync_to_async(render)(request, ...)` after a rewrite is still a response.
+    if (
+        isinstance(func, Call)
+        and func.args
+        and isinstance(func.func, Name)
+        and index.resolve(module, func.func.dotted) == "asgiref.sync.sync_to_async"
+    ):
+        func = func.args[0]
+    if isinstance(func, Name):
+        return (index.resolve(module, func.dotted) or "") in _RESPONSES
     return False
