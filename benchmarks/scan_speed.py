@@ -64,23 +64,11 @@ def fetch_corpus(data: Path) -> Path:
     wheels = data / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     print(f"downloading {len(PINNED)} pinned wheels from PyPI into {wheels} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--python-version",
-            WHEEL_PYTHON,
-            "--dest",
-            str(wheels),
-            *PINNED,
-        ],
-        check=True,
-    )
+    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--python-version", WHEEL_PYTHON, "--dest", str(wheels), *PINNED]  # fmt: skip
+    result = subprocess.run(pip, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"pip download failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
     if corpus.exists():
         shutil.rmtree(corpus)
     wanted_wheels = {tuple(pin.replace("-", "_").lower().split("==")) for pin in PINNED}
@@ -106,6 +94,7 @@ class Run:
     wall_s: float
     peak_rss_mb: float  # the largest single process (parent or a worker), from wait4
     tree_rss_mb: float  # all processes of the run together, sampled every 50 ms
+    cpu_s: float  # user + system CPU of the process and its workers
     report: dict[str, Any] = field(default_factory=dict)
 
 
@@ -177,7 +166,8 @@ def measure(
         raise SystemExit(f"{label}: exit {process.returncode}\n{err.decode()[-2000:]}")
     peak_kb = usage.ru_maxrss  # Linux: KiB; the largest of the process and its children
     report: dict[str, Any] = json.loads(out) if out.strip() else {}
-    return Run(label, wall, peak_kb / 1024, max(peak_tree_kb, peak_kb) / 1024, report)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(label, wall, peak_kb / 1024, max(peak_tree_kb, peak_kb) / 1024, cpu, report)
 
 
 # --- The floor ------------------------------------------------------------------------------
@@ -200,6 +190,30 @@ def floor_main(root: Path) -> None:
             pass
     elapsed = time.perf_counter() - started
     json.dump({"files": len(paths), "lines": lines, "seconds": elapsed}, sys.stdout)
+
+
+# --- How much parallelism the machine gives right now -----------------------------------
+
+
+def _burn(loops: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for number in range(loops):
+        total += number
+    return time.perf_counter() - started
+
+
+def parallel_speedup(jobs: int, loops: int = 20_000_000) -> float:
+    """How many times more work `jobs` processes did than one in the same time: 2.0 on two
+    idle cores, less when other work (or a busy host) shares them."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    alone = _burn(loops)
+    with ProcessPoolExecutor(jobs) as pool:
+        started = time.perf_counter()
+        list(pool.map(_burn, [loops] * jobs))
+        together = time.perf_counter() - started
+    return jobs * alone / together
 
 
 # --- Scans ----------------------------------------------------------------------------------
@@ -285,8 +299,9 @@ def main() -> None:
     if arguments.corpus is None:
         print("  " + ", ".join(PINNED))
     print(
-        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-        f"advisor from {REPOSITORY}\n",
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, advisor from "
+        f"{REPOSITORY}; at start: load average (1 min) {os.getloadavg()[0]:.2f}, "
+        f"{arguments.jobs} processes ran {parallel_speedup(arguments.jobs):.2f}x the work of one\n",
         flush=True,
     )
 
@@ -330,21 +345,21 @@ def main() -> None:
         f"{floor_seconds:.2f} s\n"
     )
     header = (
-        f"{'run':<44} {'wall s':>7} {'x floor':>8} {'peak RSS MB':>12} "
+        f"{'run':<44} {'wall s':>7} {'x floor':>8} {'CPU s':>6} {'peak RSS MB':>12} "
         f"{'all procs MB':>13} {'cached':>7}"
     )
     print(header)
-    print("-" * len(header))
+    print("-" * len(header))  # floor: wall s is the timed loop; CPU s includes start-up
     print(
         f"{'ast.parse floor (1 process)':<44} {floor_seconds:>7.2f} {1.0:>8.2f} "
-        f"{floor.peak_rss_mb:>12.0f} {floor.tree_rss_mb:>13.0f} {'':>7}"
+        f"{floor.cpu_s:>6.1f} {floor.peak_rss_mb:>12.0f} {floor.tree_rss_mb:>13.0f} {'':>7}"
     )
     for run in runs:
         run_stats = run.report["stats"]
         assert isinstance(run_stats, dict)
         print(
             f"{run.label:<44} {run.wall_s:>7.2f} {run.wall_s / floor_seconds:>8.2f} "
-            f"{run.peak_rss_mb:>12.0f} {run.tree_rss_mb:>13.0f} "
+            f"{run.cpu_s:>6.1f} {run.peak_rss_mb:>12.0f} {run.tree_rss_mb:>13.0f} "
             f"{run_stats.get('cached_files', 0):>7}"
         )
     print(
@@ -357,7 +372,12 @@ def main() -> None:
     cold = min(runs[1].wall_s, runs[2].wall_s)
     rss_per_million = max(run.peak_rss_mb for run in runs) / (lines / 1e6)
     tree_per_million = max(run.tree_rss_mb for run in runs) / (lines / 1e6)
-    print("\ntargets:")
+    print(
+        f"\nat end: load average (1 min) {os.getloadavg()[0]:.2f}, {arguments.jobs} processes "
+        f"ran {parallel_speedup(arguments.jobs):.2f}x the work of one (other work on the "
+        "machine skews the timings)"
+    )
+    print("targets:")
     print(
         f"  cold <= {TARGET_COLD_X_FLOOR:.1f} x floor on {jobs} jobs: "
         f"{cold / floor_seconds:.2f} x -> {verdict(cold / floor_seconds <= TARGET_COLD_X_FLOOR)}"
