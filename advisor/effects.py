@@ -518,7 +518,12 @@ class EffectAnalyzer:
     def multiplier(self, loop_counts: Iterable[int]) -> int:
         product = 1
         for count in loop_counts:
-            product *= count if count > 0 else self.settings.loop_iterations
+            if count > 0:
+                product *= count
+            elif count == 0:
+                product *= self.settings.loop_iterations
+            else:  # unknown bound, but the loop can break out early
+                product *= max(1, self.settings.loop_iterations // 2)
         return min(product, _MAX_MULTIPLIER)
 
     def _effect(
@@ -837,9 +842,9 @@ class EffectAnalyzer:
                 return
             ms = None
             if row.kind == EffectKind.SLEEP and call.args:
-                seconds = call.args[0]
-                if isinstance(seconds, Const) and isinstance(seconds.value, int | float):
-                    ms = float(seconds.value) * 1000.0
+                seconds = self._constant_number(call.args[0], context)
+                if seconds is not None:
+                    ms = seconds * 1000.0
             if row.kind == EffectKind.STREAMING and self._async_generator_argument(call, context):
                 wrapped = True  # an async iterator: ASGI streams it without a thread
             confidence = (
@@ -880,6 +885,28 @@ class EffectAnalyzer:
         reason = self._unknown_reason(target_expr, context)
         if reason is not None:
             unknown.append(UnknownCall(expr_text(target_expr), location, reason))
+
+    def _constant_number(self, expr: Expr, context: Context) -> float | None:
+        """A literal number, or a name bound to one (`POLL_INTERVAL = 0.05`, imported or
+        local)."""
+        for _ in range(4):
+            if isinstance(expr, Const):
+                value = expr.value
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    return float(value)
+                return None
+            if not isinstance(expr, Name):
+                return None
+            bindings = context.bindings.get(expr.dotted)
+            if bindings:
+                expr = bindings[-1].value
+                continue
+            qualified = self.index.resolve(context.info.name, expr.dotted)
+            found = self.index.value_of(qualified) if qualified else None
+            if found is None:
+                return None
+            expr = found[1]
+        return None
 
     def _async_generator_argument(self, call: CallSite, context: Context) -> bool:
         content = call.args[0] if call.args else None

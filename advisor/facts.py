@@ -152,7 +152,8 @@ class CallSite:
     column: int
     end_line: int
     end_column: int
-    loop_counts: tuple[int, ...]  # one per enclosing loop: literal count, 0 when unknown
+    # One per enclosing loop: its expected count; 0 unknown, -1 unknown but exits early.
+    loop_counts: tuple[int, ...]
     awaited: bool
     context_manager: bool  # `with <call>:`
     with_depth: int  # how many `with` blocks enclose the call
@@ -372,6 +373,7 @@ class _ColumnMap:
 
 
 _LOOP_UNKNOWN = 0
+_LOOP_UNKNOWN_EARLY_EXIT = -1
 
 
 def _literal_loop_count(iterable: ast.expr) -> int:
@@ -392,6 +394,34 @@ def _literal_loop_count(iterable: ast.expr) -> int:
     if isinstance(iterable, ast.List | ast.Tuple | ast.Set):
         return len(iterable.elts)
     return _LOOP_UNKNOWN
+
+
+def _exits_early(body: list[ast.stmt]) -> bool:
+    """A `break` or `return` in the loop's own body (not in a nested loop or function)."""
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Break | ast.Return):
+            return True
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            pending.extend(node.orelse)  # a break in an inner loop leaves only that loop
+            pending.extend(n for n in ast.walk(node) if isinstance(n, ast.Return))
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _expected_iterations(bound: int, body: list[ast.stmt]) -> int:
+    """A polling loop `for _ in range(5): ... break` usually stops before its bound: count
+    half of it (at least one). An unknown bound with an early exit is -1, which the analysis
+    reads as half its assumed iteration count."""
+    if not _exits_early(body):
+        return bound
+    if bound == _LOOP_UNKNOWN:
+        return _LOOP_UNKNOWN_EARLY_EXIT
+    return max(1, bound // 2)
 
 
 @dataclass
@@ -783,7 +813,7 @@ class _Collector(ast.NodeVisitor):
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
                     function.bind(Binding(name.id, converted, line, True))
-        self._loops.append(_literal_loop_count(iterable))
+        self._loops.append(_expected_iterations(_literal_loop_count(iterable), body))
         for statement in body:
             self.visit(statement)
         self._loops.pop()
@@ -803,7 +833,7 @@ class _Collector(ast.NodeVisitor):
     def visit_While(self, node: ast.While) -> None:
         self._truth_test(node.test)
         self.visit(node.test)
-        self._loops.append(_LOOP_UNKNOWN)
+        self._loops.append(_expected_iterations(_LOOP_UNKNOWN, node.body))
         for statement in node.body:
             self.visit(statement)
         self._loops.pop()

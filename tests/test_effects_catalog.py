@@ -446,3 +446,22 @@ def test_streaming_an_async_generator_does_not_block(tmp_path: Path) -> None:
     (stream,) = [e for e in view.effects if e.kind.value == "streaming"]
     assert not stream.blocking
     assert view.score is not None and view.score.category.value == "already async"
+
+
+def test_polling_loop_that_breaks_counts_half_and_named_intervals_resolve(tmp_path: Path) -> None:
+    view = view_of(
+        tmp_path,
+        """
+        import time
+        from shop.settings_local import POLL_INTERVAL
+        def view(request):
+            for attempt in range(6):
+                if attempt == 3:
+                    break
+                time.sleep(POLL_INTERVAL)
+    """,
+        files={"shop/settings_local.py": "POLL_INTERVAL = 0.05\n"},
+    )
+    (sleep,) = view.effects
+    assert sleep.multiplier == 3
+    assert sleep.estimated_ms == pytest.approx(150.0)
