@@ -3,13 +3,14 @@ files → facts → index → settings/readiness → views → effects → score
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from advisor import __version__, django_api
 from advisor.catalog import load_catalog
-from advisor.collect import FactsCache, collect
+from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
 from advisor.config import Settings
 from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import UrlconfEvaluator
@@ -33,7 +34,12 @@ from advisor.model import (
     View,
     ViewKind,
 )
-from advisor.readiness import find_settings_module, project_facts, read_settings
+from advisor.readiness import (
+    dependency_paths,
+    find_settings_module,
+    project_facts,
+    read_settings,
+)
 from advisor.scoring import score_view
 
 
@@ -111,6 +117,18 @@ def _rank(view: View) -> tuple[int, int, int, float, str]:
 
 
 def scan(root: Path, settings: Settings) -> ScanResult:
+    frozen_before = gc.get_freeze_count()
+    try:
+        return _scan(root, settings)
+    finally:
+        # collect() freezes the facts it built so the collector skips them during the scan;
+        # unfreeze so a long-running caller (a server, a watch loop) does not keep every
+        # later object it froze exempt from collection forever.
+        if gc.get_freeze_count() > frozen_before:
+            gc.unfreeze()
+
+
+def _scan(root: Path, settings: Settings) -> ScanResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     if not root.is_dir():
@@ -126,7 +144,21 @@ def scan(root: Path, settings: Settings) -> ScanResult:
     timings["discover"] = time.perf_counter() - started
 
     mark = time.perf_counter()
-    cache = FactsCache(root / settings.cache_dir) if settings.use_cache else None
+    cache: FactsCache | None = None
+    results: ResultCache | None = None
+    result_key: ResultKey | None = None
+    if settings.use_cache:
+        tool = fingerprint()
+        cache = FactsCache(root / settings.cache_dir, tool)
+        results = ResultCache(root / settings.cache_dir, tool)
+        # Discovery and a stat of every file still run: they are what proves nothing changed.
+        result_key = results.key(root, settings, [(f.relative, f.path) for f in files],
+                                 findings, dependency_paths(root))
+        hit = results.load(result_key) if result_key is not None else None
+        if hit is not None:
+            timings["result_cache"] = time.perf_counter() - mark
+            timings["total"] = time.perf_counter() - started
+            return replace(hit, timings={k: round(v, 4) for k, v in timings.items()})
     collected = collect(((f.relative, f.path) for f in files), settings.jobs, cache)
     timings["parse"] = time.perf_counter() - mark
 
@@ -189,7 +221,7 @@ def scan(root: Path, settings: Settings) -> ScanResult:
     scored.sort(key=_rank)
     timings["analysis"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
-    return ScanResult(
+    result = ScanResult(
         tool_version=__version__,
         project=project,
         views=tuple(scored),
@@ -205,3 +237,12 @@ def scan(root: Path, settings: Settings) -> ScanResult:
         framework_routes=tuple(framework_routes),
         timings={k: round(v, 4) for k, v in timings.items()},
     )
+    _store_result(results, result_key, result, collected)
+    return result
+
+
+def _store_result(results: ResultCache | None, key: ResultKey | None, result: ScanResult,
+                  collected: list[Collected]) -> None:
+    # A file that could not be read may be a passing I/O error: don't replay that answer.
+    if results is not None and key is not None and all(c.facts is not None for c in collected):
+        results.store(key, result)

@@ -25,6 +25,9 @@ _REQUIREMENT_FILES = (
     "setup.cfg",
 )
 _LOCK_FILES = ("poetry.lock", "uv.lock", "pdm.lock")
+# Every file name readiness reads, in the root and then its parent. Public because the
+# whole-result cache keys on these files' bytes: a new name here is then covered there too.
+DEPENDENCY_FILES = (*_REQUIREMENT_FILES, "pyproject.toml", *_LOCK_FILES, "Pipfile", "Pipfile.lock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +82,15 @@ def read_settings(index: ProjectIndex, module: str | None) -> DjangoSettings:
     return DjangoSettings(module, values)
 
 
+def dependency_paths(root: Path) -> list[Path]:
+    """Every path `_dependency_texts` may read for `root`, whether or not it exists."""
+    return [candidate / name for candidate in (root, root.parent) for name in DEPENDENCY_FILES]
+
+
 def _dependency_texts(root: Path) -> list[tuple[str, str]]:
     texts = []
     for candidate in root, root.parent:
-        for name in (
-            *_REQUIREMENT_FILES,
-            "pyproject.toml",
-            *_LOCK_FILES,
-            "Pipfile",
-            "Pipfile.lock",
-        ):
+        for name in DEPENDENCY_FILES:
             path = candidate / name
             if path.is_file():
                 try:

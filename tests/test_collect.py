@@ -5,18 +5,22 @@ must give the same answer as in-process parsing and actually be used for big sca
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import os
 import pickle
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from advisor import collect as collect_module
+from advisor import pipeline as pipeline_module
 from advisor.collect import (
     FACTS_DIRECTORY,
+    RESULT_FILE,
     STAT_INDEX_FILE,
     FactsCache,
     collect,
@@ -325,3 +329,163 @@ def test_progress_is_drawn_only_on_a_terminal_for_big_scans() -> None:
     text = terminal.getvalue()
     assert "1000/1000 files" in text and text.startswith("\r")
     assert text.endswith("\r") and "\n" not in text  # erased, leaves no line behind
+
+
+# --- The whole-result cache ----------------------------------------------------------------
+
+
+def served_from_result_cache(result: ScanResult) -> bool:
+    return "result_cache" in result.timings and "parse" not in result.timings
+
+
+@pytest.fixture
+def trusted_bookshop(sample_projects: Path, tmp_path: Path, trust_fresh_files: None) -> Path:
+    """A bookshop copy whose files count as old enough to trust by stat, and one cold scan
+    of it that stored the result."""
+    root = copy_project(sample_projects, "bookshop", tmp_path)
+    cold = run_scan(root)
+    assert not served_from_result_cache(cold)
+    assert (root / ".advisor_cache" / RESULT_FILE).is_file()
+    time.sleep(0.05)  # past the file system's timestamp tick, as any real edit is
+    return root
+
+
+def test_an_unchanged_rescan_is_served_whole_and_gives_the_cold_answer(
+    trusted_bookshop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = trusted_bookshop
+    uncached = run_scan(root, cache=False)
+
+    def no_facts(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a result-cache hit must not collect facts")
+
+    monkeypatch.setattr(pipeline_module, "collect", no_facts)
+    warm = run_scan(root, jobs=2)  # jobs does not change the answer, so it is not in the key
+    assert served_from_result_cache(warm)
+    assert set(warm.timings) == {"discover", "result_cache", "total"}
+    assert warm.stats.cached_files == warm.stats.files
+    assert answer(warm) == answer(uncached)
+    assert warm.tool_version == uncached.tool_version
+
+
+def _edit_a_view(root: Path) -> None:
+    views = root / "catalog" / "views.py"
+    views.write_text(views.read_text().replace("def legacy_export(", "def legacy_exprt_("))
+
+
+def _add_a_file(root: Path) -> None:
+    (root / "catalog" / "extra.py").write_text("def helper():\n    return 1\n")
+
+
+def _delete_a_file(root: Path) -> None:
+    (root / "catalog" / "views.py").unlink()
+
+
+def _same_size_same_mtime_edit(root: Path) -> None:
+    views = root / "catalog" / "views.py"
+    before = views.stat()
+    views.write_text(views.read_text().replace("def legacy_export(", "def legacy_exporx("))
+    os.utime(views, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert views.stat().st_size == before.st_size
+
+
+def _change_requirements(root: Path) -> None:
+    requirements = root / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace("5.2", "4.1"))
+
+
+def _add_a_parent_lock_file(root: Path) -> None:
+    (root.parent / "uv.lock").write_text('[[package]]\nname = "uvicorn"\nversion = "0.30"\n')
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _edit_a_view,
+        _add_a_file,
+        _delete_a_file,
+        _same_size_same_mtime_edit,
+        _change_requirements,
+        _add_a_parent_lock_file,
+    ],
+    ids=lambda change: change.__name__.strip("_"),
+)
+def test_any_change_misses_the_result_cache(
+    trusted_bookshop: Path, change: Callable[[Path], None]
+) -> None:
+    root = trusted_bookshop
+    change(root)
+    again = run_scan(root)
+    assert not served_from_result_cache(again)
+    assert answer(again) == answer(run_scan(root, cache=False))
+    # ...and the new answer is what the next unchanged scan replays.
+    replayed = run_scan(root)
+    assert served_from_result_cache(replayed)
+    assert answer(replayed) == answer(again)
+
+
+def test_a_changed_setting_misses_the_result_cache(trusted_bookshop: Path) -> None:
+    root = trusted_bookshop
+    slower = scan(root, build_settings(root, use_cache=True, latencies_ms={"external_http": 900.0}))
+    assert not served_from_result_cache(slower)
+    assert answer(slower) == answer(
+        scan(root, build_settings(root, latencies_ms={"external_http": 900.0}))
+    )
+    assert not served_from_result_cache(run_scan(root))  # and back: the one slot was replaced
+
+
+def test_a_new_tool_version_misses_the_result_cache(
+    trusted_bookshop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collect_module, "__version__", "999.0")
+    assert not served_from_result_cache(run_scan(trusted_bookshop))
+
+
+def test_no_cache_neither_reads_nor_writes_the_result_cache(
+    sample_projects: Path, tmp_path: Path, trust_fresh_files: None
+) -> None:
+    root = copy_project(sample_projects, "bookshop", tmp_path)
+    assert not served_from_result_cache(run_scan(root, cache=False))
+    assert not (root / ".advisor_cache").exists()
+    run_scan(root)
+    assert not served_from_result_cache(run_scan(root, cache=False))
+
+
+def test_fresh_files_do_not_use_the_result_cache(sample_projects: Path, tmp_path: Path) -> None:
+    root = copy_project(sample_projects, "bookshop", tmp_path)
+    run_scan(root)
+    assert not (root / ".advisor_cache" / RESULT_FILE).exists()
+    assert not served_from_result_cache(run_scan(root))
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "garbage", "hostile", "not a result"])
+def test_a_damaged_result_cache_entry_is_ignored(
+    trusted_bookshop: Path, damage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = trusted_bookshop
+    entry = root / ".advisor_cache" / RESULT_FILE
+    data = entry.read_bytes()
+    header = data[: data.index(b"\n") + 1]
+    marker = root.parent / "pwned"
+    monkeypatch.setenv("ADVISOR_PWNED", str(marker))
+    entry.write_bytes(
+        {
+            "empty": b"",
+            "truncated": data[: len(data) // 2],
+            "garbage": header + b"\x80\x05garbage",
+            "hostile": header + pickle.dumps(_Boom()),
+            "not a result": header + pickle.dumps({"views": ()}),
+        }[damage]
+    )
+    again = run_scan(root)
+    assert not served_from_result_cache(again)
+    assert not marker.exists()
+    assert answer(again) == answer(run_scan(root, cache=False))
+    assert served_from_result_cache(run_scan(root))  # the entry was rewritten whole
+
+
+def test_scan_leaves_the_collector_unfrozen(sample_projects: Path, tmp_path: Path) -> None:
+    root = copy_project(sample_projects, "bookshop", tmp_path)
+    assert gc.get_freeze_count() == 0
+    run_scan(root)
+    assert gc.get_freeze_count() == 0
