@@ -2,7 +2,7 @@
 
     response = requests.get(url, params=params, timeout=5)
 →
-    async with httpx.AsyncClient(follow_redirects=True) as client:
+    async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
         response = await client.get(url, params=params, timeout=5)
 
 One client per view, opened around the smallest run of statements that holds the calls
@@ -11,11 +11,22 @@ One client per view, opened around the smallest run of statements that holds the
 not, hence `follow_redirects=True`); the requests-only response API used afterwards is
 translated (`response.ok` → `not response.is_error`, `.reason` → `.reason_phrase`) and
 `except requests.…` clauses around the calls catch httpx's exceptions. Anything without a
-faithful translation (streaming, `verify=`, a response handed to unknown code) refuses.
+faithful translation (streaming, `cert=`, a response handed to unknown code) refuses.
+
+Building a client builds an SSL context (the CA bundle is loaded on the event loop, ~20 ms
+of CPU per request), so the module gets one shared context after its imports,
+
+    _SSL_CONTEXT = httpx.create_ssl_context()
+
+(the context httpx would build itself: certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR),
+and every client gets `verify=_SSL_CONTEXT`. A call's own `verify=` moves to its client
+instead: `verify=False` stays `verify=False`, a CA bundle path becomes
+`ssl.create_default_context(cafile=…)` (httpx 0.28 deprecates `verify=<str>`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import cast
 
@@ -49,7 +60,12 @@ _POSITIONAL: dict[str, tuple[str, ...]] = {
     "patch": ("url", "data"),
     "request": ("method", "url"),
 }
-_NO_PER_REQUEST_EQUIVALENT = frozenset({"stream", "verify", "cert", "proxies", "hooks"})
+_NO_PER_REQUEST_EQUIVALENT = frozenset({"stream", "cert", "proxies", "hooks"})
+# The module-level SSL context every client shares (found again on a second rewrite).
+_SSL_CONTEXT_NAME = "_SSL_CONTEXT"
+_SSL_CONTEXT_VALUE = "httpx.create_ssl_context()"
+_SHARED_CONTEXT_KEY = "http_client:ssl_context"
+_PLACEHOLDERS = itertools.count()
 # Response attributes both libraries share.
 _SAME_API = frozenset(
     {
@@ -116,7 +132,7 @@ class HttpClient(Codemod):
                 f"{source.code(node.func)} at {source.path}:{step.location.line} is "
                 f"not {step.effect.call}"
             )
-        arguments = _translate_arguments(node, verb, library, source, step)
+        arguments, verify = _translate_arguments(node, verb, library, source, step, edits)
         if not any(a.keyword is not None and a.keyword.value == "timeout" for a in node.args):
             edits.note(
                 f"{step.effect.call} at line {step.location.line} had no timeout: httpx "
@@ -130,12 +146,21 @@ class HttpClient(Codemod):
         key = f"client:{step.function}"
         placeholder = edits.scratch.get(key)
         if placeholder is None:
-            placeholder = f"__advisor_client_{len(edits.scratch)}__"
+            # Unique across views: the engine merges the finishers of all views by name.
+            placeholder = f"__advisor_client_{next(_PLACEHOLDERS)}__"
             edits.scratch[key] = placeholder
             edits.scratch[f"{key}:follow"] = False
             edits.finish(placeholder, _wrap_in_client(placeholder, edits, key), order=50)
         if library == "requests":
             edits.scratch[f"{key}:follow"] = True
+        if f"{key}:verify" not in edits.scratch:
+            edits.scratch[f"{key}:asked"] = verify
+            edits.scratch[f"{key}:verify"] = verify or _shared_context(source, edits)
+        elif edits.scratch[f"{key}:asked"] != verify:
+            raise Refused(
+                f"{source.path}:{step.location.line}: the calls in {step.function} share one "
+                "httpx client but ask for different verify= settings: convert them by hand"
+            )
         edits.add_import("httpx")
         edits.remove_if_unused(library)
         parens = needs_parentheses(node, source)
@@ -345,12 +370,90 @@ def _translated_type(
     return cst.parse_expression(text)
 
 
+def _shared_context(source: SourceFile, edits: Edits) -> str:
+    """The name of the module's shared SSL context: an existing `<name> =
+    httpx.create_ssl_context()` (a second rewrite adds no second one), else a new constant
+    inserted after the module's imports."""
+    for statement in source.tree.body:
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+            continue
+        small = statement.body[0]
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value.startswith(_SSL_CONTEXT_NAME)
+            and source.code(small.value) == _SSL_CONTEXT_VALUE
+        ):
+            return small.targets[0].target.value
+    name = free_name((_SSL_CONTEXT_NAME,), names_in(source.tree))
+
+    def insert(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(updated, cst.Module)
+        body = list(updated.body)
+        index = 1 if body and _is_docstring(body[0]) else 0
+        for position, statement in enumerate(body):
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.Import | cst.ImportFrom) for small in statement.body
+            ):
+                index = position + 1
+        constant = cst.parse_statement(f"{name} = {_SSL_CONTEXT_VALUE}")
+        if index:
+            constant = constant.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        if index < len(body) and not getattr(body[index], "leading_lines", ()):
+            body[index] = body[index].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        body.insert(index, constant)
+        return updated.with_changes(body=body)
+
+    edits.on_leave(source.tree, insert, key=_SHARED_CONTEXT_KEY)
+    return name
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _client_verify(arg: cst.Arg, source: SourceFile, where: str, edits: Edits) -> str | None:
+    """What the client gets for a call's own `verify=`; None: the shared default context."""
+    value = arg.value
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return None if value.value == "True" else "False"
+    if isinstance(value, cst.SimpleString | cst.ConcatenatedString) and not any(
+        isinstance(part, cst.FormattedString) for part in _string_parts(value)
+    ):
+        edits.add_import("ssl")
+        edits.note(
+            f"verify={source.code(value)} at {where} is read as a CA bundle file "
+            "(ssl.create_default_context(cafile=…)); use capath= if it names a directory"
+        )
+        return f"ssl.create_default_context(cafile={source.code(value)})"
+    raise Refused(
+        f"{where}: verify={source.code(value)} is decided at run time; httpx takes it on "
+        "the client (False, or an ssl.SSLContext): convert this call by hand"
+    )
+
+
+def _string_parts(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(value, cst.ConcatenatedString):
+        return [*_string_parts(value.left), *_string_parts(value.right)]
+    return [value]
+
+
 def _translate_arguments(
-    call: cst.Call, verb: str, library: str, source: SourceFile, step: Step
-) -> ArgumentsFix:
+    call: cst.Call, verb: str, library: str, source: SourceFile, step: Step, edits: Edits
+) -> tuple[ArgumentsFix, str | None]:
+    """How to fix the call's arguments, and the `verify=` its client needs (None: the
+    shared default context)."""
     where = f"{source.path}:{step.location.line}"
     positional_names = _POSITIONAL.get(verb, ("url",))
     plan: list[str | None] = []  # per argument: the keyword to give it (None: keep)
+    verify: str | None = None
+    dropped: set[int] = set()  # arguments that move to the client
     for index, arg in enumerate(call.args):
         if arg.star:
             raise Refused(f"{where}: *args/**kwargs cannot be checked against httpx's API")
@@ -372,6 +475,9 @@ def _translate_arguments(
                 f"{where}: a (connect, read) timeout tuple means something else to "
                 "httpx: use httpx.Timeout(read, connect=…) by hand"
             )
+        if name == "verify":
+            verify = _client_verify(arg, source, where, edits)
+            dropped.add(index)
         if name == "allow_redirects":
             keyword = "follow_redirects"
         if name == "data" and isinstance(
@@ -384,8 +490,12 @@ def _translate_arguments(
     head_stays = library == "requests" and verb == "head" and "follow_redirects" not in plan
 
     def fix(updated: cst.Call) -> list[cst.Arg]:
-        args = []
-        for arg, keyword in zip(updated.args, plan, strict=True):
+        args: list[cst.Arg] = []
+        for index, (arg, keyword) in enumerate(zip(updated.args, plan, strict=True)):
+            if index in dropped:
+                if args and index == len(plan) - 1:
+                    args[-1] = args[-1].with_changes(comma=arg.comma)
+                continue
             if keyword is not None and (arg.keyword is None or arg.keyword.value != keyword):
                 arg = arg.with_changes(
                     keyword=cst.Name(keyword),
@@ -409,14 +519,19 @@ def _translate_arguments(
             )
         return args
 
-    return fix
+    return fix, verify
 
 
 def _wrap_in_client(placeholder: str, edits: Edits, key: str) -> Finisher:
     def wrap(function: cst.FunctionDef) -> cst.FunctionDef:
         name = free_name(("client", "http_client", "http"), names_in(function))
         block, first, last = common_range(use_paths(function, placeholder, lift_loops=True))
-        options = "follow_redirects=True" if edits.scratch.get(f"{key}:follow") else ""
+        options = ", ".join(
+            (
+                *(["follow_redirects=True"] if edits.scratch.get(f"{key}:follow") else []),
+                f"verify={edits.scratch[f'{key}:verify']}",
+            )
+        )
         opener = cst.WithItem(
             item=cst.parse_expression(f"httpx.AsyncClient({options})"),
             asname=cst.AsName(name=cst.Name(name)),

@@ -733,9 +733,11 @@ def test_requests_call_becomes_an_httpx_async_client(tmp_path: Path) -> None:
         import httpx
         from django.http import JsonResponse
 
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
 
         async def status(request):
-            async with httpx.AsyncClient(follow_redirects=True) as client:
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
                 response = await client.get("https://s.example/", params={"q": 1}, timeout=5)
             response.raise_for_status()
             return JsonResponse(response.json())
@@ -764,10 +766,12 @@ def test_requests_only_response_api_and_exceptions_are_translated(tmp_path: Path
         import httpx
         from django.http import JsonResponse
 
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
 
         async def status(request):
             try:
-                async with httpx.AsyncClient(follow_redirects=True) as client:
+                async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
                     response = await client.post(
                         "https://status.example/api", data={"a": 1}, follow_redirects=False
                     )
@@ -803,10 +807,12 @@ def test_polling_loop_shares_one_client_and_sleeps_asynchronously(tmp_path: Path
         import httpx
         from django.http import JsonResponse
 
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
 
         async def track(request, number):
             status = "unknown"
-            async with httpx.AsyncClient(follow_redirects=True) as client:
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
                 for _ in range(5):
                     status = (await client.get(f"https://t.io/{number}", timeout=1)).json()["s"]
                     if status == "delivered":
@@ -826,10 +832,135 @@ def test_requests_option_without_an_httpx_equivalent_skips_the_view(tmp_path: Pa
 
 
         def status(request):
-            response = requests.get("https://status.example/api", verify=False)
+            response = requests.get("https://status.example/api", cert="client.pem")
             return JsonResponse(response.json())
         """,
-        "requests' verify= has no per-request equivalent in httpx",
+        "requests' cert= has no per-request equivalent in httpx",
+    )
+
+
+def test_clients_share_one_module_level_ssl_context(tmp_path: Path) -> None:
+    # Building an SSL context per client loads the CA bundle on the event loop per request.
+    check_transformed(
+        tmp_path,
+        """\
+        \"\"\"Status views.\"\"\"
+
+        import requests
+        from django.http import JsonResponse
+
+        TIMEOUT = 5
+
+
+        def status(request):
+            response = requests.get("https://s.example/", timeout=TIMEOUT)
+            return JsonResponse(response.json())
+
+
+        def health(request):
+            response = requests.get("https://h.example/", verify=True, timeout=TIMEOUT)
+            return JsonResponse(response.json())
+        """,
+        """\
+        \"\"\"Status views.\"\"\"
+
+        import httpx
+        from django.http import JsonResponse
+
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
+        TIMEOUT = 5
+
+
+        async def status(request):
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
+                response = await client.get("https://s.example/", timeout=TIMEOUT)
+            return JsonResponse(response.json())
+
+
+        async def health(request):
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
+                response = await client.get("https://h.example/", timeout=TIMEOUT)
+            return JsonResponse(response.json())
+        """,
+    )
+
+
+def test_existing_shared_ssl_context_is_reused(tmp_path: Path) -> None:
+    # A later rewrite of the same module (a view fixed after a skip) adds no second one.
+    check_transformed(
+        tmp_path,
+        """\
+        import httpx
+        import requests
+        from django.http import JsonResponse
+
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
+
+        def health(request):
+            return JsonResponse(requests.get("https://h.example/", timeout=5).json())
+        """,
+        """\
+        import httpx
+        from django.http import JsonResponse
+
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
+
+        async def health(request):
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
+                return JsonResponse((await client.get("https://h.example/", timeout=5)).json())
+        """,
+    )
+
+
+def test_verify_false_moves_to_the_client(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        import requests
+        from django.http import JsonResponse
+
+
+        def status(request):
+            response = requests.get(
+                "https://self-signed.example/api",
+                timeout=5,
+                verify=False,
+            )
+            return JsonResponse(response.json())
+        """,
+        """\
+        import httpx
+        from django.http import JsonResponse
+
+
+        async def status(request):
+            async with httpx.AsyncClient(follow_redirects=True, verify=False) as client:
+                response = await client.get(
+                    "https://self-signed.example/api",
+                    timeout=5,
+                )
+            return JsonResponse(response.json())
+        """,
+    )
+
+
+def test_calls_of_one_client_with_different_verify_skip_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        import requests
+        from django.http import JsonResponse
+
+
+        def status(request):
+            first = requests.get("https://a.example/", timeout=5, verify=False)
+            second = requests.get("https://b.example/", timeout=5)
+            return JsonResponse({"a": first.json(), "b": second.json()})
+        """,
+        "ask for different verify= settings",
     )
 
 
@@ -873,9 +1004,11 @@ def test_async_view_that_blocks_gets_only_its_blocking_call_fixed(tmp_path: Path
         import httpx
         from django.http import JsonResponse
 
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
 
         async def status(request):
-            async with httpx.AsyncClient(follow_redirects=True) as client:
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
                 response = await client.get("https://status.example/api", timeout=5)
             return JsonResponse({"code": response.status_code})
         """,
@@ -902,9 +1035,11 @@ def test_gather_runs_independent_calls_together(tmp_path: Path) -> None:
         import httpx
         from django.http import JsonResponse
 
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
 
         async def quotes(request):
-            async with httpx.AsyncClient(follow_redirects=True) as client:
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
                 fast, slow = await asyncio.gather(
                     client.get("https://fast.example/quote", timeout=5),
                     client.get("https://slow.example/quote", timeout=5),
@@ -933,9 +1068,11 @@ def test_gather_leaves_dependent_calls_in_order(tmp_path: Path) -> None:
         import httpx
         from django.http import JsonResponse
 
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
 
         async def chained(request):
-            async with httpx.AsyncClient(follow_redirects=True) as client:
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
                 first = await client.get("https://a.example/", timeout=5)
                 second = await client.get(first.json()["next"], timeout=5)
             return JsonResponse(second.json())
@@ -1481,9 +1618,11 @@ def test_requests_head_keeps_not_following_redirects(tmp_path: Path) -> None:
         import httpx
         from django.http import JsonResponse
 
+        _SSL_CONTEXT = httpx.create_ssl_context()
+
 
         async def probe(request):
-            async with httpx.AsyncClient(follow_redirects=True) as client:
+            async with httpx.AsyncClient(follow_redirects=True, verify=_SSL_CONTEXT) as client:
                 response = await client.head("https://s.io/", timeout=2, follow_redirects=False)
             return JsonResponse({"code": response.status_code})
         """,
