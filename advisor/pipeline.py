@@ -50,8 +50,10 @@ class ScanError(Exception):
 def _import_root(root: Path, files: list[SourceFile]) -> str:
     """The folder the project's imports are relative to: where manage.py lives (shallowest
     one), else the scan root."""
-    candidates = sorted((f.relative for f in files if f.relative.endswith("manage.py")),
-                        key=lambda r: (r.count("/"), r))
+    candidates = sorted(
+        (f.relative for f in files if f.relative.endswith("manage.py")),
+        key=lambda r: (r.count("/"), r),
+    )
     if candidates and "/" in candidates[0]:
         return candidates[0].rsplit("/", 1)[0]
     return ""
@@ -59,7 +61,7 @@ def _import_root(root: Path, files: list[SourceFile]) -> str:
 
 def _relocate(file: SourceFile, import_root: str) -> tuple[str, bool]:
     if import_root and file.relative.startswith(import_root + "/"):
-        return module_name(file.relative[len(import_root) + 1:])
+        return module_name(file.relative[len(import_root) + 1 :])
     return file.module, file.is_package
 
 
@@ -68,30 +70,41 @@ def _implicit_effects(view: View, index: ProjectIndex) -> list[Effect]:
     queryset, a DRF viewset serialises model instances."""
     if view.kind not in (ViewKind.GENERIC_CLASS, ViewKind.DRF_API, ViewKind.DRF_VIEWSET):
         return []
-    family = next((b for b in index.mro(view.id) if b.startswith(
-        ("django.views.generic.", "rest_framework.", "django.contrib.auth.views"))), None)
+    family = next(
+        (
+            b
+            for b in index.mro(view.id)
+            if b.startswith(
+                ("django.views.generic.", "rest_framework.", "django.contrib.auth.views")
+            )
+        ),
+        None,
+    )
     generic = family is not None and family not in (django_api.VIEW, django_api.DRF_API_VIEW)
     if not generic and view.kind != ViewKind.DRF_VIEWSET:
         return []
     base = (family or "framework").rsplit(".", 1)[-1]
     location = view.location
-    return [Effect(
-        kind=EffectKind.DB,
-        call=f"{family or 'framework'}.get_queryset",
-        location=location,
-        chain=(ChainLink(view.id, location),),
-        detail=f"{base} queries the database in framework code (get_queryset/get_object, "
-               "pagination, serialisers)",
-        latency_class="db_query",
-        estimated_ms=0.0,
-        confidence=Confidence.GUESSED,
-        async_alternative=None,
-        rewrite=None,
-    )]
+    return [
+        Effect(
+            kind=EffectKind.DB,
+            call=f"{family or 'framework'}.get_queryset",
+            location=location,
+            chain=(ChainLink(view.id, location),),
+            detail=f"{base} queries the database in framework code (get_queryset/get_object, "
+            "pagination, serialisers)",
+            latency_class="db_query",
+            estimated_ms=0.0,
+            confidence=Confidence.GUESSED,
+            async_alternative=None,
+            rewrite=None,
+        )
+    ]
 
 
-def view_effects(view: View, analyzer: EffectAnalyzer, settings: Settings
-                 ) -> tuple[tuple[Effect, ...], tuple[UnknownCall, ...]]:
+def view_effects(
+    view: View, analyzer: EffectAnalyzer, settings: Settings
+) -> tuple[tuple[Effect, ...], tuple[UnknownCall, ...]]:
     summaries: list[Summary] = []
     if view.kind == ViewKind.FUNCTION:
         summaries.append(analyzer.summary(view.id))
@@ -112,8 +125,13 @@ def _rank(view: View) -> tuple[int, int, int, float, str]:
     score = view.score
     if score is None:
         return (0 if view.routed else 1, len(CATEGORY_ORDER), 0, 0.0, view.id)
-    return (0 if view.routed else 1, CATEGORY_ORDER.index(score.category), -score.value,
-            score.estimated_cpu_ms - score.overlap_ms, view.id)
+    return (
+        0 if view.routed else 1,
+        CATEGORY_ORDER.index(score.category),
+        -score.value,
+        score.estimated_cpu_ms - score.overlap_ms,
+        view.id,
+    )
 
 
 def scan(root: Path, settings: Settings) -> ScanResult:
@@ -152,8 +170,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         cache = FactsCache(root / settings.cache_dir, tool)
         results = ResultCache(root / settings.cache_dir, tool)
         # Discovery and a stat of every file still run: they are what proves nothing changed.
-        result_key = results.key(root, settings, [(f.relative, f.path) for f in files],
-                                 findings, dependency_paths(root))
+        result_key = results.key(
+            root, settings, [(f.relative, f.path) for f in files], findings, dependency_paths(root)
+        )
         hit = results.load(result_key) if result_key is not None else None
         if hit is not None:
             timings["result_cache"] = time.perf_counter() - mark
@@ -190,12 +209,18 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     if settings.settings_module and settings.settings_module not in index.modules:
         raise ScanError(f"settings module {settings.settings_module!r} is not in {root}")
     django_settings = read_settings(index, settings_module)
-    project, readiness_findings = project_facts(root, index, django_settings,
-                                                settings.django_version)
+    project, readiness_findings = project_facts(
+        root, index, django_settings, settings.django_version
+    )
     findings.extend(readiness_findings)
     if settings_module is None:
-        findings.append(Finding("readiness", "no Django settings module found (looked in "
-                                "manage.py, asgi.py, wsgi.py); pass --settings"))
+        findings.append(
+            Finding(
+                "readiness",
+                "no Django settings module found (looked in "
+                "manage.py, asgi.py, wsgi.py); pass --settings",
+            )
+        )
     routes = []
     framework_routes = []
     if project.root_urlconf:
@@ -241,8 +266,12 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     return result
 
 
-def _store_result(results: ResultCache | None, key: ResultKey | None, result: ScanResult,
-                  collected: list[Collected]) -> None:
+def _store_result(
+    results: ResultCache | None,
+    key: ResultKey | None,
+    result: ScanResult,
+    collected: list[Collected],
+) -> None:
     # A file that could not be read may be a passing I/O error: don't replay that answer.
     if results is not None and key is not None and all(c.facts is not None for c in collected):
         results.store(key, result)
