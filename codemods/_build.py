@@ -21,6 +21,26 @@ def awaited(expression: cst.BaseExpression, parenthesize: bool = False) -> cst.A
     return cst.Await(expression=expression)
 
 
+def is_iterator_call(node: cst.CSTNode) -> bool:
+    """`qs.iterator(…)`."""
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "iterator"
+    )
+
+
+def as_aiterator(iterable: cst.BaseExpression) -> cst.BaseExpression:
+    """`qs.iterator(…)` → `qs.aiterator(…)`; anything else unchanged."""
+    if (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Attribute)
+        and (is_iterator_call(iterable))
+    ):
+        return iterable.with_changes(func=iterable.func.with_changes(attr=cst.Name("aiterator")))
+    return iterable
+
+
 def needs_parentheses(node: cst.CSTNode, source: SourceFile) -> bool:
     """Whether `await <node>` must be parenthesised where `node` stands: `await` binds
     looser than attribute access, subscription, calls and `**`."""

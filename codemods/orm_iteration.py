@@ -12,9 +12,11 @@ import libcst as cst
 from codemods import Codemod, Refused, Step, codemod
 from codemods._build import (
     SYNC_TO_ASYNC,
+    as_aiterator,
     awaited,
     check_awaitable_here,
     in_thread,
+    is_iterator_call,
     needs_parentheses,
 )
 from codemods._engine import Edits
@@ -62,25 +64,6 @@ def thread_list(iterable: cst.BaseExpression) -> cst.Await:
     )
 
 
-def _renamed_iterator(iterable: cst.BaseExpression) -> cst.BaseExpression:
-    """`qs.iterator(…)` → `qs.aiterator(…)`."""
-    if (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Attribute)
-        and (iterable.func.attr.value == "iterator")
-    ):
-        return iterable.with_changes(func=iterable.func.with_changes(attr=cst.Name("aiterator")))
-    return iterable
-
-
-def _is_iterator_call(node: cst.CSTNode) -> bool:
-    return (
-        isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Attribute)
-        and (node.func.attr.value == "iterator")
-    )
-
-
 @codemod
 class OrmIteration(Codemod):
     id = "orm_iteration"
@@ -91,7 +74,7 @@ class OrmIteration(Codemod):
         native = step.mode == "native"
         if not native:
             edits.add_import(*SYNC_TO_ASYNC)
-        if isinstance(node, cst.Call) and _is_iterator_call(node):
+        if isinstance(node, cst.Call) and is_iterator_call(node):
             loop = source.parent(node)
             if not (isinstance(loop, cst.For | cst.CompFor) and loop.iter is node):
                 raise Refused(
@@ -125,7 +108,7 @@ class OrmIteration(Codemod):
         check_awaitable_here(loop, source)
         if (
             native
-            and _is_iterator_call(loop.iter)
+            and is_iterator_call(loop.iter)
             and "prefetch_related" in source.code(loop.iter)
             and not edits.target.has(AITERATOR_PREFETCH_SINCE)
         ):
@@ -148,7 +131,7 @@ class OrmIteration(Codemod):
             assert isinstance(updated, cst.For | cst.CompFor)
             if native:
                 return updated.with_changes(
-                    asynchronous=cst.Asynchronous(), iter=_renamed_iterator(updated.iter)
+                    asynchronous=cst.Asynchronous(), iter=as_aiterator(updated.iter)
                 )
             return updated.with_changes(iter=thread_list(updated.iter))
 

@@ -15,6 +15,7 @@ import libcst as cst
 
 from advisor.catalog.database import LAZY_QUERYSET_METHODS
 from codemods import Codemod, Refused, Step, codemod
+from codemods._build import as_aiterator
 from codemods._engine import Edits
 from codemods._source import SourceFile, is_generator
 from codemods.orm_iteration import AITERATOR_PREFETCH_SINCE
@@ -75,7 +76,7 @@ class Streaming(Codemod):
             assert isinstance(updated, cst.GeneratorExp)
             return updated.with_changes(
                 for_in=updated.for_in.with_changes(
-                    asynchronous=cst.Asynchronous(), iter=_aiterator(updated.for_in.iter)
+                    asynchronous=cst.Asynchronous(), iter=as_aiterator(updated.for_in.iter)
                 )
             )
 
@@ -117,7 +118,7 @@ class Streaming(Codemod):
             def async_loop(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
                 assert isinstance(updated, cst.For)
                 return updated.with_changes(
-                    asynchronous=cst.Asynchronous(), iter=_aiterator(updated.iter)
+                    asynchronous=cst.Asynchronous(), iter=as_aiterator(updated.iter)
                 )
 
             edits.on_leave(loop, async_loop, key=f"{self.id}:loop")
@@ -157,16 +158,6 @@ def _check_queryset(
         raise Refused(
             f"{where}: aiterator() after prefetch_related() needs Django {AITERATOR_PREFETCH_SINCE}"
         )
-
-
-def _aiterator(iterable: cst.BaseExpression) -> cst.BaseExpression:
-    if (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Attribute)
-        and (iterable.func.attr.value == "iterator")
-    ):
-        return iterable.with_changes(func=iterable.func.with_changes(attr=cst.Name("aiterator")))
-    return iterable
 
 
 def _refuse_other_uses(name: str, source: SourceFile, generator: cst.FunctionDef) -> None:
