@@ -37,7 +37,7 @@ import pickle
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
@@ -146,11 +146,19 @@ class _FactsPickler(pickle.Pickler):
         return type(obj), values(obj)
 
 
-class _FactsUnpickler(pickle.Unpickler):
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Builds only the classes of one advisor module, so a tampered cache file cannot run
+    code: anything else is an error, which callers read as "not cached"."""
+
+    def __init__(self, blob: bytes | memoryview, module: str, classes: Mapping[str, type]) -> None:
+        super().__init__(io.BytesIO(blob))
+        self._module = module
+        self._classes = classes
+
     def find_class(self, module: str, name: str) -> Any:
-        if module == facts_module.__name__ and name in _CLASSES_BY_NAME:
-            return _CLASSES_BY_NAME[name]
-        raise pickle.UnpicklingError(f"{module}.{name} is not a fact class")
+        if module == self._module and name in self._classes:
+            return self._classes[name]
+        raise pickle.UnpicklingError(f"{module}.{name} is not an advisor {self._module} class")
 
 
 def dump_facts(facts: ModuleFacts) -> bytes:
@@ -162,19 +170,10 @@ def dump_facts(facts: ModuleFacts) -> bytes:
 def load_facts(blob: bytes) -> ModuleFacts | None:
     """The facts in `blob`, or None when it is corrupt, truncated or not facts at all."""
     try:
-        value = _FactsUnpickler(io.BytesIO(blob)).load()
+        value = _RestrictedUnpickler(blob, facts_module.__name__, _CLASSES_BY_NAME).load()
     except Exception:  # any damage to a cache file only means "not cached"
         return None
     return value if isinstance(value, ModuleFacts) else None
-
-
-class _ResultUnpickler(pickle.Unpickler):
-    """For the result cache: the model's classes only, for the same reason as facts."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module == model_module.__name__ and name in _MODEL_CLASSES_BY_NAME:
-            return _MODEL_CLASSES_BY_NAME[name]
-        raise pickle.UnpicklingError(f"{module}.{name} is not a result model class")
 
 
 def dump_result(result: ScanResult) -> bytes:
@@ -188,7 +187,7 @@ def load_result(blob: bytes | memoryview) -> ScanResult | None:
     was_enabled = gc.isenabled()
     gc.disable()  # ~100k acyclic model objects: collector passes would only slow the load
     try:
-        value = _ResultUnpickler(io.BytesIO(blob)).load()
+        value = _RestrictedUnpickler(blob, model_module.__name__, _MODEL_CLASSES_BY_NAME).load()
     except Exception:  # a damaged entry only means "not cached"
         return None
     finally:
