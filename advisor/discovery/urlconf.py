@@ -28,6 +28,7 @@ from advisor.facts import (
 )
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import Finding, FrameworkRoute, Location
+from advisor.static_eval import literal
 
 _PATH_FUNCTIONS = {
     "django.urls.path": "path",
@@ -284,8 +285,6 @@ class UrlconfEvaluator:
         return None
 
     def _app_config(self, label: str) -> str | None:
-        from advisor.static_eval import literal
-
         for qualified, (info, klass) in self.index.classes.items():
             if not self.index.is_subclass(qualified, frozenset({django_api.APP_CONFIG})):
                 continue
@@ -687,8 +686,6 @@ class UrlconfEvaluator:
             )
 
     def _basename(self, viewset: str) -> str:
-        from advisor.static_eval import literal
-
         attribute = self.index.class_attribute(viewset, "queryset")
         if attribute is not None:
             info, expr = attribute
@@ -703,7 +700,6 @@ class UrlconfEvaluator:
                 model = self.index.resolve(info.name, root.dotted.split(".objects")[0])
                 if model:
                     return model.rsplit(".", 1)[-1].lower()
-            del literal
         return viewset.rsplit(".", 1)[-1].lower()
 
     def _viewset_actions(self, viewset: str) -> list[str]:
@@ -763,8 +759,6 @@ class UrlconfEvaluator:
     def _viewset_routes(
         self, viewset: str, prefix: str, slash: str
     ) -> list[tuple[str, tuple[str, ...], str, str]]:
-        from advisor.static_eval import literal
-
         lookup_field = "pk"
         lookup_regex = "[^/.]+"
         for attribute in ("lookup_url_kwarg", "lookup_field"):
