@@ -1,0 +1,263 @@
+"""Compare ground truth from a real project's test run with what the static scan says.
+
+Pure functions over plain JSON data (the observe hook's output, `advisor views`/`advisor
+scan --format json`), so the matching rules are unit-tested on small fixtures:
+
+* Routes are matched on a normalised pattern (regex and path syntax alike: `^a/(?P<pk>\\d+)/$`
+  and `a/<int:pk>/` are both `a/<pk>/`) and the view's dotted id. Framework routes (admin,
+  Django's and DRF's own views: any view whose source is not in the project tree) are left
+  out of the served set, as the scan lists them apart.
+* Effects are compared per view the tests exercised (through the client or called
+  directly): observed > 0 against "the scan predicts at least one effect of that kind".
+  Recall = predicted and observed / observed; precision = predicted and observed / predicted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_GROUP_START = re.compile(r"\(\?P<(\w+)>")
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _replace_groups(pattern: str) -> str:
+    """`(?P<name>…)` (balanced) → `<name>`; other capturing groups → `<>`."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if char == "(":
+            named = _GROUP_START.match(pattern, index)
+            non_capturing = pattern.startswith("(?:", index) or pattern.startswith("(?", index)
+            end = _group_end(pattern, index)
+            if named:
+                out.append(f"<{named.group(1)}>")
+                index = end
+                continue
+            if not non_capturing:
+                out.append("<>")
+                index = end
+                continue
+            # (?:…) and friends: keep the inside, drop the parentheses.
+            inner = pattern[index + 3 : end - 1] if pattern.startswith("(?:", index) else ""
+            out.append(_replace_groups(inner))
+            index = end
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _group_end(pattern: str, start: int) -> int:
+    depth = 0
+    index = start
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return len(pattern)
+
+
+def normalise_pattern(pattern: str | None) -> str:
+    """One spelling for a route, whatever syntax and nesting produced it."""
+    if not pattern:
+        return ""
+    text = _replace_groups(_CONVERTER.sub(r"<\1>", pattern))
+    for anchor in ("^", "$", "\\Z", "\\A"):
+        text = text.replace(anchor, "")
+    text = re.sub(r"\\(.)", r"\1", text)  # \. \- \/ → the literal
+    text = text.replace("/?", "/")
+    text = re.sub(r"/+", "/", text)
+    return text.lstrip("/")
+
+
+@dataclass(frozen=True)
+class RouteKey:
+    pattern: str
+    view: str
+
+
+def served_routes(truth: Mapping[str, Any], project_files: Iterable[str]) -> set[RouteKey]:
+    """Routes Django served in the test run whose view lives in the project tree."""
+    roots = tuple(project_files)
+    keys: set[RouteKey] = set()
+    for row in truth.get("routes", []):
+        if "error" in row or not row.get("view"):
+            continue
+        if not is_project_file(row.get("file"), roots):
+            continue
+        keys.add(RouteKey(normalise_pattern(row["pattern"]), row["view"]))
+    return keys
+
+
+def is_project_file(path: str | None, roots: tuple[str, ...]) -> bool:
+    if not path:
+        return False
+    if "site-packages" in path or "dist-packages" in path:
+        return False
+    return any(path.startswith(root) for root in roots)
+
+
+def static_routes(scan_json: Mapping[str, Any]) -> set[RouteKey]:
+    """Routes the static scan found for project views (its `framework_routes` left out)."""
+    keys: set[RouteKey] = set()
+    for view in scan_json.get("views", []):
+        for route in view.get("routes", []):
+            if route.get("pattern") is not None:
+                keys.add(RouteKey(normalise_pattern(route["pattern"]), view["id"]))
+    return keys
+
+
+@dataclass
+class RouteFigures:
+    served: int
+    found: int
+    invented: int
+    missed: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float | None:
+        return self.found / self.served if self.served else None
+
+
+def compare_routes(served: set[RouteKey], static: set[RouteKey]) -> RouteFigures:
+    found = served & static
+    return RouteFigures(
+        served=len(served),
+        found=len(found),
+        invented=len(static - served),
+        missed=sorted(f"{k.pattern} -> {k.view}" for k in served - static),
+        extra=sorted(f"{k.pattern} -> {k.view}" for k in static - served),
+    )
+
+
+@dataclass
+class ViewTruth:
+    view: str
+    requests: int = 0
+    sql: int = 0
+    http: int = 0
+    http_calls: list[str] = field(default_factory=list)
+
+
+def exercised_views(truth: Mapping[str, Any], project_files: Iterable[str]) -> dict[str, ViewTruth]:
+    """Per project view the tests ran: requests, SQL statements and HTTP attempts, summed."""
+    roots = tuple(project_files)
+    views: dict[str, ViewTruth] = {}
+    for record in truth.get("requests", []):
+        view = record.get("view")
+        if not view or not is_project_file(record.get("file"), roots):
+            continue
+        seen = views.setdefault(view, ViewTruth(view))
+        seen.requests += 1
+        seen.sql += int(record.get("sql", 0))
+        seen.http += int(record.get("http", 0))
+        for call in record.get("http_calls", []):
+            if call not in seen.http_calls and len(seen.http_calls) < 8:
+                seen.http_calls.append(call)
+    return views
+
+
+def predicted_kinds(scan_json: Mapping[str, Any]) -> dict[str, set[str]]:
+    """The effect kinds the scan predicts for each view id."""
+    return {
+        view["id"]: {str(effect["kind"]) for effect in view.get("effects", [])}
+        for view in scan_json.get("views", [])
+    }
+
+
+@dataclass
+class EffectFigures:
+    kind: str
+    observed: int = 0
+    predicted: int = 0
+    both: int = 0
+    missed: list[str] = field(default_factory=list)
+    phantom: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float | None:
+        return self.both / self.observed if self.observed else None
+
+    @property
+    def precision(self) -> float | None:
+        return self.both / self.predicted if self.predicted else None
+
+
+def compare_effects(
+    exercised: Mapping[str, ViewTruth], predicted: Mapping[str, set[str]], kind: str
+) -> EffectFigures:
+    """Recall and precision of one effect kind over the views the tests exercised."""
+    figures = EffectFigures(kind)
+    for view, truth in sorted(exercised.items()):
+        observed = (truth.sql if kind == "db" else truth.http) > 0
+        says = kind in predicted.get(view, set())
+        figures.observed += observed
+        figures.predicted += says
+        figures.both += observed and says
+        if observed and not says:
+            figures.missed.append(view)
+        if says and not observed:
+            figures.phantom.append(view)
+    return figures
+
+
+@dataclass
+class SuiteFigures:
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+
+
+def suite_figures(tests: Mapping[str, Mapping[str, Any]]) -> SuiteFigures:
+    outcomes = [str(entry.get("outcome")) for entry in tests.values()]
+    return SuiteFigures(
+        total=len(outcomes),
+        passed=outcomes.count("passed") + outcomes.count("xfailed"),
+        failed=outcomes.count("failed"),
+        errors=outcomes.count("error"),
+        skipped=outcomes.count("skipped"),
+    )
+
+
+def newly_failing(
+    baseline: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """Tests that passed in the baseline and do not pass after the rewrite (or vanished)."""
+    good = {"passed", "xfailed"}
+    return sorted(
+        test
+        for test, entry in baseline.items()
+        if entry.get("outcome") in good and after.get(test, {}).get("outcome") not in good
+    )
+
+
+def as_plain(value: Any) -> Any:
+    """Dataclasses → dicts, with the computed ratios included, for the --json output."""
+    if isinstance(value, RouteFigures | EffectFigures):
+        data = asdict(value)
+        data["recall"] = value.recall
+        if isinstance(value, EffectFigures):
+            data["precision"] = value.precision
+        return data
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    return value

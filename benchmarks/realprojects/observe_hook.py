@@ -1,0 +1,702 @@
+"""Ground truth from a real project's own test run: routes, per-view SQL and HTTP, test outcomes.
+
+Standalone (stdlib + Django): the accuracy harness copies it into each project's virtualenv
+next to a ``.pth`` line that imports it at interpreter start. It does nothing unless
+``ADVISOR_OBSERVE_OUT`` names the JSON file to write, so pip and other tools in that venv
+are unaffected. It works under any test runner: Django's ``manage.py test`` / ``runtests.py``
+and pytest (via ``-p _advisor_observe``, which the harness puts in ``PYTEST_ADDOPTS``).
+
+What it records, and where each hook sits:
+
+* Nothing is installed until ``django.setup()`` returns (every runner calls it), so the
+  project's settings are loaded and importing Django's internals is safe.
+* A request through the test client is attributed through ``BaseHandler._get_response``
+  (and its async twin): ``request.resolver_match`` names the view and the route.
+* A view called directly with a ``RequestFactory`` request (``MyView.as_view()(request)``,
+  DRF's ``APIView``/``ViewSet.as_view``) is attributed through a wrapper that ``as_view``
+  returns; it opens a window only when no request window is open already.
+* SQL: ``execute_wrappers`` on every connection, current and future; transaction control
+  (savepoints under ``TestCase``) is counted apart.
+* HTTP attempts: the client libraries' choke points (``requests.Session.send``,
+  ``httpx`` sends, ``http.client.HTTPConnection.putrequest`` as the catch-all), plus test
+  doubles: a ``unittest.mock.patch`` (``autospec`` included) whose original is an HTTP
+  client module, class or call (``requests``, ``requests.Session.post``, ``pycurl.Curl``…)
+  counts each call made on the double while a view runs.
+* Routes: at exit, every URLconf the run used (``ROOT_URLCONF`` after setup and each one in
+  force during a request, ``override_settings`` included) is walked with Django's resolver.
+* Test outcomes per test id: ``unittest.TestResult`` for unittest runners, a pytest plugin
+  hook for pytest, with the exception type of each failure.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextvars
+import functools
+import http.client
+import inspect
+import json
+import os
+import sys
+import threading
+import unittest
+import unittest.mock
+from typing import Any
+
+OUTPUT_ENV = "ADVISOR_OBSERVE_OUT"
+_TX_PREFIXES = (
+    "SAVEPOINT",
+    "RELEASE SAVEPOINT",
+    "ROLLBACK TO SAVEPOINT",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+)
+_MAX_LISTED = 12
+
+# What a double can stand in for: client modules, client classes, and calls that send.
+_HTTP_MODULES = (
+    "requests",
+    "httpx",
+    "urllib3",
+    "pycurl",
+    "aiohttp",
+    "urllib.request",
+    "http.client",
+)
+_HTTP_CLASSES = {
+    "Session",
+    "Client",
+    "AsyncClient",
+    "Curl",
+    "PoolManager",
+    "HTTPConnection",
+    "HTTPSConnection",
+    "ClientSession",
+    "OpenerDirector",
+    "HTTPConnectionPool",
+}
+_HTTP_CALLS = {
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "request",
+    "send",
+    "urlopen",
+    "perform",
+    "urlretrieve",
+    "stream",
+}
+
+_CURRENT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "advisor_observe_window", default=None
+)
+_IN_CLIENT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "advisor_observe_in_client", default=False
+)
+
+
+class _State:
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.urlconfs: list[str] = []
+        self.tests: dict[str, dict[str, Any]] = {}
+        self.current_test: str | None = None
+        self.http_doubles: dict[int, tuple[Any, str]] = {}
+        self.lock = threading.Lock()
+        self.installed = False
+
+
+STATE = _State()
+
+
+# Windows ---------------------------------------------------------------------------------
+
+
+def _open(kind: str, method: str, path: str) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "kind": kind,
+        "method": method,
+        "path": path,
+        "test": STATE.current_test,
+        "view": None,
+        "route": None,
+        "url_name": None,
+        "urlconf": None,
+        "sql": 0,
+        "tx": 0,
+        "http": 0,
+        "statements": [],
+        "http_calls": [],
+        "_doubles": {
+            key: _double_count(double, how) for key, (double, how) in STATE.http_doubles.items()
+        },
+    }
+    with STATE.lock:
+        STATE.records.append(record)
+    return record
+
+
+def _close(record: dict[str, Any]) -> None:
+    seen = record.pop("_doubles", {})
+    for key, (double, how) in list(STATE.http_doubles.items()):
+        calls = _double_count(double, how) - seen.get(key, 0)
+        if calls > 0:
+            record["http"] += calls
+            if len(record["http_calls"]) < _MAX_LISTED:
+                record["http_calls"].append(f"test double of {how} x{calls}")
+
+
+def _add_sql(record: dict[str, Any], sql: str) -> None:
+    text = " ".join(str(sql).split())
+    if text.upper().startswith(_TX_PREFIXES):
+        record["tx"] += 1
+        return
+    record["sql"] += 1
+    if len(record["statements"]) < _MAX_LISTED:
+        record["statements"].append(text[:160])
+
+
+def _add_http(record: dict[str, Any], description: str) -> None:
+    record["http"] += 1
+    if len(record["http_calls"]) < _MAX_LISTED:
+        record["http_calls"].append(description[:160])
+
+
+# View identity ------------------------------------------------------------------------------
+
+
+def view_identity(func: Any) -> str:
+    """The dotted id the scan uses for a view callable (class for CBVs and DRF views)."""
+    target: Any = getattr(func, "cls", None) or getattr(func, "view_class", None)
+    if target is None:
+        target = func
+        while isinstance(target, functools.partial):
+            target = target.func
+        target = inspect.unwrap(target)
+        while isinstance(target, functools.partial):
+            target = target.func
+        target = getattr(target, "cls", None) or getattr(target, "view_class", None) or target
+    if not hasattr(target, "__qualname__"):  # a callable instance (a Feed, say)
+        target = type(target)
+    qualname = str(getattr(target, "__qualname__", "") or "")
+    name = str(getattr(target, "__name__", "") or qualname)
+    if "<locals>" in qualname:
+        # A view made by a factory: the class it closes over is the view's code.
+        for cell in getattr(target, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(value, type) and hasattr(value, "dispatch"):
+                return f"{value.__module__}.{value.__qualname__}"
+        qualname = name
+    elif qualname.rpartition(".")[2] != name:  # DRF's @api_view: WrappedAPIView renamed
+        qualname = name
+    return f"{getattr(target, '__module__', '')}.{qualname}"
+
+
+def _view_file(func: Any) -> str | None:
+    target = getattr(func, "cls", None) or getattr(func, "view_class", None) or inspect.unwrap(func)
+    try:
+        return inspect.getsourcefile(target if hasattr(target, "__qualname__") else type(target))
+    except (TypeError, OSError):
+        return None
+
+
+# Installation -------------------------------------------------------------------------------
+
+
+def _install() -> None:
+    if STATE.installed:
+        return
+    STATE.installed = True
+    from django.conf import settings
+
+    urlconf = getattr(settings, "ROOT_URLCONF", None)
+    if isinstance(urlconf, str) and urlconf:
+        STATE.urlconfs.append(urlconf)
+    _install_handler()
+    _install_as_view()
+    _install_sql()
+    _install_http()
+    _install_doubles()
+
+
+def _current_urlconf(request: Any) -> str | None:
+    from django.conf import settings
+
+    urlconf = getattr(request, "urlconf", None) or getattr(settings, "ROOT_URLCONF", None)
+    if isinstance(urlconf, str) and urlconf:
+        if urlconf not in STATE.urlconfs:
+            STATE.urlconfs.append(urlconf)
+        return urlconf
+    return None
+
+
+def _finish_client(record: dict[str, Any], request: Any) -> None:
+    match = getattr(request, "resolver_match", None)
+    record["urlconf"] = _current_urlconf(request)
+    if match is None:
+        return
+    record["view"] = view_identity(match.func)
+    record["route"] = getattr(match, "route", None)
+    record["url_name"] = match.view_name
+    record["file"] = _view_file(match.func)
+
+
+def _install_handler() -> None:
+    from django.core.handlers.base import BaseHandler
+
+    original_sync = BaseHandler._get_response
+    original_async = BaseHandler._get_response_async
+
+    @functools.wraps(original_sync)
+    def _get_response(handler: Any, request: Any) -> Any:
+        record = _open("client", str(request.method), str(request.path_info))
+        token = _CURRENT.set(record)
+        try:
+            return original_sync(handler, request)
+        finally:
+            _CURRENT.reset(token)
+            _close(record)
+            _finish_client(record, request)
+
+    @functools.wraps(original_async)
+    async def _get_response_async(handler: Any, request: Any) -> Any:
+        record = _open("client", str(request.method), str(request.path_info))
+        token = _CURRENT.set(record)
+        try:
+            return await original_async(handler, request)
+        finally:
+            _CURRENT.reset(token)
+            _close(record)
+            _finish_client(record, request)
+
+    BaseHandler._get_response = _get_response
+    BaseHandler._get_response_async = _get_response_async
+
+
+def _direct_window(view: Any, cls: Any) -> Any:
+    """Wrap a view callable from as_view() so a direct call (RequestFactory) opens a window."""
+    from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+    def start(args: tuple[Any, ...]) -> tuple[dict[str, Any], Any]:
+        request = args[0] if args else None
+        record = _open(
+            "direct", str(getattr(request, "method", "?")), str(getattr(request, "path_info", "?"))
+        )
+        record["view"] = f"{cls.__module__}.{cls.__qualname__}"
+        record["file"] = _view_file(cls)
+        return record, _CURRENT.set(record)
+
+    if iscoroutinefunction(view):
+
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            if _CURRENT.get() is not None:
+                return await view(*args, **kwargs)
+            record, token = start(args)
+            try:
+                return await view(*args, **kwargs)
+            finally:
+                _CURRENT.reset(token)
+                _close(record)
+
+        wrapper: Any = functools.wraps(view)(async_wrapper)
+        markcoroutinefunction(wrapper)
+        return wrapper
+
+    def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _CURRENT.get() is not None:
+            return view(*args, **kwargs)
+        record, token = start(args)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _CURRENT.reset(token)
+            _close(record)
+
+    return functools.wraps(view)(sync_wrapper)
+
+
+def _install_as_view() -> None:
+    from django.views.generic.base import View
+
+    owners: list[type] = [View]
+    try:
+        from rest_framework.viewsets import ViewSetMixin
+    except Exception:  # DRF absent or not importable under these settings
+        pass
+    else:
+        owners.append(ViewSetMixin)
+    for owner in owners:
+        original = owner.__dict__["as_view"].__func__
+
+        def as_view(
+            cls: Any, *args: Any, __original: Any = original, __owner: Any = owner, **kwargs: Any
+        ) -> Any:
+            view = __original(cls, *args, **kwargs)
+            # DRF's APIView.as_view calls View.as_view: wrap once, at the outermost owner.
+            if getattr(view, "_advisor_window", False):
+                return view
+            wrapped = _direct_window(view, cls)
+            wrapped._advisor_window = True
+            return wrapped
+
+        owner.as_view = classmethod(as_view)
+
+
+def _install_sql() -> None:
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        record = _CURRENT.get()
+        if record is not None:
+            _add_sql(record, sql)
+        return execute(sql, params, many, context)
+
+    def attach(connection: Any) -> None:
+        if wrapper not in connection.execute_wrappers:
+            connection.execute_wrappers.append(wrapper)
+
+    def on_created(sender: Any, connection: Any, **kwargs: Any) -> None:
+        attach(connection)
+
+    for alias in connections:
+        attach(connections[alias])
+    connection_created.connect(on_created, weak=False)
+    # Test runners rebuild connections for the test database; re-attach before each query.
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    original_cursor = BaseDatabaseWrapper._cursor
+
+    @functools.wraps(original_cursor)
+    def _cursor(self: Any, *args: Any, **kwargs: Any) -> Any:
+        attach(self)
+        return original_cursor(self, *args, **kwargs)
+
+    BaseDatabaseWrapper._cursor = _cursor
+
+
+def _describe(request: Any) -> str:
+    return f"{getattr(request, 'method', '?')} {getattr(request, 'url', '?')}"
+
+
+def _counting_send(original: Any, library: str, is_async: bool) -> Any:
+    if is_async:
+
+        @functools.wraps(original)
+        async def async_send(client: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            record = _CURRENT.get()
+            if record is not None and not _IN_CLIENT.get():
+                _add_http(record, f"{library} {_describe(request)}")
+            token = _IN_CLIENT.set(True)
+            try:
+                return await original(client, request, *args, **kwargs)
+            finally:
+                _IN_CLIENT.reset(token)
+
+        return async_send
+
+    @functools.wraps(original)
+    def send(client: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        record = _CURRENT.get()
+        if record is not None and not _IN_CLIENT.get():
+            _add_http(record, f"{library} {_describe(request)}")
+        token = _IN_CLIENT.set(True)
+        try:
+            return original(client, request, *args, **kwargs)
+        finally:
+            _IN_CLIENT.reset(token)
+
+    return send
+
+
+def _install_http() -> None:
+    try:
+        import requests
+    except Exception:
+        pass
+    else:
+        requests.Session.send = _counting_send(requests.Session.send, "requests", False)
+    try:
+        import httpx
+    except Exception:
+        pass
+    else:
+        httpx.Client.send = _counting_send(httpx.Client.send, "httpx", False)
+        httpx.AsyncClient.send = _counting_send(httpx.AsyncClient.send, "httpx", True)
+    original = http.client.HTTPConnection.putrequest
+
+    @functools.wraps(original)
+    def putrequest(connection: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        record = _CURRENT.get()
+        if record is not None and not _IN_CLIENT.get():
+            _add_http(record, f"http.client {method} {connection.host}{url}")
+        return original(connection, method, url, *args, **kwargs)
+
+    http.client.HTTPConnection.putrequest = putrequest
+
+
+# Test doubles of HTTP clients ----------------------------------------------------------------
+
+
+def http_role(original: Any, depth: int = 0) -> str | None:
+    """What HTTP client thing `original` is ("module", "class" or "call"), or None.
+
+    A function whose own code sends through a client (its globals name a client module,
+    class or call that its code uses, like `BaseAuth.request` calling `requests.request`)
+    is a stand-in for that call: a double of it replaces one outbound request.
+    """
+    if inspect.ismodule(original):
+        name = original.__name__
+        return (
+            "module" if any(name == m or name.startswith(m + ".") for m in _HTTP_MODULES) else None
+        )
+    module = str(getattr(original, "__module__", "") or "")
+    if any(module == m or module.startswith(m + ".") for m in _HTTP_MODULES):
+        name = str(getattr(original, "__name__", "") or "")
+        if isinstance(original, type):
+            return "class" if name in _HTTP_CLASSES else None
+        return "call" if name in _HTTP_CALLS else None
+    function = (
+        inspect.unwrap(getattr(original, "__func__", original)) if callable(original) else None
+    )
+    code = getattr(function, "__code__", None)
+    if code is None or depth > 0 or isinstance(original, type):
+        return None
+    namespace = getattr(function, "__globals__", {})
+    for name in code.co_names:
+        value = namespace.get(name)
+        if value is not None and value is not original and http_role(value, depth + 1):
+            return "call"
+    return None
+
+
+def _double_count(double: Any, how: str) -> int:
+    """Calls that send, made on a double so far (the role tells which recorded calls send)."""
+    if not isinstance(double, unittest.mock.NonCallableMock):
+        return int(getattr(double, "_advisor_calls", 0))
+    role = how.partition(":")[0]
+    count = 0
+    for entry in double.mock_calls:
+        name = entry[0] if isinstance(entry, tuple) else ""
+        if role == "call":
+            count += name == ""
+            continue
+        if role == "class" and name.startswith("()"):
+            name = name[2:].lstrip(".")
+        if "()" in name or not name:
+            continue
+        count += name.rpartition(".")[2] in _HTTP_CALLS
+    return count
+
+
+def _install_doubles() -> None:
+    patch_class = unittest.mock._patch
+    original_enter = patch_class.__enter__
+    original_exit = patch_class.__exit__
+
+    def __enter__(self: Any) -> Any:
+        new = original_enter(self)
+        role = http_role(getattr(self, "temp_original", None))
+        if role is None:
+            return new
+        how = f"{role}:{getattr(self, 'attribute', '?')}"
+        counted_on: Any = new
+        # autospec of a function gives a function whose calls are recorded on its `.mock`.
+        if isinstance(new, unittest.mock.NonCallableMock):
+            pass
+        elif isinstance(getattr(new, "mock", None), unittest.mock.NonCallableMock):
+            counted_on = new.mock
+        elif callable(new):
+            # A plain fake (new=some_function): count its calls through a wrapper put in its
+            # place; the test keeps the object it passed.
+            plain = new
+
+            @functools.wraps(plain)
+            def counted(*args: Any, **kwargs: Any) -> Any:
+                counted._advisor_calls += 1  # type: ignore[attr-defined]
+                return plain(*args, **kwargs)
+
+            counted._advisor_calls = 0  # type: ignore[attr-defined]
+            setattr(self.target, self.attribute, counted)
+            counted_on = counted
+        STATE.http_doubles[id(self)] = (counted_on, how)
+        return new
+
+    def __exit__(self: Any, *exc_info: Any) -> Any:
+        STATE.http_doubles.pop(id(self), None)
+        return original_exit(self, *exc_info)
+
+    patch_class.__enter__ = __enter__
+    patch_class.__exit__ = __exit__
+
+
+# Test outcomes --------------------------------------------------------------------------------
+
+
+def _outcome(test_id: str, outcome: str, error: BaseException | type | None = None) -> None:
+    entry = STATE.tests.setdefault(test_id, {"outcome": "passed"})
+    rank = {"passed": 0, "skipped": 0, "xfailed": 0, "failed": 2, "error": 3}
+    if rank.get(outcome, 0) >= rank.get(entry["outcome"], 0):
+        entry["outcome"] = outcome
+    if error is not None:
+        kind = error if isinstance(error, type) else type(error)
+        entry.setdefault("exceptions", []).append(kind.__name__)
+
+
+def _install_unittest_outcomes() -> None:
+    base = unittest.TestResult
+
+    def wrap(name: str, outcome: str, with_error: bool) -> None:
+        original = getattr(base, name)
+
+        def method(self: Any, test: Any, *args: Any) -> Any:
+            error = None
+            if with_error and args and isinstance(args[0], tuple) and args[0]:
+                error = args[0][0]
+            _outcome(test.id(), outcome, error)
+            return original(self, test, *args)
+
+        setattr(base, name, method)
+
+    wrap("addSuccess", "passed", False)
+    wrap("addFailure", "failed", True)
+    wrap("addError", "error", True)
+    wrap("addSkip", "skipped", False)
+    wrap("addExpectedFailure", "xfailed", False)
+    wrap("addUnexpectedSuccess", "failed", False)
+    original_sub = base.addSubTest
+
+    def addSubTest(self: Any, test: Any, subtest: Any, err: Any) -> Any:
+        if err is not None:
+            failed = issubclass(err[0], test.failureException)
+            _outcome(test.id(), "failed" if failed else "error", err[0])
+        return original_sub(self, test, subtest, err)
+
+    base.addSubTest = addSubTest
+    original_start = base.startTest
+
+    def startTest(self: Any, test: Any) -> Any:
+        STATE.current_test = test.id()
+        return original_start(self, test)
+
+    base.startTest = startTest
+
+
+def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    STATE.current_test = nodeid
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    if report.when == "call" or report.outcome != "passed":
+        if report.skipped:
+            outcome = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+        elif report.failed:
+            outcome = "failed" if report.when == "call" else "error"
+        else:
+            outcome = "passed"
+        entry = STATE.tests.setdefault(report.nodeid, {"outcome": "passed"})
+        rank = {"passed": 0, "skipped": 0, "xfailed": 0, "failed": 2, "error": 3}
+        if rank[outcome] >= rank.get(entry["outcome"], 0):
+            entry["outcome"] = outcome
+        if report.failed:
+            crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+            message = str(getattr(crash, "message", "") or "")
+            entry.setdefault("exceptions", []).append(message.partition(":")[0][:80])
+
+
+# Routes -----------------------------------------------------------------------------------------
+
+
+def _walk(
+    patterns: Any, prefix: str, namespace: str | None, urlconf: str, rows: list[dict[str, Any]]
+) -> None:
+    from django.urls import URLPattern, URLResolver
+
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            joined = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            try:
+                children = entry.url_patterns
+            except Exception as error:  # an include that fails to import
+                rows.append({"urlconf": urlconf, "error": f"{prefix}{entry.pattern}: {error!r}"})
+                continue
+            _walk(children, prefix + str(entry.pattern), joined, urlconf, rows)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            rows.append(
+                {
+                    "urlconf": urlconf,
+                    "pattern": prefix + str(entry.pattern),
+                    "name": name,
+                    "view": view_identity(entry.callback),
+                    "file": _view_file(entry.callback),
+                }
+            )
+
+
+def _routes() -> list[dict[str, Any]]:
+    from django.urls import get_resolver
+
+    rows: list[dict[str, Any]] = []
+    for urlconf in STATE.urlconfs:
+        try:
+            _walk(get_resolver(urlconf).url_patterns, "", None, urlconf, rows)
+        except Exception as error:
+            rows.append({"urlconf": urlconf, "error": repr(error)})
+    return rows
+
+
+def _write() -> None:
+    target = os.environ.get(OUTPUT_ENV)
+    if not target or not STATE.installed:
+        return
+    try:
+        routes = _routes()
+    except Exception as error:
+        routes = [{"error": repr(error)}]
+    import django
+
+    for record in STATE.records:
+        record.pop("_doubles", None)
+    data = {
+        "django_version": django.get_version(),
+        "python": sys.version.split()[0],
+        "urlconfs": STATE.urlconfs,
+        "routes": routes,
+        "requests": STATE.records,
+        "tests": STATE.tests,
+    }
+    partial = f"{target}.partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1, default=str)
+    os.replace(partial, target)
+
+
+def _activate() -> None:
+    if not os.environ.get(OUTPUT_ENV):
+        return
+    import django
+
+    original_setup = django.setup
+
+    @functools.wraps(original_setup)
+    def setup(*args: Any, **kwargs: Any) -> Any:
+        result = original_setup(*args, **kwargs)
+        _install()
+        return result
+
+    django.setup = setup
+    _install_unittest_outcomes()
+    atexit.register(_write)
+
+
+_activate()
