@@ -182,7 +182,7 @@ def _truth(run: environment.SuiteRun, label: str) -> dict[str, Any]:
 
 def measure(project: RealProject, rewrite: bool) -> ProjectResult:
     result = ProjectResult(project.name, project.version)
-    work = environment.cache_root() / "work" / project.name
+    work = environment.work_root() / project.name
     work.mkdir(parents=True, exist_ok=True)
     try:
         started = time.perf_counter()

@@ -39,6 +39,13 @@ def cache_root() -> Path:
     return Path.home() / ".cache" / "django-async-advisor" / "accuracy"
 
 
+def work_root() -> Path:
+    """Where a run unpacks, rewrites and observes; $ADVISOR_ACCURACY_WORK keeps two
+    concurrent runs (two checkouts, say) out of each other's trees."""
+    configured = os.environ.get("ADVISOR_ACCURACY_WORK")
+    return Path(configured).expanduser() if configured else cache_root() / "work"
+
+
 Log = Callable[[str], None]
 
 
