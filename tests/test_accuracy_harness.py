@@ -18,8 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from realprojects import compare  # noqa: E402
-from realprojects import observe_hook as hook  # noqa: E402
 from realprojects.projects import PROJECTS  # noqa: E402
+
+from advisor.runtime import observer as hook  # noqa: E402
 
 ROOT = "/src/project"
 

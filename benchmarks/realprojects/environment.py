@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import time
 import urllib.request
@@ -25,8 +26,10 @@ from pathlib import Path
 from .projects import RealProject
 
 HERE = Path(__file__).resolve().parent
-HOOK_SOURCE = HERE / "observe_hook.py"
-HOOK_MODULE = "_advisor_observe"
+sys.path.insert(0, str(HERE.parents[1]))
+from advisor.runtime.inject import PACKAGE, write_runtime_package  # noqa: E402
+
+OBSERVER = f"{PACKAGE}.observer"
 # The rewrite may turn `requests` calls into `httpx.AsyncClient` ones: the proof needs it.
 REWRITE_RUNTIME = ("httpx==0.28.1",)
 SUITE_TIMEOUT_S = 900
@@ -139,7 +142,7 @@ class Venv:
 def venv(project: RealProject, tree: Path, log: Log) -> Venv:
     """The project's virtualenv: its dependencies and pins, without the project itself."""
     key = hashlib.sha256(
-        "\n".join([project.python, *project.requirements, *REWRITE_RUNTIME]).encode()
+        "\n".join([project.python, PACKAGE, *project.requirements, *REWRITE_RUNTIME]).encode()
     ).hexdigest()[:12]
     root = cache_root() / "venvs" / f"{project.name}-{project.version}-{key}"
     env = Venv(root)
@@ -169,10 +172,11 @@ def _interpreter(version: str) -> str:
 
 
 def install_hook(env: Venv) -> None:
-    """Copy the observe hook into the venv and have every interpreter start import it."""
+    """Copy advisor's observer into the venv and have every interpreter start import it
+    (it stays idle unless ADVISOR_OBSERVE_OUT is set)."""
     site = env.site_packages
-    shutil.copyfile(HOOK_SOURCE, site / f"{HOOK_MODULE}.py")
-    (site / f"{HOOK_MODULE}.pth").write_text(f"import {HOOK_MODULE}\n", encoding="utf-8")
+    write_runtime_package(site)
+    (site / f"{PACKAGE}.pth").write_text(f"import {OBSERVER}\n", encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ def run_suite(project: RealProject, env: Venv, tree: Path, out: Path, label: str
             "PYTHONPATH": os.pathsep.join(str(tree / p) for p in project.pythonpath),
             "PYTHONDONTWRITEBYTECODE": "1",
             "ADVISOR_OBSERVE_OUT": str(out),
-            "PYTEST_ADDOPTS": f"-p {HOOK_MODULE} -p no:cacheprovider",
+            "PYTEST_ADDOPTS": f"-p {OBSERVER} -p no:cacheprovider",
         }
     )
     if project.settings:

@@ -1,10 +1,10 @@
 """Ground truth from a real project's own test run: routes, per-view SQL and HTTP, test outcomes.
 
-Standalone (stdlib + Django): the accuracy harness copies it into each project's virtualenv
-next to a ``.pth`` line that imports it at interpreter start. It does nothing unless
-``ADVISOR_OBSERVE_OUT`` names the JSON file to write, so pip and other tools in that venv
-are unaffected. It works under any test runner: Django's ``manage.py test`` / ``runtests.py``
-and pytest (via ``-p _advisor_observe``, which the harness puts in ``PYTEST_ADDOPTS``).
+Standalone (stdlib + Django, with ``probe.py`` beside it): ``advisor observe`` and the
+accuracy harness copy this package into a folder the project's interpreter imports at
+start. It does nothing unless ``ADVISOR_OBSERVE_OUT`` names the JSON file to write, so other
+programs in that environment are unaffected. It works under any test runner: Django's
+``manage.py test`` / ``runtests.py`` and pytest (loaded as a plugin with ``-p``).
 
 What it records, and where each hook sits:
 
@@ -42,6 +42,8 @@ import threading
 import unittest
 import unittest.mock
 from typing import Any
+
+from . import probe
 
 OUTPUT_ENV = "ADVISOR_OBSERVE_OUT"
 _TX_PREFIXES = (
@@ -167,45 +169,17 @@ def _add_http(record: dict[str, Any], description: str) -> None:
         record["http_calls"].append(description[:160])
 
 
-# View identity ------------------------------------------------------------------------------
-
-
 def view_identity(func: Any) -> str:
-    """The dotted id the scan uses for a view callable (class for CBVs and DRF views)."""
-    target: Any = getattr(func, "cls", None) or getattr(func, "view_class", None)
-    if target is None:
-        target = func
-        while isinstance(target, functools.partial):
-            target = target.func
-        target = inspect.unwrap(target)
-        while isinstance(target, functools.partial):
-            target = target.func
-        target = getattr(target, "cls", None) or getattr(target, "view_class", None) or target
-    if not hasattr(target, "__qualname__"):  # a callable instance (a Feed, say)
-        target = type(target)
-    qualname = str(getattr(target, "__qualname__", "") or "")
-    name = str(getattr(target, "__name__", "") or qualname)
-    if "<locals>" in qualname:
-        # A view made by a factory: the class it closes over is the view's code.
-        for cell in getattr(target, "__closure__", None) or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:
-                continue
-            if isinstance(value, type) and hasattr(value, "dispatch"):
-                return f"{value.__module__}.{value.__qualname__}"
-        qualname = name
-    elif qualname.rpartition(".")[2] != name:  # DRF's @api_view: WrappedAPIView renamed
-        qualname = name
-    return f"{getattr(target, '__module__', '')}.{qualname}"
+    return probe.view_identity(func)
 
 
 def _view_file(func: Any) -> str | None:
-    target = getattr(func, "cls", None) or getattr(func, "view_class", None) or inspect.unwrap(func)
-    try:
-        return inspect.getsourcefile(target if hasattr(target, "__qualname__") else type(target))
-    except (TypeError, OSError):
-        return None
+    return probe.view_source(func)[0]
+
+
+def _replace(owner: Any, name: str, value: Any) -> None:
+    """Put `value` in place of `owner.name` (a monkeypatch, for the whole run)."""
+    setattr(owner, name, value)
 
 
 # Installation -------------------------------------------------------------------------------
@@ -277,8 +251,8 @@ def _install_handler() -> None:
             _close(record)
             _finish_client(record, request)
 
-    BaseHandler._get_response = _get_response
-    BaseHandler._get_response_async = _get_response_async
+    _replace(BaseHandler, "_get_response", _get_response)
+    _replace(BaseHandler, "_get_response_async", _get_response_async)
 
 
 def _direct_window(view: Any, cls: Any) -> Any:
@@ -334,20 +308,21 @@ def _install_as_view() -> None:
     else:
         owners.append(ViewSetMixin)
     for owner in owners:
-        original = owner.__dict__["as_view"].__func__
+        windowed = _windowed_as_view(owner.__dict__["as_view"].__func__)
+        _replace(owner, "as_view", classmethod(windowed))
 
-        def as_view(
-            cls: Any, *args: Any, __original: Any = original, __owner: Any = owner, **kwargs: Any
-        ) -> Any:
-            view = __original(cls, *args, **kwargs)
-            # DRF's APIView.as_view calls View.as_view: wrap once, at the outermost owner.
-            if getattr(view, "_advisor_window", False):
-                return view
-            wrapped = _direct_window(view, cls)
-            wrapped._advisor_window = True
-            return wrapped
 
-        owner.as_view = classmethod(as_view)
+def _windowed_as_view(original: Any) -> Any:
+    def as_view(cls: Any, /, *args: Any, **kwargs: Any) -> Any:
+        view = original(cls, *args, **kwargs)
+        # DRF's APIView.as_view calls View.as_view: wrap once, at the outermost owner.
+        if getattr(view, "_advisor_window", False):
+            return view
+        wrapped = _direct_window(view, cls)
+        wrapped._advisor_window = True
+        return wrapped
+
+    return as_view
 
 
 def _install_sql() -> None:
@@ -380,7 +355,7 @@ def _install_sql() -> None:
         attach(self)
         return original_cursor(self, *args, **kwargs)
 
-    BaseDatabaseWrapper._cursor = _cursor
+    _replace(BaseDatabaseWrapper, "_cursor", _cursor)
 
 
 def _describe(request: Any) -> str:
@@ -423,14 +398,14 @@ def _install_http() -> None:
     except Exception:
         pass
     else:
-        requests.Session.send = _counting_send(requests.Session.send, "requests", False)
+        _replace(requests.Session, "send", _counting_send(requests.Session.send, "requests", False))
     try:
         import httpx
     except Exception:
         pass
     else:
-        httpx.Client.send = _counting_send(httpx.Client.send, "httpx", False)
-        httpx.AsyncClient.send = _counting_send(httpx.AsyncClient.send, "httpx", True)
+        _replace(httpx.Client, "send", _counting_send(httpx.Client.send, "httpx", False))
+        _replace(httpx.AsyncClient, "send", _counting_send(httpx.AsyncClient.send, "httpx", True))
     original = http.client.HTTPConnection.putrequest
 
     @functools.wraps(original)
@@ -440,7 +415,7 @@ def _install_http() -> None:
             _add_http(record, f"http.client {method} {connection.host}{url}")
         return original(connection, method, url, *args, **kwargs)
 
-    http.client.HTTPConnection.putrequest = putrequest
+    _replace(http.client.HTTPConnection, "putrequest", putrequest)
 
 
 # Test doubles of HTTP clients ----------------------------------------------------------------
@@ -534,8 +509,8 @@ def _install_doubles() -> None:
         STATE.http_doubles.pop(id(self), None)
         return original_exit(self, *exc_info)
 
-    patch_class.__enter__ = __enter__
-    patch_class.__exit__ = __exit__
+    _replace(patch_class, "__enter__", __enter__)
+    _replace(patch_class, "__exit__", __exit__)
 
 
 # Test outcomes --------------------------------------------------------------------------------
@@ -580,14 +555,14 @@ def _install_unittest_outcomes() -> None:
             _outcome(test.id(), "failed" if failed else "error", err[0])
         return original_sub(self, test, subtest, err)
 
-    base.addSubTest = addSubTest
+    _replace(base, "addSubTest", addSubTest)
     original_start = base.startTest
 
     def startTest(self: Any, test: Any) -> Any:
         STATE.current_test = test.id()
         return original_start(self, test)
 
-    base.startTest = startTest
+    _replace(base, "startTest", startTest)
 
 
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
@@ -615,43 +590,14 @@ def pytest_runtest_logreport(report: Any) -> None:
 # Routes -----------------------------------------------------------------------------------------
 
 
-def _walk(
-    patterns: Any, prefix: str, namespace: str | None, urlconf: str, rows: list[dict[str, Any]]
-) -> None:
-    from django.urls import URLPattern, URLResolver
-
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace
-            joined = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
-            try:
-                children = entry.url_patterns
-            except Exception as error:  # an include that fails to import
-                rows.append({"urlconf": urlconf, "error": f"{prefix}{entry.pattern}: {error!r}"})
-                continue
-            _walk(children, prefix + str(entry.pattern), joined, urlconf, rows)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
-            rows.append(
-                {
-                    "urlconf": urlconf,
-                    "pattern": prefix + str(entry.pattern),
-                    "name": name,
-                    "view": view_identity(entry.callback),
-                    "file": _view_file(entry.callback),
-                }
-            )
-
-
 def _routes() -> list[dict[str, Any]]:
-    from django.urls import get_resolver
-
     rows: list[dict[str, Any]] = []
     for urlconf in STATE.urlconfs:
         try:
-            _walk(get_resolver(urlconf).url_patterns, "", None, urlconf, rows)
+            found = probe.routes(urlconf)
         except Exception as error:
-            rows.append({"urlconf": urlconf, "error": repr(error)})
+            found = [{"error": f"{type(error).__name__}: {error}"}]
+        rows.extend({"urlconf": urlconf, **row} for row in found)
     return rows
 
 

@@ -1,0 +1,156 @@
+"""The route table as the project's own Django resolves it (`advisor scan|views --resolve`).
+
+Standalone (stdlib + Django): advisor copies this file into a temporary folder and runs it
+with the project's interpreter, in a child process:
+
+    PY probe.py OUTPUT.json     (DJANGO_SETTINGS_MODULE set, the project on sys.path)
+
+It calls `django.setup()`, walks `get_resolver()` and writes every route: the pattern as
+Django joins it, the namespaced name, and the callback resolved to the code that runs —
+through decorators (`__wrapped__`), `functools.partial`, `view_class` (Django's
+`as_view()`), `cls` / `actions` (DRF), and the class a factory-made closure holds.
+The observer (`observer.py`) shares `view_identity` and `walk`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import os
+import sys
+from typing import Any
+
+PROBE_SCHEMA = 1
+
+
+def _unwrap(func: Any) -> Any:
+    target = func
+    for _ in range(32):  # bounded: a decorator loop must not hang the probe
+        if isinstance(target, functools.partial):
+            target = target.func
+            continue
+        view_class = getattr(target, "cls", None) or getattr(target, "view_class", None)
+        if isinstance(view_class, type):
+            return view_class
+        wrapped = getattr(target, "__wrapped__", None)
+        if wrapped is None:
+            return target
+        target = wrapped
+    return target
+
+
+def _closure_class(function: Any) -> type | None:
+    """The view class a factory-made closure instantiates (the first class cell with a
+    `dispatch`, as Django's and DRF's views have)."""
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if isinstance(value, type) and hasattr(value, "dispatch"):
+            return value
+    return None
+
+
+def view_identity(func: Any) -> str:
+    """The dotted id the scan uses for a view callable (the class, for class-based views)."""
+    target = _unwrap(func)
+    if not hasattr(target, "__qualname__"):  # a callable instance, such as a Feed
+        target = type(target)
+    qualname = str(getattr(target, "__qualname__", "") or "")
+    name = str(getattr(target, "__name__", "") or qualname)
+    if "<locals>" in qualname:
+        held = _closure_class(target)
+        if held is not None:
+            return f"{held.__module__}.{held.__qualname__}"
+        qualname = name
+    elif qualname.rpartition(".")[2] != name:  # DRF's @api_view renames WrappedAPIView
+        qualname = name
+    return f"{getattr(target, '__module__', '')}.{qualname}"
+
+
+def view_source(func: Any) -> tuple[str | None, int | None]:
+    """The file and first line of the code a view callable runs."""
+    target = _unwrap(func)
+    if "<locals>" in str(getattr(target, "__qualname__", "")):
+        target = _closure_class(target) or target
+    if not hasattr(target, "__qualname__"):
+        target = type(target)
+    try:
+        return inspect.getsourcefile(target), inspect.getsourcelines(target)[1]
+    except (TypeError, OSError):
+        return None, None
+
+
+def _kind(func: Any) -> str:
+    target = _unwrap(func)
+    if isinstance(target, type):
+        return "class"
+    return "function" if inspect.isfunction(target) else "callable"
+
+
+def walk(patterns: Any, prefix: str, namespace: str | None, rows: list[dict[str, Any]]) -> None:
+    """Every route under `patterns`, depth first, as Django joins them."""
+    from django.urls import URLPattern, URLResolver
+
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            joined = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            try:
+                children = entry.url_patterns
+            except Exception as error:  # an include that fails to import
+                rows.append({"error": f"{prefix}{entry.pattern}: {type(error).__name__}: {error}"})
+                continue
+            walk(children, prefix + str(entry.pattern), joined, rows)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            file, line = view_source(entry.callback)
+            actions = getattr(entry.callback, "actions", None)
+            rows.append(
+                {
+                    "pattern": prefix + str(entry.pattern),
+                    "name": name,
+                    "view": view_identity(entry.callback),
+                    "kind": _kind(entry.callback),
+                    "file": file,
+                    "line": line,
+                    "actions": dict(actions) if isinstance(actions, dict) else None,
+                }
+            )
+
+
+def routes(urlconf: str | None = None) -> list[dict[str, Any]]:
+    from django.urls import get_resolver
+
+    rows: list[dict[str, Any]] = []
+    walk(get_resolver(urlconf).url_patterns, "", None, rows)
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: probe.py OUTPUT.json", file=sys.stderr)
+        return 2
+    import django
+    from django.conf import settings
+
+    django.setup()
+    data = {
+        "schema": PROBE_SCHEMA,
+        "django_version": django.get_version(),
+        "python": sys.version.split()[0],
+        "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"),
+        "root_urlconf": getattr(settings, "ROOT_URLCONF", None),
+        "routes": routes(),
+    }
+    partial = f"{argv[1]}.partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(partial, argv[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
