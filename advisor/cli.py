@@ -108,6 +108,16 @@ def _common(function: Any) -> Any:
             help="Parse with N processes (default: all cores).",
         ),
         click.option("--no-cache", is_flag=True, help="Do not read or write .advisor_cache/."),
+        click.option(
+            "--resolve",
+            is_flag=True,
+            help="Take the routes from the project's own Django (runs it in a child process).",
+        ),
+        click.option(
+            "--python",
+            metavar="PY",
+            help="The project's interpreter for --resolve (default: active venv, .venv/).",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -121,8 +131,12 @@ def _scan_flags(
     latency: tuple[str, ...],
     jobs: int | None,
     no_cache: bool,
+    resolve: bool = False,
+    python: str | None = None,
 ) -> dict[str, Any]:
     return {
+        "resolve": resolve or None,
+        "python": python,
         "settings_module": settings_module,
         "django_version": django_version,
         "excludes": exclude or None,
@@ -291,6 +305,8 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
     for finding in result.findings:
         if finding.kind == "urlconf":
             click.echo(f"unresolved: {finding.location}: {finding.message}")
+        elif finding.kind == "resolve":
+            click.echo(finding.message)
 
 
 def explain_text(view: View) -> str:

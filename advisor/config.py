@@ -62,6 +62,8 @@ class Settings:
     jobs: int = 1
     use_cache: bool = False
     cache_dir: str = ".advisor_cache"
+    resolve: bool = False  # take the routes from the project's own Django (a child process)
+    python: str | None = None  # the project's interpreter for --resolve
 
     def latency(self, latency_class: str) -> float:
         for name, value in self.latencies_ms:

@@ -13,7 +13,7 @@ from advisor.catalog import load_catalog
 from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
 from advisor.config import Settings
 from advisor.discovery.unrouted import find_unrouted
-from advisor.discovery.urlconf import UrlconfEvaluator
+from advisor.discovery.urlconf import RouteEntry, UrlconfEvaluator
 from advisor.discovery.views import build_views
 from advisor.effects import EffectAnalyzer, Summary
 from advisor.facts import ModuleFacts
@@ -26,6 +26,7 @@ from advisor.model import (
     Effect,
     EffectKind,
     Finding,
+    FrameworkRoute,
     Location,
     ParseError,
     ScanResult,
@@ -40,6 +41,8 @@ from advisor.readiness import (
     project_facts,
     read_settings,
 )
+from advisor.runtime.merge import merge_resolved
+from advisor.runtime.resolve import ResolveError, project_python, resolve_routes
 from advisor.scoring import score_view
 
 
@@ -134,6 +137,34 @@ def _rank(view: View) -> tuple[int, int, int, float, str]:
     )
 
 
+def _resolve(
+    root: Path,
+    import_root: str,
+    index: ProjectIndex,
+    settings_module: str | None,
+    settings: Settings,
+    routes: list[RouteEntry],
+    framework_routes: list[FrameworkRoute],
+    findings: list[Finding],
+) -> tuple[list[RouteEntry], list[FrameworkRoute]]:
+    """Django's own route table in place of the static one; on failure, one finding and the
+    static routes."""
+    if settings_module is None:
+        findings.append(Finding("resolve", "--resolve: no settings module to run Django with"))
+        return routes, framework_routes
+    python = project_python(root, settings.python)
+    try:
+        resolved = resolve_routes(root / import_root, settings_module, python)
+    except ResolveError as error:
+        findings.append(Finding("resolve", f"{error} (static routes used)"))
+        return routes, framework_routes
+    merged, framework, merge_findings = merge_resolved(
+        resolved, root, index, routes, framework_routes
+    )
+    findings.extend(merge_findings)
+    return merged, framework
+
+
 def scan(root: Path, settings: Settings) -> ScanResult:
     frozen_before = gc.get_freeze_count()
     try:
@@ -165,7 +196,8 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     cache: FactsCache | None = None
     results: ResultCache | None = None
     result_key: ResultKey | None = None
-    if settings.use_cache:
+    # Runtime truth can change with no file changing (installed packages, the environment).
+    if settings.use_cache and not settings.resolve:
         tool = fingerprint()
         cache = FactsCache(root / settings.cache_dir, tool)
         results = ResultCache(root / settings.cache_dir, tool)
@@ -230,6 +262,10 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         findings.extend(evaluated.findings)
     elif settings_module is not None:
         findings.append(Finding("urlconf", f"ROOT_URLCONF not found in {settings_module}"))
+    if settings.resolve:
+        routes, framework_routes = _resolve(
+            root, import_root, index, settings_module, settings, routes, framework_routes, findings
+        )
     routed = {entry.view for entry in routes}
     unrouted = find_unrouted(index, routed)
     views = build_views(index, routes, unrouted)

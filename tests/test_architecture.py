@@ -23,6 +23,7 @@ STAGES: list[tuple[str, ...]] = [
     ("advisor.static_eval", "advisor.catalog"),
     ("advisor.effects",),
     ("advisor.discovery",),
+    ("advisor.runtime",),
     ("advisor.readiness",),
     ("advisor.scoring",),
     ("advisor.pipeline", "advisor.json_schema"),

@@ -14,76 +14,11 @@ scan --format json`), so the matching rules are unit-tested on small fixtures:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-_GROUP_START = re.compile(r"\(\?P<(\w+)>")
-_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
-
-
-def _replace_groups(pattern: str) -> str:
-    """`(?P<name>…)` (balanced) → `<name>`; other capturing groups → `<>`."""
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            out.append(pattern[index : index + 2])
-            index += 2
-            continue
-        if char == "(":
-            named = _GROUP_START.match(pattern, index)
-            non_capturing = pattern.startswith("(?:", index) or pattern.startswith("(?", index)
-            end = _group_end(pattern, index)
-            if named:
-                out.append(f"<{named.group(1)}>")
-                index = end
-                continue
-            if not non_capturing:
-                out.append("<>")
-                index = end
-                continue
-            # (?:…) and friends: keep the inside, drop the parentheses.
-            inner = pattern[index + 3 : end - 1] if pattern.startswith("(?:", index) else ""
-            out.append(_replace_groups(inner))
-            index = end
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
-
-
-def _group_end(pattern: str, start: int) -> int:
-    depth = 0
-    index = start
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-        index += 1
-    return len(pattern)
-
-
-def normalise_pattern(pattern: str | None) -> str:
-    """One spelling for a route, whatever syntax and nesting produced it."""
-    if not pattern:
-        return ""
-    text = _replace_groups(_CONVERTER.sub(r"<\1>", pattern))
-    for anchor in ("^", "$", "\\Z", "\\A"):
-        text = text.replace(anchor, "")
-    text = re.sub(r"\\(.)", r"\1", text)  # \. \- \/ → the literal
-    text = text.replace("/?", "/")
-    text = re.sub(r"/+", "/", text)
-    return text.lstrip("/")
+from advisor.runtime.resolve import normalise_pattern
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""`--resolve`: the route table from the project's own Django, in a child process only."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import main
+from advisor.runtime.resolve import normalise_pattern, project_python
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def make_project(root: Path, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+SETTINGS = (
+    "SECRET_KEY = 'x'\nROOT_URLCONF = 'urls'\nINSTALLED_APPS = ['shop']\n"
+    "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}\n"
+)
+MANAGE = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n"
+
+
+def test_resolve_routes_agree_with_the_static_table_on_the_samples(sample_projects: Path) -> None:
+    for name in ("bookshop", "opsdesk"):
+        code, out = run("views", str(sample_projects / name), "--resolve", "--format", "json",
+                        "--no-cache", "--jobs", "1", "--python", sys.executable)
+        assert code == 0, out
+        data = json.loads(out)
+        summary = [f["message"] for f in data["findings"] if f["kind"] == "resolve"]
+        assert len(summary) == 1, summary
+        assert "missed 0 and invented 0" in summary[0], summary
+
+
+def test_resolve_runs_the_project_only_in_the_child(tmp_path: Path) -> None:
+    """The project's modules are imported by the probe (a marker file with the child's pid),
+    never in advisor's own process."""
+    marker = tmp_path / "IMPORTED"
+    trap = f"import os\nopen({str(marker)!r}, 'a').write(str(os.getpid()) + '\\n')\n"
+    make_project(tmp_path, {
+        "manage.py": MANAGE,
+        "settings.py": SETTINGS,
+        "shop/__init__.py": "",
+        "shop/views.py": trap + "def view(request):\n    return 1\n",
+        # A route only Django knows: the pattern is computed at run time.
+        "urls.py": "from django.urls import path\nfrom shop import views\n"
+                   "PREFIX = ''.join(['sh', 'op'])\n"
+                   "urlpatterns = [path('v/', views.view), path(PREFIX + '/x/', views.view)]\n",
+    })
+    code, out = run("views", str(tmp_path), "--resolve", "--format", "json", "--no-cache",
+                    "--jobs", "1", "--python", sys.executable)
+    assert code == 0, out
+    pids = marker.read_text().split()
+    assert pids and str(os.getpid()) not in pids
+    assert "shop.views" not in sys.modules and "urls" not in sys.modules
+    data = json.loads(out)
+    patterns = {r["pattern"] for r in data["routes"] if r["view"] == "shop.views.view"}
+    assert patterns == {"v/", "shop/x/"}
+    messages = [f["message"] for f in data["findings"] if f["kind"] == "resolve"]
+    assert any("static discovery missed shop/x/ → shop.views.view" in m for m in messages)
+
+
+def test_a_failing_child_gives_one_line_and_the_static_routes(tmp_path: Path) -> None:
+    make_project(tmp_path, {
+        "manage.py": MANAGE,
+        "settings.py": SETTINGS + "import no_such_module_here\n",
+        "shop/__init__.py": "",
+        "shop/views.py": "def view(request):\n    return 1\n",
+        "urls.py": "from django.urls import path\nfrom shop import views\n"
+                   "urlpatterns = [path('v/', views.view)]\n",
+    })
+    code, out = run("views", str(tmp_path), "--resolve", "--no-cache", "--jobs", "1",
+                    "--python", sys.executable)
+    assert code == 0, out
+    assert "v/" in out and "shop.views.view" in out
+    failure = [line for line in out.splitlines() if line.startswith("--resolve:")]
+    assert len(failure) == 1
+    assert "ModuleNotFoundError" in failure[0] and "static routes used" in failure[0]
+
+
+def test_the_project_interpreter_is_found_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    assert project_python(tmp_path, None) == sys.executable
+    local = tmp_path / ".venv" / "bin" / "python"
+    local.parent.mkdir(parents=True)
+    local.write_text("")
+    assert project_python(tmp_path, None) == str(local)
+    active = tmp_path / "active"
+    (active / "bin").mkdir(parents=True)
+    (active / "bin" / "python").write_text("")
+    monkeypatch.setenv("VIRTUAL_ENV", str(active))
+    assert project_python(tmp_path, None) == str(active / "bin" / "python")
+    assert project_python(tmp_path, "/opt/py") == "/opt/py"
+
+
+def test_normalised_patterns_ignore_syntax_not_structure() -> None:
+    assert normalise_pattern(r"^api/^items/(?P<pk>[0-9]+)/$") == "api/items/<pk>/"
+    assert normalise_pattern("api/items/<int:pk>/") == "api/items/<pk>/"
+    assert normalise_pattern("api/items/<int:pk>/") != normalise_pattern("api/item/<int:pk>/")
