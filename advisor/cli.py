@@ -370,6 +370,46 @@ def explain_text(view: View) -> str:
     return "\n".join(lines) + "\n"
 
 
+@main.command(
+    "observe",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the record (default: .advisor/observed.json).",
+)
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    help="The project's folder (default: the current one).",
+)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
+def observe_command(output: Path | None, root: Path, command: tuple[str, ...]) -> None:
+    """Run the project's own tests (advisor observe -- python manage.py test) and record, per
+    view, the SQL and outbound HTTP they really make. Exits with the command's code."""
+    from advisor.runtime.observe import DEFAULT_OUTPUT, ObserveError, observe
+
+    target = output or root / DEFAULT_OUTPUT
+    if target.is_dir():
+        _fail(f"{target}: is a directory")
+    try:
+        outcome = observe(command, root, target)
+    except ObserveError as error:
+        _fail(str(error))
+        raise AssertionError from error
+    click.echo(
+        f"advisor: observed {outcome.requests} requests to {outcome.views} views "
+        f"({outcome.views_with_sql} ran SQL, {outcome.views_with_http} made outbound HTTP) "
+        f"in {outcome.seconds:.1f} s; wrote {target}",
+        err=True,
+    )
+    sys.exit(outcome.returncode)
+
+
 @main.command("explain")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.argument("view_id")

@@ -29,18 +29,20 @@ def write_sitecustomize(folder: Path) -> None:
     write_runtime_package(folder)
     (folder / "sitecustomize.py").write_text(
         f'''"""Written by advisor observe: loads the observer, then any other sitecustomize."""
+import importlib.machinery
 import importlib.util
 import sys
 
 import {PACKAGE}.observer
 
 _here = {str(folder)!r}
-sys.modules.pop("sitecustomize", None)
 _rest = [p for p in sys.path if p != _here]
 _spec = importlib.machinery.PathFinder.find_spec("sitecustomize", _rest)
 if _spec is not None and _spec.loader is not None:
+    # The project's own sitecustomize runs too, under a name of its own (this import of
+    # "sitecustomize" is still in progress).
     _module = importlib.util.module_from_spec(_spec)
-    sys.modules["sitecustomize"] = _module
+    sys.modules["_advisor_next_sitecustomize"] = _module
     _spec.loader.exec_module(_module)
 ''',
         encoding="utf-8",

@@ -39,13 +39,18 @@ import json
 import os
 import sys
 import threading
+import time
 import unittest
 import unittest.mock
 from typing import Any
 
 from . import probe
 
-OUTPUT_ENV = "ADVISOR_OBSERVE_OUT"
+OUTPUT_ENV = "ADVISOR_OBSERVE_OUT"  # the JSON file to write; "{pid}" is replaced per process
+ROOT_ENV = "ADVISOR_OBSERVE_ROOT"  # the project's folder: frames there form an effect's chain
+OBSERVED_SCHEMA = 1
+_MAX_SITES = 20
+_MAX_CHAIN = 8
 _TX_PREFIXES = (
     "SAVEPOINT",
     "RELEASE SAVEPOINT",
@@ -111,6 +116,9 @@ class _State:
         self.http_doubles: dict[int, tuple[Any, str]] = {}
         self.lock = threading.Lock()
         self.installed = False
+        self.pid = os.getpid()
+        self.forked = False
+        self.root = os.path.realpath(os.environ.get(ROOT_ENV) or os.getcwd())
 
 
 STATE = _State()
@@ -120,7 +128,9 @@ STATE = _State()
 
 
 def _open(kind: str, method: str, path: str) -> dict[str, Any]:
+    _check_process()
     record: dict[str, Any] = {
+        "_open": True,
         "kind": kind,
         "method": method,
         "path": path,
@@ -130,10 +140,13 @@ def _open(kind: str, method: str, path: str) -> dict[str, Any]:
         "url_name": None,
         "urlconf": None,
         "sql": 0,
+        "sql_ms": 0.0,
         "tx": 0,
         "http": 0,
+        "http_ms": 0.0,
         "statements": [],
         "http_calls": [],
+        "sites": {},
         "_doubles": {
             key: _double_count(double, how) for key, (double, how) in STATE.http_doubles.items()
         },
@@ -144,6 +157,7 @@ def _open(kind: str, method: str, path: str) -> dict[str, Any]:
 
 
 def _close(record: dict[str, Any]) -> None:
+    record.pop("_open", None)
     seen = record.pop("_doubles", {})
     for key, (double, how) in list(STATE.http_doubles.items()):
         calls = _double_count(double, how) - seen.get(key, 0)
@@ -153,20 +167,50 @@ def _close(record: dict[str, Any]) -> None:
                 record["http_calls"].append(f"test double of {how} x{calls}")
 
 
-def _add_sql(record: dict[str, Any], sql: str) -> None:
+def _add_sql(record: dict[str, Any], sql: str, seconds: float) -> None:
     text = " ".join(str(sql).split())
     if text.upper().startswith(_TX_PREFIXES):
         record["tx"] += 1
         return
     record["sql"] += 1
+    record["sql_ms"] += seconds * 1000
     if len(record["statements"]) < _MAX_LISTED:
         record["statements"].append(text[:160])
+    _add_site(record, "db")
 
 
-def _add_http(record: dict[str, Any], description: str) -> None:
+def _add_http(record: dict[str, Any], description: str, seconds: float = 0.0) -> None:
     record["http"] += 1
+    record["http_ms"] += seconds * 1000
     if len(record["http_calls"]) < _MAX_LISTED:
         record["http_calls"].append(description[:160])
+    _add_site(record, "http")
+
+
+def _add_site(record: dict[str, Any], kind: str) -> None:
+    """Count the effect at its innermost project frame, with the chain of project frames
+    that led there (outermost first)."""
+    chain: list[str] = []
+    frame = sys._getframe(2)
+    while frame is not None and len(chain) < _MAX_CHAIN:
+        filename = frame.f_code.co_filename
+        if (
+            filename.startswith(STATE.root)
+            and "site-packages" not in filename
+            and filename != __file__
+        ):
+            relative = os.path.relpath(filename, STATE.root)
+            name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+            chain.append(f"{relative}:{frame.f_lineno} {name}")
+        frame = frame.f_back  # type: ignore[assignment]
+    if not chain:
+        return
+    sites: dict[str, Any] = record["sites"]
+    key = f"{kind} {chain[0]}"
+    if key in sites:
+        sites[key]["count"] += 1
+    elif len(sites) < _MAX_SITES:
+        sites[key] = {"kind": kind, "count": 1, "chain": chain[::-1]}
 
 
 def view_identity(func: Any) -> str:
@@ -331,9 +375,13 @@ def _install_sql() -> None:
 
     def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         record = _CURRENT.get()
-        if record is not None:
-            _add_sql(record, sql)
-        return execute(sql, params, many, context)
+        if record is None:
+            return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            _add_sql(record, sql, time.perf_counter() - started)
 
     def attach(connection: Any) -> None:
         if wrapper not in connection.execute_wrappers:
@@ -363,31 +411,43 @@ def _describe(request: Any) -> str:
 
 
 def _counting_send(original: Any, library: str, is_async: bool) -> Any:
+    """Count a send before it runs (a refused connection is still an attempt) and add the
+    time it took once it returns."""
+
+    def begin(request: Any) -> dict[str, Any] | None:
+        record = _CURRENT.get()
+        if record is None or _IN_CLIENT.get():
+            return None
+        _add_http(record, f"{library} {_describe(request)}")
+        return record
+
+    def end(record: dict[str, Any] | None, started: float) -> None:
+        if record is not None:
+            record["http_ms"] += (time.perf_counter() - started) * 1000
+
     if is_async:
 
         @functools.wraps(original)
         async def async_send(client: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-            record = _CURRENT.get()
-            if record is not None and not _IN_CLIENT.get():
-                _add_http(record, f"{library} {_describe(request)}")
+            record, started = begin(request), time.perf_counter()
             token = _IN_CLIENT.set(True)
             try:
                 return await original(client, request, *args, **kwargs)
             finally:
                 _IN_CLIENT.reset(token)
+                end(record, started)
 
         return async_send
 
     @functools.wraps(original)
     def send(client: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        record = _CURRENT.get()
-        if record is not None and not _IN_CLIENT.get():
-            _add_http(record, f"{library} {_describe(request)}")
+        record, started = begin(request), time.perf_counter()
         token = _IN_CLIENT.set(True)
         try:
             return original(client, request, *args, **kwargs)
         finally:
             _IN_CLIENT.reset(token)
+            end(record, started)
 
     return send
 
@@ -559,14 +619,28 @@ def _install_unittest_outcomes() -> None:
     original_start = base.startTest
 
     def startTest(self: Any, test: Any) -> Any:
+        _check_process()
         STATE.current_test = test.id()
         return original_start(self, test)
 
     _replace(base, "startTest", startTest)
+    original_stop = base.stopTest
+
+    def stopTest(self: Any, test: Any) -> Any:
+        result = original_stop(self, test)
+        _test_finished()
+        return result
+
+    _replace(base, "stopTest", stopTest)
 
 
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    _check_process()
     STATE.current_test = nodeid
+
+
+def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
+    _test_finished()
 
 
 def pytest_runtest_logreport(report: Any) -> None:
@@ -601,8 +675,33 @@ def _routes() -> list[dict[str, Any]]:
     return rows
 
 
-def _write() -> None:
+def _target() -> str | None:
     target = os.environ.get(OUTPUT_ENV)
+    return target.replace("{pid}", str(os.getpid())) if target else None
+
+
+def _check_process() -> None:
+    """A forked worker (Django's --parallel) starts with a copy of its parent's records:
+    drop them, and from then on write after every test, since a forked worker ends with
+    os._exit and never runs atexit."""
+    if os.getpid() != STATE.pid:
+        STATE.pid = os.getpid()
+        STATE.forked = True
+        STATE.records = [r for r in STATE.records if r.get("_open")]
+        STATE.tests = {}
+
+
+def _test_finished() -> None:
+    if STATE.forked:
+        _write()
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if not key.startswith("_")}
+
+
+def _write() -> None:
+    target = _target()
     if not target or not STATE.installed:
         return
     try:
@@ -611,14 +710,15 @@ def _write() -> None:
         routes = [{"error": repr(error)}]
     import django
 
-    for record in STATE.records:
-        record.pop("_doubles", None)
     data = {
+        "schema": OBSERVED_SCHEMA,
+        "pid": os.getpid(),
         "django_version": django.get_version(),
         "python": sys.version.split()[0],
+        "root": STATE.root,
         "urlconfs": STATE.urlconfs,
         "routes": routes,
-        "requests": STATE.records,
+        "requests": [_plain(r) for r in STATE.records],
         "tests": STATE.tests,
     }
     partial = f"{target}.partial"

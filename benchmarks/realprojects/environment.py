@@ -27,9 +27,8 @@ from .projects import RealProject
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
-from advisor.runtime.inject import PACKAGE, write_runtime_package  # noqa: E402
+from advisor.runtime.inject import PACKAGE  # noqa: E402
 
-OBSERVER = f"{PACKAGE}.observer"
 # The rewrite may turn `requests` calls into `httpx.AsyncClient` ones: the proof needs it.
 REWRITE_RUNTIME = ("httpx==0.28.1",)
 SUITE_TIMEOUT_S = 900
@@ -160,7 +159,7 @@ def venv(project: RealProject, tree: Path, log: Log) -> Venv:
         _run([*pip, str(tree), *project.requirements, *REWRITE_RUNTIME], build_log)
         _run([str(env.python), "-m", "pip", "uninstall", "--quiet", "-y", project.dist], build_log)
         (root / ".complete").write_text(time.strftime("%Y-%m-%d %H:%M:%S"), encoding="utf-8")
-    install_hook(env)
+    remove_stale_hook(env)
     return env
 
 
@@ -171,12 +170,12 @@ def _interpreter(version: str) -> str:
     return found
 
 
-def install_hook(env: Venv) -> None:
-    """Copy advisor's observer into the venv and have every interpreter start import it
-    (it stays idle unless ADVISOR_OBSERVE_OUT is set)."""
-    site = env.site_packages
-    write_runtime_package(site)
-    (site / f"{PACKAGE}.pth").write_text(f"import {OBSERVER}\n", encoding="utf-8")
+def remove_stale_hook(env: Venv) -> None:
+    """Earlier harness versions loaded the observer from a .pth in the venv; the suite now
+    runs under `advisor observe`, and two observers in one interpreter would hide each
+    other's direct-call windows."""
+    for stale in env.site_packages.glob("_advisor_*.pth"):
+        stale.unlink()
 
 
 @dataclass(frozen=True)
@@ -203,14 +202,29 @@ def run_suite(project: RealProject, env: Venv, tree: Path, out: Path, label: str
             "VIRTUAL_ENV": str(env.root),
             "PYTHONPATH": os.pathsep.join(str(tree / p) for p in project.pythonpath),
             "PYTHONDONTWRITEBYTECODE": "1",
-            "ADVISOR_OBSERVE_OUT": str(out),
-            "PYTEST_ADDOPTS": f"-p {OBSERVER} -p no:cacheprovider",
+            "PYTEST_ADDOPTS": "-p no:cacheprovider",
         }
     )
     if project.settings:
         environ["DJANGO_SETTINGS_MODULE"] = project.settings
     environ.update(project.env)
-    argv = [str(env.python) if part == "{python}" else part for part in project.test_command]
+    command = [str(env.python) if part == "{python}" else part for part in project.test_command]
+    # The ground truth comes from the product's own `advisor observe`.
+    # (advisor imports from this checkout; the suite's own PYTHONPATH is left as it is.)
+    launcher = f"import sys; sys.path.insert(0, {str(HERE.parents[1])!r}); "
+    launcher += "from advisor.cli import main; sys.argv[0] = 'advisor'; main()"
+    argv = [
+        sys.executable,
+        "-c",
+        launcher,
+        "observe",
+        "--root",
+        str(tree),
+        "-o",
+        str(out),
+        "--",
+        *command,
+    ]
     started = time.perf_counter()
     with log_file.open("w", encoding="utf-8") as log:
         log.write(f"# {label}: {' '.join(argv)} (in {tree})\n")

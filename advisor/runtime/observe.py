@@ -1,0 +1,155 @@
+"""`advisor observe -- CMD ...`: run the project's own test command with the observer loaded
+into its interpreter, and write what each view really did (one schema-versioned JSON file).
+
+The observer comes in through a `sitecustomize` on a temporary folder put first on
+PYTHONPATH (the project's files are never edited; a `sitecustomize` of the project's own
+still runs after it). Every process of the run writes its own file (forked Django
+`--parallel` workers after every test, since they never run atexit; pytest-xdist workers
+at exit); they are merged here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.runtime.inject import PACKAGE, write_sitecustomize
+
+OBSERVED_SCHEMA_VERSION = "1.0"
+DEFAULT_OUTPUT = Path(".advisor") / "observed.json"
+_OBSERVER = f"{PACKAGE}.observer"
+
+
+@dataclass(frozen=True, slots=True)
+class ObserveOutcome:
+    returncode: int
+    seconds: float
+    requests: int
+    views: int
+    views_with_sql: int
+    views_with_http: int
+    processes: int
+
+
+def observe(
+    command: Sequence[str], root: Path, output: Path, env: dict[str, str] | None = None
+) -> ObserveOutcome:
+    """Run `command` observed, merge every process's record and write `output`."""
+    started = time.perf_counter()
+    environ = dict(os.environ if env is None else env)
+    with tempfile.TemporaryDirectory(prefix="advisor-observe-") as folder:
+        site = Path(folder) / "site"
+        records = Path(folder) / "records"
+        site.mkdir()
+        records.mkdir()
+        write_sitecustomize(site)
+        environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(site), environ.get("PYTHONPATH", "")) if p
+        )
+        environ["ADVISOR_OBSERVE_OUT"] = str(records / "observed-{pid}.json")
+        environ["ADVISOR_OBSERVE_ROOT"] = str(root.resolve())
+        # pytest reads test outcomes through the observer's plugin hooks.
+        environ["PYTEST_ADDOPTS"] = f"{environ.get('PYTEST_ADDOPTS', '')} -p {_OBSERVER}".strip()
+        try:
+            completed = subprocess.run(list(command), env=environ, check=False)
+            returncode = completed.returncode
+        except OSError as error:
+            raise ObserveError(f"cannot run {command[0]}: {error.strerror}") from error
+        parts = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(records.glob("*.json"))]
+    merged = merge_records(parts)
+    merged.update(
+        {
+            "schema_version": OBSERVED_SCHEMA_VERSION,
+            "command": list(command),
+            "returncode": returncode,
+            "root": str(root.resolve()),
+        }
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(f".{output.name}.partial")
+    partial.write_text(json.dumps(merged, indent=1, sort_keys=True), encoding="utf-8")
+    partial.replace(output)
+    views = merged["views"]
+    return ObserveOutcome(
+        returncode=returncode,
+        seconds=time.perf_counter() - started,
+        requests=len(merged["requests"]),
+        views=len(views),
+        views_with_sql=sum(1 for v in views.values() if v["sql"]),
+        views_with_http=sum(1 for v in views.values() if v["http"]),
+        processes=len(parts),
+    )
+
+
+class ObserveError(Exception):
+    """The test command could not be started; the message is one line."""
+
+
+def merge_records(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One record from every process's: requests and tests together, routes once, and per
+    view and per route the totals and the call sites with their chains."""
+    requests: list[dict[str, Any]] = []
+    tests: dict[str, Any] = {}
+    routes: dict[tuple[str, str, str], dict[str, Any]] = {}
+    urlconfs: list[str] = []
+    django_version = ""
+    for part in parts:
+        django_version = part.get("django_version") or django_version
+        requests.extend(part.get("requests", []))
+        tests.update(part.get("tests", {}))
+        for urlconf in part.get("urlconfs", []):
+            if urlconf not in urlconfs:
+                urlconfs.append(urlconf)
+        for row in part.get("routes", []):
+            key = (str(row.get("urlconf")), str(row.get("pattern")), str(row.get("view")))
+            routes.setdefault(key, row)
+    return {
+        "django_version": django_version,
+        "urlconfs": urlconfs,
+        "routes": list(routes.values()),
+        "requests": requests,
+        "tests": tests,
+        "views": _per_view(requests),
+    }
+
+
+def _per_view(requests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    views: dict[str, dict[str, Any]] = {}
+    for record in requests:
+        view = record.get("view")
+        if not view:
+            continue
+        entry = views.setdefault(
+            view,
+            {
+                "file": record.get("file"),
+                "requests": 0,
+                "direct_calls": 0,
+                "sql": 0,
+                "sql_ms": 0.0,
+                "http": 0,
+                "http_ms": 0.0,
+                "routes": [],
+                "sites": {},
+            },
+        )
+        entry["requests"] += 1
+        entry["direct_calls"] += record.get("kind") == "direct"
+        entry["sql"] += int(record.get("sql", 0))
+        entry["sql_ms"] = round(entry["sql_ms"] + float(record.get("sql_ms", 0.0)), 3)
+        entry["http"] += int(record.get("http", 0))
+        entry["http_ms"] = round(entry["http_ms"] + float(record.get("http_ms", 0.0)), 3)
+        route = record.get("route")
+        if route is not None and route not in entry["routes"]:
+            entry["routes"].append(route)
+        for key, site in record.get("sites", {}).items():
+            known = entry["sites"].setdefault(key, {**site, "count": 0})
+            known["count"] += site["count"]
+    return views

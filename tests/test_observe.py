@@ -1,0 +1,212 @@
+"""`advisor observe -- CMD`: per-view SQL and outbound HTTP from a project's own test run,
+checked against counts the tests take independently (Django's CaptureQueriesContext, and
+the requests a stub server on 127.0.0.1 receives)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+SETTINGS = """
+SECRET_KEY = "x"
+ROOT_URLCONF = "urls"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "shop"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+USE_TZ = True
+"""
+
+VIEWS = """
+import os
+
+import requests
+from django.contrib.auth.models import User
+from django.http import JsonResponse
+from django.views import View
+
+UPSTREAM = os.environ["SHOP_UPSTREAM"]
+
+
+def quote(request):
+    names = list(User.objects.values_list("username", flat=True))
+    count = User.objects.count()
+    first = requests.get(UPSTREAM + "/a", timeout=5).status_code
+    second = requests.post(UPSTREAM + "/b", timeout=5).status_code
+    return JsonResponse({"n": len(names), "c": count, "s": [first, second]})
+
+
+class Stock(View):
+    def get(self, request):
+        return JsonResponse({"n": User.objects.filter(is_staff=True).count()})
+
+
+def notify(request):
+    return JsonResponse({"s": requests.post(UPSTREAM + "/notify", timeout=5).status_code})
+"""
+
+URLS = """
+from django.urls import path
+
+from shop import views
+
+urlpatterns = [
+    path("quote/", views.quote),
+    path("stock/", views.Stock.as_view()),
+    path("notify/", views.notify),
+]
+"""
+
+TESTS = """
+import json
+import os
+from unittest import mock
+
+from django.db import connection
+from django.test import RequestFactory, TestCase
+from django.test.utils import CaptureQueriesContext
+
+from shop import views
+
+COUNTS = os.environ["SHOP_COUNTS"]
+
+
+def record(name, value):
+    with open(COUNTS, "a") as handle:
+        handle.write(json.dumps({name: value}) + "\\n")
+
+
+class QuoteTests(TestCase):
+    def test_quote_through_the_client(self):
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.client.get("/quote/").status_code, 200)
+        record("quote_sql", len(queries))
+
+    def test_stock_called_directly(self):
+        request = RequestFactory().get("/stock/")
+        with CaptureQueriesContext(connection) as queries:
+            views.Stock.as_view()(request)
+        record("stock_sql", len(queries))
+
+
+class NotifyTests(TestCase):
+    @mock.patch("shop.views.requests.post")
+    def test_notify_with_a_double(self, post):
+        post.return_value.status_code = 202
+        self.client.get("/notify/")
+        record("notify_double_calls", post.call_count)
+"""
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def _answer(self) -> None:
+        _Upstream.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:  # keep the test output clean
+        pass
+
+
+@pytest.fixture
+def upstream() -> Iterator[str]:
+    _Upstream.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def make_project(root: Path) -> None:
+    files = {
+        "manage.py": "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n"
+        "from django.core.management import execute_from_command_line\n"
+        "execute_from_command_line(sys.argv)\n",
+        "settings.py": SETTINGS,
+        "urls.py": URLS,
+        "shop/__init__.py": "",
+        "shop/views.py": VIEWS,
+        "shop/tests.py": TESTS,
+    }
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+
+
+def observe(root: Path, upstream: str, *test_args: str) -> tuple[subprocess.CompletedProcess[str],
+                                                                 dict[str, object], dict[str, int]]:
+    counts = root / "counts.jsonl"
+    env = {**os.environ, "SHOP_UPSTREAM": upstream, "SHOP_COUNTS": str(counts)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    completed = subprocess.run(
+        [sys.executable, "-m", "advisor", "observe", "--",
+         sys.executable, "manage.py", "test", *test_args],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    data = json.loads((root / ".advisor" / "observed.json").read_text())
+    independent: dict[str, int] = {}
+    for line in counts.read_text().splitlines():
+        independent.update(json.loads(line))
+    return completed, data, independent
+
+
+def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str) -> None:
+    make_project(tmp_path)
+    completed, data, independent = observe(tmp_path, upstream)
+    assert completed.returncode == 0, completed.stderr
+    assert "observed 3 requests to 3 views" in completed.stderr
+    assert data["schema_version"] == "1.0"
+    views = data["views"]
+    assert isinstance(views, dict)
+    quote = views["shop.views.quote"]
+    # Django's own count of the queries, and the stub server's count of the requests.
+    assert quote["sql"] == independent["quote_sql"] == 2
+    assert quote["http"] == len(_Upstream.hits) == 2
+    assert quote["sql_ms"] > 0 and quote["http_ms"] > 0
+    # A view called directly with a RequestFactory request is the view's too.
+    stock = views["shop.views.Stock"]
+    assert stock["direct_calls"] == 1 and stock["sql"] == independent["stock_sql"] == 1
+    # A unittest.mock double of requests.post is an outbound attempt.
+    assert views["shop.views.notify"]["http"] == independent["notify_double_calls"] == 1
+    # Each effect keeps the chain of project frames down to its call site.
+    sites = {s["kind"]: s for s in quote["sites"].values()}
+    assert sites["http"]["chain"][-1].startswith("shop/views.py:")
+    assert sites["http"]["chain"][-1].endswith(" quote")
+    tests = data["tests"]
+    assert isinstance(tests, dict) and len(tests) == 3
+    assert {t["outcome"] for t in tests.values()} == {"passed"}
+
+
+def test_observe_collects_forked_parallel_workers(tmp_path: Path, upstream: str) -> None:
+    make_project(tmp_path)
+    completed, data, _ = observe(tmp_path, upstream, "--parallel", "2")
+    assert completed.returncode == 0, completed.stderr
+    views = data["views"]
+    assert isinstance(views, dict)
+    assert set(views) == {"shop.views.quote", "shop.views.Stock", "shop.views.notify"}
+    assert views["shop.views.quote"]["sql"] == 2
+    tests = data["tests"]
+    assert isinstance(tests, dict) and len(tests) == 3
+
+
+def test_observe_keeps_the_commands_exit_code_and_writes_the_record(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "advisor", "observe", "--", sys.executable, "-c",
+         "raise SystemExit(3)"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert completed.returncode == 3
+    data = json.loads((tmp_path / ".advisor" / "observed.json").read_text())
+    assert data["returncode"] == 3 and data["requests"] == []
