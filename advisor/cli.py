@@ -114,6 +114,11 @@ def _common(function: Any) -> Any:
             help="Take the routes from the project's own Django (runs it in a child process).",
         ),
         click.option(
+            "--observed",
+            metavar="FILE",
+            help="Merge this `advisor observe` record (default: .advisor/observed.json).",
+        ),
+        click.option(
             "--python",
             metavar="PY",
             help="The project's interpreter for --resolve (default: active venv, .venv/).",
@@ -133,8 +138,10 @@ def _scan_flags(
     no_cache: bool,
     resolve: bool = False,
     python: str | None = None,
+    observed: str | None = None,
 ) -> dict[str, Any]:
     return {
+        "observed": observed,
         "resolve": resolve or None,
         "python": python,
         "settings_module": settings_module,
@@ -309,6 +316,24 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
             click.echo(finding.message)
 
 
+def observed_lines(view: View) -> list[str]:
+    """What the project's own test run saw this view do (`advisor observe`)."""
+    seen = view.observed
+    if seen is None:
+        return []
+    direct = f", {seen.direct_calls} called directly" if seen.direct_calls else ""
+    lines = [
+        f"  observed in the test run ({seen.requests} requests{direct}): "
+        f"SQL {seen.sql_per_request:g}/request ({seen.sql_ms_per_request:.1f} ms), "
+        f"outbound HTTP {seen.http_per_request:g}/request ({seen.http_ms_per_request:.1f} ms)"
+    ]
+    for site in seen.sites[:8]:
+        lines.append(f"    [{site.kind}] {site.count}x  " + " → ".join(site.chain))
+    for disagreement in seen.disagreements:
+        lines.append(f"  ! {disagreement}")
+    return lines
+
+
 def explain_text(view: View) -> str:
     lines = [
         f"{view.id}  ({view.kind.value}{', async' if view.is_async else ''})",
@@ -361,6 +386,8 @@ def explain_text(view: View) -> str:
         if effect.async_alternative:
             since = f" (Django {effect.alternative_since}+)" if effect.alternative_since else ""
             lines.append(f"        async: {effect.async_alternative}{since}")
+    if view.observed is not None:
+        lines.extend(observed_lines(view))
     if view.unknown_calls:
         lines.append(
             f"  unknown calls ({len(view.unknown_calls)}): the analysis could not follow these"

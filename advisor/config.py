@@ -64,6 +64,7 @@ class Settings:
     cache_dir: str = ".advisor_cache"
     resolve: bool = False  # take the routes from the project's own Django (a child process)
     python: str | None = None  # the project's interpreter for --resolve
+    observed: str | None = None  # advisor observe's record (default: .advisor/observed.json)
 
     def latency(self, latency_class: str) -> float:
         for name, value in self.latencies_ms:

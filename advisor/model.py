@@ -32,6 +32,7 @@ class EffectKind(enum.StrEnum):
 
 
 class Confidence(enum.StrEnum):
+    OBSERVED = "observed"  # seen in the project's own test run, not found in the code
     EXACT = "exact"
     HEURISTIC = "heuristic"
     GUESSED = "guessed"
@@ -182,6 +183,30 @@ class Handler:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservedSite:
+    """One place where the project's own test run saw an effect: the innermost project frame
+    and the chain of project frames that led there (outermost first)."""
+
+    kind: str  # "db" or "http"
+    count: int
+    chain: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What a view really did in the project's test run (`advisor observe`), per request."""
+
+    requests: int
+    direct_calls: int  # called with a RequestFactory request, not through the URL resolver
+    sql_per_request: float
+    sql_ms_per_request: float
+    http_per_request: float
+    http_ms_per_request: float
+    sites: tuple[ObservedSite, ...] = ()
+    disagreements: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class View:
     id: str
     location: Location
@@ -195,6 +220,7 @@ class View:
     effects: tuple[Effect, ...] = ()
     unknown_calls: tuple[UnknownCall, ...] = ()
     score: Score | None = None
+    observed: Observed | None = None
 
     @property
     def app(self) -> str:

@@ -7,6 +7,7 @@ import gc
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from advisor import __version__, django_api
 from advisor.catalog import load_catalog
@@ -41,6 +42,13 @@ from advisor.readiness import (
     project_facts,
     read_settings,
 )
+from advisor.runtime.evidence import (
+    DEFAULT_OBSERVED,
+    EvidenceError,
+    load_observed,
+    summary_finding,
+)
+from advisor.runtime.evidence import attach as attach_observed
 from advisor.runtime.merge import merge_resolved
 from advisor.runtime.resolve import ResolveError, project_python, resolve_routes
 from advisor.scoring import score_view
@@ -165,6 +173,24 @@ def _resolve(
     return merged, framework
 
 
+def _observed_path(root: Path, settings: Settings) -> Path | None:
+    """The `advisor observe` record to merge: the one given, else the default one if present."""
+    if settings.observed:
+        return Path(settings.observed)
+    default = root / DEFAULT_OBSERVED
+    return default if default.is_file() else None
+
+
+def _load_observed(path: Path | None, findings: list[Finding]) -> dict[str, dict[str, Any]]:
+    if path is None:
+        return {}
+    try:
+        return load_observed(path)
+    except EvidenceError as error:
+        findings.append(Finding("observed", str(error)))
+        return {}
+
+
 def scan(root: Path, settings: Settings) -> ScanResult:
     frozen_before = gc.get_freeze_count()
     try:
@@ -196,8 +222,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     cache: FactsCache | None = None
     results: ResultCache | None = None
     result_key: ResultKey | None = None
+    observed_path = _observed_path(root, settings)
     # Runtime truth can change with no file changing (installed packages, the environment).
-    if settings.use_cache and not settings.resolve:
+    if settings.use_cache and not settings.resolve and observed_path is None:
         tool = fingerprint()
         cache = FactsCache(root / settings.cache_dir, tool)
         results = ResultCache(root / settings.cache_dir, tool)
@@ -273,12 +300,18 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
 
     mark = time.perf_counter()
     analyzer = EffectAnalyzer(index, load_catalog(settings), settings)
+    observed = _load_observed(observed_path, findings)
     scored: list[View] = []
     for view in views:
         effects, unknown = view_effects(view, analyzer, settings)
         view = replace(view, effects=effects, unknown_calls=unknown)
+        if view.id in observed:
+            view = attach_observed(view, observed[view.id], settings)
         mro = index.mro(view.id) if view.kind != ViewKind.FUNCTION else ()
         scored.append(replace(view, score=score_view(view, project, settings, mro)))
+    if observed_path is not None and observed:
+        matched = sum(1 for v in scored if v.observed is not None)
+        findings.append(summary_finding(observed_path, observed, matched))
     scored.sort(key=_rank)
     timings["analysis"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started

@@ -49,6 +49,17 @@ class Stock(View):
 
 def notify(request):
     return JsonResponse({"s": requests.post(UPSTREAM + "/notify", timeout=5).status_code})
+
+
+def hidden(request):
+    send = getattr(requests, "po" + "st")  # no code analysis can name this call
+    return JsonResponse({"s": send(UPSTREAM + "/hidden", timeout=5).status_code})
+
+
+def rarely(request):
+    if request.GET.get("sync"):
+        requests.get(UPSTREAM + "/rarely", timeout=5)
+    return JsonResponse({})
 """
 
 URLS = """
@@ -60,6 +71,8 @@ urlpatterns = [
     path("quote/", views.quote),
     path("stock/", views.Stock.as_view()),
     path("notify/", views.notify),
+    path("hidden/", views.hidden),
+    path("rarely/", views.rarely),
 ]
 """
 
@@ -101,6 +114,12 @@ class NotifyTests(TestCase):
         post.return_value.status_code = 202
         self.client.get("/notify/")
         record("notify_double_calls", post.call_count)
+
+
+class EvidenceTests(TestCase):
+    def test_hidden_and_rare_calls(self):
+        self.client.get("/hidden/")
+        self.client.get("/rarely/")
 """
 
 
@@ -166,14 +185,14 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     make_project(tmp_path)
     completed, data, independent = observe(tmp_path, upstream)
     assert completed.returncode == 0, completed.stderr
-    assert "observed 3 requests to 3 views" in completed.stderr
+    assert "observed 5 requests to 5 views" in completed.stderr
     assert data["schema_version"] == "1.0"
     views = data["views"]
     assert isinstance(views, dict)
     quote = views["shop.views.quote"]
     # Django's own count of the queries, and the stub server's count of the requests.
     assert quote["sql"] == independent["quote_sql"] == 2
-    assert quote["http"] == len(_Upstream.hits) == 2
+    assert quote["http"] == len([h for h in _Upstream.hits if h in ("/a", "/b")]) == 2
     assert quote["sql_ms"] > 0 and quote["http_ms"] > 0
     # A view called directly with a RequestFactory request is the view's too.
     stock = views["shop.views.Stock"]
@@ -184,8 +203,10 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     sites = {s["kind"]: s for s in quote["sites"].values()}
     assert sites["http"]["chain"][-1].startswith("shop/views.py:")
     assert sites["http"]["chain"][-1].endswith(" quote")
+    # The chain starts at the view: the test and the test client above it are left out.
+    assert not any("tests.py" in link for s in quote["sites"].values() for link in s["chain"])
     tests = data["tests"]
-    assert isinstance(tests, dict) and len(tests) == 3
+    assert isinstance(tests, dict) and len(tests) == 4
     assert {t["outcome"] for t in tests.values()} == {"passed"}
 
 
@@ -195,10 +216,40 @@ def test_observe_collects_forked_parallel_workers(tmp_path: Path, upstream: str)
     assert completed.returncode == 0, completed.stderr
     views = data["views"]
     assert isinstance(views, dict)
-    assert set(views) == {"shop.views.quote", "shop.views.Stock", "shop.views.notify"}
+    assert set(views) == {"shop.views.quote", "shop.views.Stock", "shop.views.notify",
+                          "shop.views.hidden", "shop.views.rarely"}
     assert views["shop.views.quote"]["sql"] == 2
     tests = data["tests"]
-    assert isinstance(tests, dict) and len(tests) == 3
+    assert isinstance(tests, dict) and len(tests) == 4
+
+
+def test_scan_merges_the_record_and_flags_every_disagreement(tmp_path: Path,
+                                                              upstream: str) -> None:
+    make_project(tmp_path)
+    observe(tmp_path, upstream)
+    scan = subprocess.run(
+        [sys.executable, "-m", "advisor", "scan", str(tmp_path), "--format", "json",
+         "--no-cache", "--jobs", "1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert scan.returncode == 0, scan.stderr
+    views = {v["id"]: v for v in json.loads(scan.stdout)["views"]}
+    quote = views["shop.views.quote"]["observed"]
+    assert (quote["requests"], quote["sql_per_request"], quote["http_per_request"]) == (1, 2, 2)
+    assert quote["disagreements"] == []
+    # HTTP the code analysis cannot see: flagged, and counted by the time model.
+    hidden = views["shop.views.hidden"]
+    assert hidden["observed"]["disagreements"][0].startswith(
+        "observed http, not predicted: shop/views.py:")
+    observed_effects = [e for e in hidden["effects"] if e["confidence"] == "observed"]
+    assert [e["kind"] for e in observed_effects] == ["http"]
+    assert hidden["score"]["overlap_ms"] > 0
+    # A predicted call the run never made is flagged, not dropped.
+    rarely = views["shop.views.rarely"]
+    assert rarely["observed"]["disagreements"] == ["predicted http, never observed in 1 requests"]
+    assert any(e["kind"] == "http" for e in rarely["effects"])
+    # Views the run never reached carry no evidence.
+    assert all(v["observed"] is None for k, v in views.items() if not k.startswith("shop."))
 
 
 def test_observe_keeps_the_commands_exit_code_and_writes_the_record(tmp_path: Path) -> None:

@@ -88,6 +88,13 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
         out.append(
             f"Framework routes (not scored): {len(result.framework_routes)} ({', '.join(groups)})"
         )
+    observed = [v for v in result.views if v.observed is not None]
+    if observed:
+        disagree = [v for v in observed if v.observed is not None and v.observed.disagreements]
+        out.append(
+            f"Observed in the test run: {len(observed)} views; {len(disagree)} disagree with "
+            "the prediction" + (": " + ", ".join(v.id for v in disagree[:5]) if disagree else "")
+        )
     if result.findings:
         out.append(f"Findings: {len(result.findings)}")
         for finding in result.findings[:20]:

@@ -137,6 +137,7 @@ def _per_view(requests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 "http": 0,
                 "http_ms": 0.0,
                 "routes": [],
+                "http_calls": [],
                 "sites": {},
             },
         )
@@ -149,6 +150,9 @@ def _per_view(requests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         route = record.get("route")
         if route is not None and route not in entry["routes"]:
             entry["routes"].append(route)
+        for call in record.get("http_calls", []):
+            if call not in entry["http_calls"] and len(entry["http_calls"]) < 8:
+                entry["http_calls"].append(call)
         for key, site in record.get("sites", {}).items():
             known = entry["sites"].setdefault(key, {**site, "count": 0})
             known["count"] += site["count"]

@@ -131,6 +131,7 @@ def _open(kind: str, method: str, path: str) -> dict[str, Any]:
     _check_process()
     record: dict[str, Any] = {
         "_open": True,
+        "_depth": _depth(sys._getframe(2)),
         "kind": kind,
         "method": method,
         "path": path,
@@ -187,12 +188,26 @@ def _add_http(record: dict[str, Any], description: str, seconds: float = 0.0) ->
     _add_site(record, "http")
 
 
+def _depth(frame: Any) -> int:
+    depth = 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
 def _add_site(record: dict[str, Any], kind: str) -> None:
     """Count the effect at its innermost project frame, with the chain of project frames
-    that led there (outermost first)."""
+    from the view down to it (outermost first). Frames above the window (the test, the
+    test client) are left out; a call on another thread (sync_to_async) keeps its own."""
+    start = sys._getframe(2)
+    total = _depth(start)
+    opened_at = int(record.get("_depth", 0))
+    keep_above = opened_at if total > opened_at else 0
     chain: list[str] = []
-    frame = sys._getframe(2)
-    while frame is not None and len(chain) < _MAX_CHAIN:
+    frame: Any = start
+    position = total
+    while frame is not None and position > keep_above and len(chain) < _MAX_CHAIN:
         filename = frame.f_code.co_filename
         if (
             filename.startswith(STATE.root)
@@ -202,7 +217,8 @@ def _add_site(record: dict[str, Any], kind: str) -> None:
             relative = os.path.relpath(filename, STATE.root)
             name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
             chain.append(f"{relative}:{frame.f_lineno} {name}")
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
+        position -= 1
     if not chain:
         return
     sites: dict[str, Any] = record["sites"]
