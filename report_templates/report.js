@@ -360,6 +360,24 @@
     var effects = view.effects || [];
     parts.push(section("Effects (" + effects.length + ")", effects.length
       ? effectsTable(effects) : el("p", { class: "empty" }, "No I/O or other relevant effect found.")));
+    if (view.observed) {
+      var seen = view.observed;
+      parts.push(section("Observed in the test run (" + seen.requests + " requests" +
+          (seen.direct_calls ? ", " + seen.direct_calls + " called directly" : "") + ")",
+        el("p", null, "SQL " + seen.sql + " per request (" + ms(seen.sql_ms) + "), outbound HTTP " +
+          seen.http + " per request (" + ms(seen.http_ms) + ")"),
+        (seen.disagreements || []).length
+          ? el("ul", { class: "disagreements" }, seen.disagreements.map(function (d) {
+            return el("li", null, el("strong", null, "disagrees: "), d);
+          }))
+          : el("p", { class: "empty" }, "The prediction agrees with what the tests saw."),
+        (seen.sites || []).length
+          ? el("ul", { class: "sites" }, seen.sites.map(function (site) {
+            return el("li", null, el("span", { class: "badge" }, site.kind), " " + site.count + "× ",
+              el("code", null, site.chain.join(" → ")));
+          }))
+          : null));
+    }
     var unknown = view.unknown_calls || [];
     parts.push(section("Unknown calls (" + unknown.length + ")", unknown.length
       ? el("ul", null, unknown.map(function (u) {

@@ -12,8 +12,11 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from test_report_html import chromium, open_report  # noqa: F401  (its browser fixtures)
 
 SETTINGS = """
 SECRET_KEY = "x"
@@ -261,3 +264,25 @@ def test_observe_keeps_the_commands_exit_code_and_writes_the_record(tmp_path: Pa
     assert completed.returncode == 3
     data = json.loads((tmp_path / ".advisor" / "observed.json").read_text())
     assert data["returncode"] == 3 and data["requests"] == []
+
+
+@pytest.mark.browser
+def test_the_html_report_shows_the_observed_chain(tmp_path: Path, upstream: str,
+                                                   open_report: Any) -> None:
+    make_project(tmp_path)
+    observe(tmp_path, upstream)
+    report = tmp_path / "report.html"
+    subprocess.run(
+        [sys.executable, "-m", "advisor", "scan", str(tmp_path), "--format", "html", "-o",
+         str(report), "--no-cache", "--jobs", "1"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    watched = open_report(report)
+    page = watched.page
+    page.click("#view-table tr[data-view-id='shop.views.hidden']")
+    page.wait_for_selector("#detail[open]")
+    detail = page.locator("#detail").inner_text()
+    assert "Observed in the test run (1 requests)" in detail
+    assert "disagrees: observed http, not predicted: shop/views.py:" in detail
+    assert "shop/views.py:" in page.locator("#detail ul.sites").inner_text()
+    watched.assert_clean()

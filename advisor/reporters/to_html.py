@@ -312,6 +312,9 @@ def _effect_data(effect: Effect) -> dict[str, Any]:
     return data
 
 
+OBSERVED_SITES_LISTED = 10
+
+
 def _view_data(view: View, rank: int, root: str) -> dict[str, Any]:
     score = view.score
     data: dict[str, Any] = {
@@ -355,6 +358,21 @@ def _view_data(view: View, rank: int, root: str) -> dict[str, Any]:
             for u in view.unknown_calls
         ],
     }
+    if view.observed is not None:
+        seen = view.observed
+        data["observed"] = {
+            "requests": seen.requests,
+            "direct_calls": seen.direct_calls,
+            "sql": seen.sql_per_request,
+            "sql_ms": seen.sql_ms_per_request,
+            "http": seen.http_per_request,
+            "http_ms": seen.http_ms_per_request,
+            "sites": [
+                {"kind": site.kind, "count": site.count, "chain": list(site.chain)}
+                for site in seen.sites[:OBSERVED_SITES_LISTED]
+            ],
+            "disagreements": list(seen.disagreements),
+        }
     if score is not None:
         data |= {
             "category": score.category.value,
