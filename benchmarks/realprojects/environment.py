@@ -186,8 +186,11 @@ class SuiteRun:
     seconds: float
 
 
-def run_suite(project: RealProject, env: Venv, tree: Path, out: Path, label: str) -> SuiteRun:
-    """Run the project's own test command on `tree`, observed; the hook writes `out`."""
+def run_suite(
+    project: RealProject, env: Venv, tree: Path, out: Path, label: str, observed: bool = True
+) -> SuiteRun:
+    """Run the project's own test command on `tree` under `advisor observe`, which writes
+    `out` (or plainly, with `observed=False`, to measure what observing costs)."""
     if out.exists():
         out.unlink()
     log_file = out.with_suffix(".log")
@@ -225,6 +228,8 @@ def run_suite(project: RealProject, env: Venv, tree: Path, out: Path, label: str
         "--",
         *command,
     ]
+    if not observed:
+        argv = command
     started = time.perf_counter()
     with log_file.open("w", encoding="utf-8") as log:
         log.write(f"# {label}: {' '.join(argv)} (in {tree})\n")
