@@ -2,9 +2,9 @@
 
 The scan is static, so its own tests can only check it against what we *believe* the code
 does. Here each sample project's own test suite (Django's test client against a stub
-upstream HTTP server on 127.0.0.1) runs under `tests/observe/observe_runner.py`, which
-records per request which view ran, how many SQL queries it issued and how many outbound
-HTTP requests it sent, without mocking anything. `tests/observe/compare.py` holds the
+upstream HTTP server on 127.0.0.1) runs under `advisor observe`, which records per request
+which view ran, how many SQL queries it issued and how many outbound HTTP requests it sent,
+without mocking anything. `tests/observe/compare.py` holds the
 rules; the per-view table is printed so a failure shows the whole picture, not one line.
 """
 
@@ -21,7 +21,6 @@ import pytest
 from observe.compare import Comparison, compare, table
 
 ROOT = Path(__file__).resolve().parent.parent
-OBSERVE_DIR = Path(__file__).resolve().parent / "observe"
 PROJECTS = ("bookshop", "opsdesk")
 _TIMEOUT_S = 600
 
@@ -46,27 +45,17 @@ def scan(project: Path) -> dict[str, Any]:
 
 
 def observe(project: Path, output: Path) -> tuple[dict[str, Any], str]:
-    """Run the project's own tests under the observing runner; returns the records and log.
+    """Run the project's own tests under `advisor observe`; returns the record and the log.
 
     The subprocess runs from the project root, as `manage.py test` expects; bytecode writing
     is off so the sample project's tree stays as committed.
     """
     env = dict(os.environ)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py only setdefault()s its own
-    env["PYTHONPATH"] = os.pathsep.join(
-        part for part in (str(OBSERVE_DIR), env.get("PYTHONPATH", "")) if part
-    )
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["ADVISOR_OBSERVE_OUT"] = str(output)
     completed = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "test",
-            "--noinput",
-            "--testrunner",
-            "observe_runner.ObservingRunner",
-        ],
+        [*advisor_command(), "observe", "-o", str(output), "--",
+         sys.executable, "manage.py", "test", "--noinput"],
         cwd=project,
         env=env,
         capture_output=True,
@@ -76,8 +65,14 @@ def observe(project: Path, output: Path) -> tuple[dict[str, Any], str]:
     )
     log = completed.stdout + completed.stderr
     assert completed.returncode == 0, f"{project.name}'s own tests failed:\n{log[-4000:]}"
-    assert output.exists(), f"the observing runner wrote nothing:\n{log[-4000:]}"
+    assert output.exists(), f"advisor observe wrote nothing:\n{log[-4000:]}"
     data: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    outcomes = [str(t.get("outcome")) for t in data["tests"].values()]
+    data["summary"] = {
+        "tests_run": len(outcomes),
+        "failures": outcomes.count("failed"),
+        "errors": outcomes.count("error"),
+    }
     return data, log
 
 

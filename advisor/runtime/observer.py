@@ -60,6 +60,7 @@ _TX_PREFIXES = (
     "ROLLBACK",
 )
 _MAX_LISTED = 12
+_AUTH_TABLES = ('"django_session"', '"auth_user"')
 
 # What a double can stand in for: client modules, client classes, and calls that send.
 _HTTP_MODULES = (
@@ -140,8 +141,12 @@ def _open(kind: str, method: str, path: str) -> dict[str, Any]:
         "route": None,
         "url_name": None,
         "urlconf": None,
+        "framework": False,
+        "view_is_async": False,
         "sql": 0,
         "sql_ms": 0.0,
+        "auth_sql": 0,
+        "sleeps": 0,
         "tx": 0,
         "http": 0,
         "http_ms": 0.0,
@@ -175,6 +180,9 @@ def _add_sql(record: dict[str, Any], sql: str, seconds: float) -> None:
         return
     record["sql"] += 1
     record["sql_ms"] += seconds * 1000
+    # The lazy session/user loads behind `request.user` / `request.session`.
+    if any(table in text for table in _AUTH_TABLES):
+        record["auth_sql"] += 1
     if len(record["statements"]) < _MAX_LISTED:
         record["statements"].append(text[:160])
     _add_site(record, "db")
@@ -259,6 +267,7 @@ def _install() -> None:
     _install_sql()
     _install_http()
     _install_doubles()
+    _install_sleeps()
 
 
 def _current_urlconf(request: Any) -> str | None:
@@ -281,6 +290,84 @@ def _finish_client(record: dict[str, Any], request: Any) -> None:
     record["route"] = getattr(match, "route", None)
     record["url_name"] = match.view_name
     record["file"] = _view_file(match.func)
+    record["framework"] = not _in_project(record["file"])
+    from asgiref.sync import iscoroutinefunction
+
+    record["view_is_async"] = iscoroutinefunction(match.func)
+
+
+def _in_project(filename: str | None) -> bool:
+    if not filename:
+        return False
+    real = os.path.realpath(filename)
+    return real.startswith(STATE.root) and "site-packages" not in real
+
+
+def _follow_stream(response: Any, record: dict[str, Any]) -> Any:
+    """A streaming body runs after the view returns, while the client reads it: its work is
+    the view's, so each chunk is produced inside the view's window again."""
+    if not getattr(response, "streaming", False):
+        return response
+    if getattr(response, "is_async", False):
+        response.streaming_content = _async_in_window(response.streaming_content, record)
+    else:
+        response.streaming_content = _in_window(response.streaming_content, record)
+    return response
+
+
+def _in_window(iterable: Any, record: dict[str, Any]) -> Any:
+    iterator = iter(iterable)
+    try:
+        while True:
+            token = _CURRENT.set(record)
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                _CURRENT.reset(token)
+            yield chunk
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+async def _async_in_window(iterable: Any, record: dict[str, Any]) -> Any:
+    iterator = aiter(iterable)
+    while True:
+        token = _CURRENT.set(record)
+        try:
+            chunk = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        finally:
+            _CURRENT.reset(token)
+        yield chunk
+
+
+def _install_sleeps() -> None:
+    import asyncio
+
+    original_sleep = time.sleep
+    original_async_sleep = asyncio.sleep
+
+    @functools.wraps(original_sleep)
+    def sleep(seconds: float) -> None:
+        record = _CURRENT.get()
+        if record is not None and seconds > 0:
+            record["sleeps"] += 1
+        original_sleep(seconds)
+
+    @functools.wraps(original_async_sleep)
+    async def async_sleep(delay: float, *args: Any, **kwargs: Any) -> Any:
+        record = _CURRENT.get()
+        if record is not None and delay > 0:
+            record["sleeps"] += 1
+        return await original_async_sleep(delay, *args, **kwargs)
+
+    _replace(time, "sleep", sleep)
+    _replace(asyncio, "sleep", async_sleep)
 
 
 def _install_handler() -> None:
@@ -294,22 +381,24 @@ def _install_handler() -> None:
         record = _open("client", str(request.method), str(request.path_info))
         token = _CURRENT.set(record)
         try:
-            return original_sync(handler, request)
+            response = original_sync(handler, request)
         finally:
             _CURRENT.reset(token)
             _close(record)
             _finish_client(record, request)
+        return _follow_stream(response, record)
 
     @functools.wraps(original_async)
     async def _get_response_async(handler: Any, request: Any) -> Any:
         record = _open("client", str(request.method), str(request.path_info))
         token = _CURRENT.set(record)
         try:
-            return await original_async(handler, request)
+            response = await original_async(handler, request)
         finally:
             _CURRENT.reset(token)
             _close(record)
             _finish_client(record, request)
+        return _follow_stream(response, record)
 
     _replace(BaseHandler, "_get_response", _get_response)
     _replace(BaseHandler, "_get_response_async", _get_response_async)
@@ -326,6 +415,8 @@ def _direct_window(view: Any, cls: Any) -> Any:
         )
         record["view"] = f"{cls.__module__}.{cls.__qualname__}"
         record["file"] = _view_file(cls)
+        record["framework"] = not _in_project(record["file"])
+        record["view_is_async"] = iscoroutinefunction(view)
         return record, _CURRENT.set(record)
 
     if iscoroutinefunction(view):

@@ -1,4 +1,4 @@
-"""Compare what views were observed doing (observe_runner's JSON) with the scan's JSON.
+"""Compare what views were observed doing (`advisor observe`'s JSON) with the scan's JSON.
 
 The rules, and why they are the ones that can be checked honestly from a test run:
 
