@@ -162,7 +162,9 @@ def _resolve(
         return routes, framework_routes
     python = project_python(root, settings.python)
     try:
-        resolved = resolve_routes(root / import_root, settings_module, python)
+        resolved = resolve_routes(
+            root / import_root, settings_module, python, extra_paths=(root,) if import_root else ()
+        )
     except ResolveError as error:
         findings.append(Finding("resolve", f"{error} (static routes used)"))
         return routes, framework_routes

@@ -60,16 +60,25 @@ def project_python(root: Path, given: str | None) -> str:
 
 
 def resolve_routes(
-    import_root: Path, settings_module: str, python: str, timeout: float = PROBE_TIMEOUT_S
+    import_root: Path,
+    settings_module: str,
+    python: str,
+    timeout: float = PROBE_TIMEOUT_S,
+    extra_paths: tuple[Path, ...] = (),
 ) -> Resolved:
-    """Run the probe and read its route table; raise ResolveError with one line on failure."""
+    """Run the probe and read its route table; raise ResolveError with one line on failure.
+
+    `extra_paths` go on sys.path after the import root (the scanned folder, when manage.py
+    sits in a subfolder of it and the settings module does not)."""
     with tempfile.TemporaryDirectory(prefix="advisor-probe-") as folder:
         write_runtime_package(Path(folder))
         out = Path(folder) / "routes.json"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_OBSERVE")}
         env["DJANGO_SETTINGS_MODULE"] = settings_module
         env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (folder, str(import_root), env.get("PYTHONPATH", "")) if p
+            p
+            for p in (folder, str(import_root), *map(str, extra_paths), env.get("PYTHONPATH", ""))
+            if p
         )
         try:
             completed = subprocess.run(
