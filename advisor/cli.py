@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -59,7 +60,24 @@ def _parse_latencies(values: tuple[str, ...]) -> dict[str, float] | None:
     return parsed
 
 
+def _check_writable(target: Path) -> None:
+    """Refuse a report path that cannot be written before any work is done."""
+    if target.is_dir():
+        _fail(f"{target}: is a directory; name a file")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        _fail(f"{target}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        _fail(f"{target}: not writable")
+
+
+_VERSION = re.compile(r"\d+\.\d+")
+
+
 def _settings(path: Path, **flags: Any) -> Settings:
+    version = flags.get("django_version")
+    if version is not None and not _VERSION.fullmatch(str(version)):
+        _fail(f"--django-version {version}: expected MAJOR.MINOR, such as 5.2")
     try:
         settings = build_settings(path, **flags)
     except ConfigError as error:
@@ -161,6 +179,15 @@ class _AdvisorGroup(click.Group):
         "rewrite": ("advisor.rewrite", "rewrite_command"),
     }
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # Ctrl-C is not a `--fail-on` match: exit 130, as shells expect (the caches are
+        # written atomically, so an interrupted scan leaves them consistent).
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("advisor: interrupted", err=True)
+            ctx.exit(130)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._lazy})
 
@@ -212,6 +239,9 @@ def scan_command(
     """Scan the Django project at PATH (never imports or runs it) and rank its views."""
     if not path.exists():
         _fail(f"{path}: no such directory")
+    for target in (output, html_path):
+        if target is not None:
+            _check_writable(target)
     settings = _settings(path, **_scan_flags(**flags))
     result = run_scan(path, settings)
     available = reporters()

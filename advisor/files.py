@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,10 +115,15 @@ def discover(root: Path, excludes: Iterable[str] = ()) -> Iterator[SourceFile | 
             if _excluded(relative, patterns):
                 continue
             try:
-                size = path.stat().st_size
+                info = path.stat()
             except OSError as error:
                 yield relative, f"cannot stat: {error.strerror}"
                 continue
+            # A FIFO or device named *.py would block the read forever.
+            if not stat.S_ISREG(info.st_mode):
+                yield relative, "skipped: not a regular file"
+                continue
+            size = info.st_size
             if size > MAX_FILE_BYTES:
                 yield relative, f"skipped: {size // 1024} KiB is larger than the 5 MiB limit"
                 continue
