@@ -29,6 +29,7 @@ USE_TZ = True
 VIEWS = """
 import os
 
+import aiohttp
 import requests
 from django.contrib.auth.models import User
 from django.http import JsonResponse
@@ -63,6 +64,11 @@ def rarely(request):
     if request.GET.get("sync"):
         requests.get(UPSTREAM + "/rarely", timeout=5)
     return JsonResponse({})
+
+
+async def fetch(request):
+    async with aiohttp.ClientSession() as session, session.get(UPSTREAM + "/aio") as reply:
+        return JsonResponse({"s": reply.status})
 """
 
 URLS = """
@@ -76,6 +82,7 @@ urlpatterns = [
     path("notify/", views.notify),
     path("hidden/", views.hidden),
     path("rarely/", views.rarely),
+    path("fetch/", views.fetch),
 ]
 """
 
@@ -123,6 +130,9 @@ class EvidenceTests(TestCase):
     def test_hidden_and_rare_calls(self):
         self.client.get("/hidden/")
         self.client.get("/rarely/")
+
+    def test_async_view_with_aiohttp(self):
+        self.assertEqual(self.client.get("/fetch/").status_code, 200)
 """
 
 
@@ -188,7 +198,7 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     make_project(tmp_path)
     completed, data, independent = observe(tmp_path, upstream)
     assert completed.returncode == 0, completed.stderr
-    assert "observed 5 requests to 5 views" in completed.stderr
+    assert "observed 6 requests to 6 views" in completed.stderr
     assert data["schema_version"] == "1.0"
     views = data["views"]
     assert isinstance(views, dict)
@@ -202,6 +212,8 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     assert stock["direct_calls"] == 1 and stock["sql"] == independent["stock_sql"] == 1
     # A unittest.mock double of requests.post is an outbound attempt.
     assert views["shop.views.notify"]["http"] == independent["notify_double_calls"] == 1
+    # An async view's aiohttp call (aiohttp has its own connector, not http.client).
+    assert views["shop.views.fetch"]["http"] == _Upstream.hits.count("/aio") == 1
     # Each effect keeps the chain of project frames down to its call site.
     sites = {s["kind"]: s for s in quote["sites"].values()}
     assert sites["http"]["chain"][-1].startswith("shop/views.py:")
@@ -209,7 +221,7 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     # The chain starts at the view: the test and the test client above it are left out.
     assert not any("tests.py" in link for s in quote["sites"].values() for link in s["chain"])
     tests = data["tests"]
-    assert isinstance(tests, dict) and len(tests) == 4
+    assert isinstance(tests, dict) and len(tests) == 5
     assert {t["outcome"] for t in tests.values()} == {"passed"}
 
 
@@ -220,10 +232,33 @@ def test_observe_collects_forked_parallel_workers(tmp_path: Path, upstream: str)
     views = data["views"]
     assert isinstance(views, dict)
     assert set(views) == {"shop.views.quote", "shop.views.Stock", "shop.views.notify",
-                          "shop.views.hidden", "shop.views.rarely"}
+                          "shop.views.hidden", "shop.views.rarely", "shop.views.fetch"}
     assert views["shop.views.quote"]["sql"] == 2
     tests = data["tests"]
-    assert isinstance(tests, dict) and len(tests) == 4
+    assert isinstance(tests, dict) and len(tests) == 5
+
+
+def test_observe_collects_pytest_xdist_workers(tmp_path: Path, upstream: str) -> None:
+    make_project(tmp_path)
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nDJANGO_SETTINGS_MODULE = settings\npython_files = tests.py\n"
+    )
+    counts = tmp_path / "counts.jsonl"
+    env = {**os.environ, "SHOP_UPSTREAM": upstream, "SHOP_COUNTS": str(counts)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    completed = subprocess.run(
+        [sys.executable, "-m", "advisor", "observe", "--", sys.executable, "-m", "pytest",
+         "-q", "-n", "2", "-p", "no:cacheprovider"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    data = json.loads((tmp_path / ".advisor" / "observed.json").read_text())
+    views = data["views"]
+    assert views["shop.views.quote"]["sql"] == 2 and views["shop.views.quote"]["http"] == 2
+    assert views["shop.views.Stock"]["direct_calls"] == 1
+    assert views["shop.views.notify"]["http"] == 1
+    tests = data["tests"]
+    assert len(tests) == 5 and {t["outcome"] for t in tests.values()} == {"passed"}
 
 
 def test_scan_merges_the_record_and_flags_every_disagreement(tmp_path: Path,

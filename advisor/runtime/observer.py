@@ -559,6 +559,24 @@ def _counting_send(original: Any, library: str, is_async: bool) -> Any:
     return send
 
 
+def _counting_aiohttp(original: Any) -> Any:
+    """aiohttp sends through its own connector, not http.client: count at the session."""
+
+    @functools.wraps(original)
+    async def _request(session: Any, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        record = _CURRENT.get()
+        started = time.perf_counter()
+        if record is not None and not _IN_CLIENT.get():
+            _add_http(record, f"aiohttp {method} {url}")
+        try:
+            return await original(session, method, url, *args, **kwargs)
+        finally:
+            if record is not None:
+                record["http_ms"] += (time.perf_counter() - started) * 1000
+
+    return _request
+
+
 def _install_http() -> None:
     try:
         import requests
@@ -573,6 +591,14 @@ def _install_http() -> None:
     else:
         _replace(httpx.Client, "send", _counting_send(httpx.Client.send, "httpx", False))
         _replace(httpx.AsyncClient, "send", _counting_send(httpx.AsyncClient.send, "httpx", True))
+    try:
+        import aiohttp
+    except Exception:
+        pass
+    else:
+        _replace(
+            aiohttp.ClientSession, "_request", _counting_aiohttp(aiohttp.ClientSession._request)
+        )
     original = http.client.HTTPConnection.putrequest
 
     @functools.wraps(original)
