@@ -30,6 +30,7 @@ VIEWS = """
 import os
 
 import aiohttp
+import pycurl
 import requests
 from django.contrib.auth.models import User
 from django.http import JsonResponse
@@ -66,6 +67,14 @@ def rarely(request):
     return JsonResponse({})
 
 
+def curl(request):
+    handle = pycurl.Curl()
+    handle.setopt(pycurl.URL, UPSTREAM + "/curl")
+    handle.setopt(pycurl.WRITEFUNCTION, lambda chunk: None)
+    handle.perform()
+    return JsonResponse({"s": handle.getinfo(pycurl.RESPONSE_CODE)})
+
+
 async def fetch(request):
     async with aiohttp.ClientSession() as session, session.get(UPSTREAM + "/aio") as reply:
         return JsonResponse({"s": reply.status})
@@ -83,6 +92,7 @@ urlpatterns = [
     path("hidden/", views.hidden),
     path("rarely/", views.rarely),
     path("fetch/", views.fetch),
+    path("curl/", views.curl),
 ]
 """
 
@@ -133,6 +143,9 @@ class EvidenceTests(TestCase):
 
     def test_async_view_with_aiohttp(self):
         self.assertEqual(self.client.get("/fetch/").status_code, 200)
+
+    def test_pycurl(self):
+        self.assertEqual(self.client.get("/curl/").json(), {"s": 200})
 """
 
 
@@ -198,7 +211,7 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     make_project(tmp_path)
     completed, data, independent = observe(tmp_path, upstream)
     assert completed.returncode == 0, completed.stderr
-    assert "observed 6 requests to 6 views" in completed.stderr
+    assert "observed 7 requests to 7 views" in completed.stderr
     assert data["schema_version"] == "1.0"
     views = data["views"]
     assert isinstance(views, dict)
@@ -214,6 +227,7 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     assert views["shop.views.notify"]["http"] == independent["notify_double_calls"] == 1
     # An async view's aiohttp call (aiohttp has its own connector, not http.client).
     assert views["shop.views.fetch"]["http"] == _Upstream.hits.count("/aio") == 1
+    assert views["shop.views.curl"]["http"] == _Upstream.hits.count("/curl") == 1
     # Each effect keeps the chain of project frames down to its call site.
     sites = {s["kind"]: s for s in quote["sites"].values()}
     assert sites["http"]["chain"][-1].startswith("shop/views.py:")
@@ -221,7 +235,7 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     # The chain starts at the view: the test and the test client above it are left out.
     assert not any("tests.py" in link for s in quote["sites"].values() for link in s["chain"])
     tests = data["tests"]
-    assert isinstance(tests, dict) and len(tests) == 5
+    assert isinstance(tests, dict) and len(tests) == 6
     assert {t["outcome"] for t in tests.values()} == {"passed"}
 
 
@@ -232,10 +246,11 @@ def test_observe_collects_forked_parallel_workers(tmp_path: Path, upstream: str)
     views = data["views"]
     assert isinstance(views, dict)
     assert set(views) == {"shop.views.quote", "shop.views.Stock", "shop.views.notify",
-                          "shop.views.hidden", "shop.views.rarely", "shop.views.fetch"}
+                          "shop.views.hidden", "shop.views.rarely", "shop.views.fetch",
+                          "shop.views.curl"}
     assert views["shop.views.quote"]["sql"] == 2
     tests = data["tests"]
-    assert isinstance(tests, dict) and len(tests) == 5
+    assert isinstance(tests, dict) and len(tests) == 6
 
 
 def test_observe_collects_pytest_xdist_workers(tmp_path: Path, upstream: str) -> None:
@@ -258,7 +273,7 @@ def test_observe_collects_pytest_xdist_workers(tmp_path: Path, upstream: str) ->
     assert views["shop.views.Stock"]["direct_calls"] == 1
     assert views["shop.views.notify"]["http"] == 1
     tests = data["tests"]
-    assert len(tests) == 5 and {t["outcome"] for t in tests.values()} == {"passed"}
+    assert len(tests) == 6 and {t["outcome"] for t in tests.values()} == {"passed"}
 
 
 def test_scan_merges_the_record_and_flags_every_disagreement(tmp_path: Path,

@@ -577,6 +577,27 @@ def _counting_aiohttp(original: Any) -> Any:
     return _request
 
 
+def _counting_curl(base: Any) -> Any:
+    """pycurl's Curl is a C type whose perform() cannot be patched: hand out a subclass that
+    counts it (it keeps the name pycurl.Curl, so a mock of pycurl.Curl is still a double of
+    an HTTP client)."""
+
+    class Curl(base):  # type: ignore[misc]
+        def perform(self) -> Any:
+            record = _CURRENT.get()
+            started = time.perf_counter()
+            if record is not None and not _IN_CLIENT.get():
+                _add_http(record, "pycurl perform")
+            try:
+                return super().perform()
+            finally:
+                if record is not None:
+                    record["http_ms"] += (time.perf_counter() - started) * 1000
+
+    Curl.__module__ = "pycurl"
+    return Curl
+
+
 def _install_http() -> None:
     try:
         import requests
@@ -599,6 +620,12 @@ def _install_http() -> None:
         _replace(
             aiohttp.ClientSession, "_request", _counting_aiohttp(aiohttp.ClientSession._request)
         )
+    try:
+        import pycurl
+    except Exception:
+        pass
+    else:
+        _replace(pycurl, "Curl", _counting_curl(pycurl.Curl))
     original = http.client.HTTPConnection.putrequest
 
     @functools.wraps(original)
