@@ -279,7 +279,7 @@ def test_view_called_directly_by_project_code_is_skipped(tmp_path: Path) -> None
         def ping(request):
             return JsonResponse({"ok": True})
         """,
-        "shop/tasks.py:5 calls ping() directly",
+        "shop/tasks.py:5 calls ping() synchronously",
         files={
             "shop/tasks.py": """\
             from shop import views
@@ -1363,6 +1363,140 @@ def test_every_handler_of_a_view_class_becomes_async(tmp_path: Path) -> None:
                 await Book.objects.filter(pk=pk).adelete()
                 return JsonResponse({}, status=204)
         """,
+    )
+
+
+PING_VIEW = """\
+from django.http import JsonResponse
+from django.views import View
+
+
+class PingView(View):
+    def get(self, request):
+        return JsonResponse({"ok": True})
+"""
+
+
+def test_view_class_whose_as_view_result_is_called_synchronously_is_skipped(
+    tmp_path: Path,
+) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/tests.py:7 calls PingView.as_view()(…) synchronously",
+        files={
+            "shop/tests.py": """\
+            from django.test import RequestFactory
+
+            from shop import views
+
+
+            def test_ping():
+                response = views.PingView.as_view()(RequestFactory().get("/"))
+                assert response.status_code == 200
+            """
+        },
+    )
+
+
+def test_view_class_whose_stored_as_view_result_is_called_is_skipped(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/tests.py:8 calls ping_view(…), which holds PingView.as_view() synchronously",
+        files={
+            "shop/tests.py": """\
+            from django.test import RequestFactory
+
+            from shop.views import PingView
+
+
+            def test_ping():
+                ping_view = PingView.as_view()
+                response = ping_view(RequestFactory().get("/"))
+                assert response.status_code == 200
+            """
+        },
+    )
+
+
+def test_handler_called_on_an_instance_is_skipped(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/tests.py:5 calls PingView().get(…) synchronously",
+        files={
+            "shop/tests.py": """\
+            from shop import views
+
+
+            def test_ping(rf):
+                assert views.PingView().get(rf.get("/")).status_code == 200
+            """
+        },
+    )
+
+
+def test_subclass_called_synchronously_counts_as_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/tests.py:9 calls LoudPing.as_view()(…) synchronously",
+        files={
+            "shop/tests.py": """\
+            from shop.views import PingView
+
+
+            class LoudPing(PingView):
+                pass
+
+
+            def test_ping(rf):
+                assert LoudPing.as_view()(rf.get("/")).status_code == 200
+            """
+        },
+    )
+
+
+def test_subclass_with_its_own_sync_handler_is_skipped(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/extra.py:4 subclasses it and defines PingWithPost.post() sync",
+        files={
+            "shop/extra.py": """\
+            from shop import views
+
+
+            class PingWithPost(views.PingView):
+                def post(self, request):
+                    return self.get(request)
+            """
+        },
+    )
+
+
+def test_awaited_or_routed_as_view_is_not_a_sync_caller(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        PING_VIEW,
+        PING_VIEW.replace("    def get", "    async def get"),
+        files={
+            "shop/tests.py": """\
+            from django.test import AsyncRequestFactory
+
+            from shop.views import PingView
+
+
+            async def test_ping():
+                response = await PingView.as_view()(AsyncRequestFactory().get("/"))
+                assert response.status_code == 200
+
+
+            def test_route_table():
+                assert PingView.as_view() is not None
+            """
+        },
     )
 
 
