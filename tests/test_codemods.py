@@ -1914,3 +1914,193 @@ def test_login_becomes_alogin(tmp_path: Path) -> None:
             return JsonResponse({"ok": True})
         """,
     )
+
+
+# --- what is left on the event loop (codemods/_loop_audit.py) ----------------------------------
+
+
+BOOK_FORM = """\
+from django import forms
+
+from shop.models import Book
+
+
+class BookForm(forms.ModelForm):
+    class Meta:
+        model = Book
+        fields = ["title"]
+"""
+
+
+def test_save_on_a_value_of_unknown_type_moves_into_a_thread(tmp_path: Path) -> None:
+    # The scan cannot type `form.instance`; the audit cannot show `save()` is harmless,
+    # and nothing comes back from it, so it runs in a thread.
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import BookForm
+
+
+        def add_book(request):
+            form = BookForm(request.POST)
+            if form.is_valid():
+                book = form.instance
+                book.save()
+            return JsonResponse({})
+        """,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.http import JsonResponse
+
+        from shop.forms import BookForm
+
+
+        async def add_book(request):
+            form = BookForm(request.POST)
+            if await sync_to_async(form.is_valid)():
+                book = form.instance
+                await sync_to_async(book.save)()
+            return JsonResponse({})
+        """,
+        files={"shop/forms.py": BOOK_FORM},
+    )
+
+
+LEDGER = """\
+def load_entry(pk):
+    return LEDGER.get(pk)
+
+
+def mark(entry):
+    entry.save()
+
+
+class Entry:
+    def describe(self):
+        return "entry"
+
+
+LEDGER = {}
+"""
+
+
+def test_result_of_a_call_on_a_value_of_mixed_type_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.ledger import Entry, load_entry
+
+
+        def record(request):
+            entry = None
+            if request.GET.get("id"):
+                entry = load_entry(request.GET["id"])
+            if entry is None:
+                entry = Entry()
+            return JsonResponse({"entry": entry.describe()})
+        """,
+        "entry.describe() at shop/views.py:12 is a call on a value of a type the rewrite "
+        "cannot tell",
+        files={"shop/ledger.py": LEDGER},
+    )
+
+
+def test_helper_the_scan_did_not_follow_runs_in_a_thread(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.ledger import mark
+
+
+        def touch(request):
+            mark(request.GET.get("title"))
+            return JsonResponse({})
+        """,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.http import JsonResponse
+
+        from shop.ledger import mark
+
+
+        async def touch(request):
+            await sync_to_async(mark)(request.GET.get("title"))
+            return JsonResponse({})
+        """,
+        files={"shop/ledger.py": LEDGER},
+    )
+
+
+def test_instance_method_returning_plain_data_stays_on_the_loop(tmp_path: Path) -> None:
+    source = """\
+        from django.http import JsonResponse
+
+        from shop.ledger import Entry
+
+
+        def show(request):
+            entry = Entry()
+            return JsonResponse({"entry": entry.describe()})
+        """
+    check_transformed(
+        tmp_path,
+        source,
+        source.replace("def show", "async def show"),
+        files={"shop/ledger.py": LEDGER},
+    )
+
+
+def test_orm_work_in_the_class_dispatch_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+        from django.views import View
+
+        from shop.models import Book
+
+
+        class Stock(View):
+            def dispatch(self, request, *args, **kwargs):
+                self.books = Book.objects.count()
+                return super().dispatch(request, *args, **kwargs)
+
+            def get(self, request):
+                return JsonResponse({"books": self.books})
+        """,
+        "Book.objects.count() at shop/views.py:9 may block",
+    )
+
+
+def test_plain_data_and_project_helpers_returning_data_stay_convertible(tmp_path: Path) -> None:
+    source = """\
+        import json
+
+        from django.http import JsonResponse
+
+        from shop.helpers import summary
+
+
+        def digest(request):
+            payload = json.loads(request.body)
+            counts = {"a": 1}
+            info = summary(payload.get("name", ""))
+            return JsonResponse({"n": counts.get("a"), "info": info.get("name")})
+        """
+    check_transformed(
+        tmp_path,
+        source,
+        source.replace("def digest", "async def digest"),
+        files={
+            "shop/helpers.py": """\
+            def summary(name):
+                return {"name": name.strip()}
+            """
+        },
+    )
