@@ -289,6 +289,10 @@ class LoopAudit:
         for node in _calls_and_loops(function) if self._check_calls else ():
             if any(source.contains(region, node) for region in moved):
                 continue
+            if isinstance(node, cst.Attribute):
+                if node not in covered:
+                    self._attribute(source, node, locals_, depth)
+                continue
             if isinstance(node, cst.Call):
                 if node in covered:
                     continue
@@ -724,6 +728,20 @@ class LoopAudit:
 
     # Implicit evaluation ----------------------------------------------------------------------
 
+    def _attribute(
+        self, source: SourceFile, node: cst.Attribute, locals_: dict[str, _Kind], depth: int
+    ) -> None:
+        """`self.total` / `entry.total` where the project class defines `total` as a
+        property: its body runs right here."""
+        assert isinstance(node.value, cst.Name)
+        kind = locals_.get(node.value.value)
+        if kind is None or kind.kind not in (SELF, INSTANCE) or kind.cls is None:
+            return
+        found = self._lookup(kind.cls, node.attr.value)
+        if found is None or not _is_property(found[1]):
+            return
+        self._function(found[0].source, found[1], self._covered, self._moved, kind.cls, depth + 1)
+
     def _iteration(
         self,
         source: SourceFile,
@@ -803,6 +821,17 @@ class LoopAudit:
 # --- helpers --------------------------------------------------------------------------------
 
 
+def _is_property(function: cst.FunctionDef) -> bool:
+    for decorator in function.decorators:
+        expression = decorator.decorator
+        name = expression.attr.value if isinstance(expression, cst.Attribute) else ""
+        if isinstance(expression, cst.Name):
+            name = expression.value
+        if name in ("property", "cached_property"):
+            return True
+    return False
+
+
 def _blocks(row: CatalogRow | None) -> bool:
     """A catalog row for I/O a sync call would wait on (CPU rows are the plan's business:
     they do not raise SynchronousOnlyOperation)."""
@@ -870,14 +899,26 @@ def _calls_and_loops(function: cst.FunctionDef) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
 
     class Visitor(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
-
         def visit_For(self, node: cst.For) -> None:
             found.append(node)
 
         def visit_CompFor(self, node: cst.CompFor) -> None:
             found.append(node)
+
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if isinstance(node.value, cst.Name):
+                found.append(node)  # `self.total`: a property runs code
+
+        def visit_Call(self, node: cst.Call) -> bool:
+            found.append(node)
+            if not isinstance(node.func, cst.Attribute):
+                return True
+            # The method is checked as a call, not as an attribute read; its receiver and
+            # the arguments are still visited.
+            node.func.value.visit(self)
+            for argument in node.args:
+                argument.visit(self)
+            return False
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return node is function

@@ -2104,3 +2104,42 @@ def test_plain_data_and_project_helpers_returning_data_stay_convertible(tmp_path
             """
         },
     )
+
+
+def test_property_doing_orm_work_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+        from django.views import View
+
+        from shop.models import Book
+
+
+        class Stock(View):
+            @property
+            def total(self):
+                return Book.objects.count()
+
+            def get(self, request):
+                return JsonResponse({"books": self.total})
+        """,
+        "Book.objects.count() at shop/views.py:10 may block",
+    )
+
+
+def test_property_returning_plain_data_stays_on_the_loop(tmp_path: Path) -> None:
+    source = """\
+        from django.http import JsonResponse
+        from django.views import View
+
+
+        class Banner(View):
+            @property
+            def title(self):
+                return "Shop"
+
+            def get(self, request):
+                return JsonResponse({"title": self.title})
+        """
+    check_transformed(tmp_path, source, source.replace("    def get", "    async def get"))
