@@ -8,6 +8,7 @@ import libcst as cst
 
 from advisor import django_api
 from codemods import Codemod, Refused, Step, codemod
+from codemods._auth_backends import AUSER_DECORATORS, why_not_auser
 from codemods._callers import sync_callers
 from codemods._engine import Edits
 from codemods._source import SourceFile, is_generator
@@ -88,6 +89,13 @@ def _check_handler_decorators(function: cst.FunctionDef, source: SourceFile, edi
             raise Refused(
                 f"{source.code(call.args[0].value)} on {function.name.value}() does not accept "
                 f"async views on Django {edits.target.django_version}: convert by hand"
+            )
+        if inner & AUSER_DECORATORS and edits.target.sync_only_auth_backends:
+            raise Refused(
+                f"{source.code(call.args[0].value)} on {function.name.value}() awaits "
+                f"request.auser() for async views; "
+                f"{why_not_auser(edits.target.sync_only_auth_backends)}: add aget_user to "
+                "the backend, or keep the view sync"
             )
 
 

@@ -2143,3 +2143,122 @@ def test_property_returning_plain_data_stays_on_the_loop(tmp_path: Path) -> None
                 return JsonResponse({"title": self.title})
         """
     check_transformed(tmp_path, source, source.replace("    def get", "    async def get"))
+
+
+# --- auth backends without aget_user (codemods/_auth_backends.py) ------------------------------
+
+ME_VIEW = """\
+from django.http import JsonResponse
+
+
+def me(request):
+    return JsonResponse({"id": request.user.pk})
+"""
+TOKEN_BACKEND = """\
+class TokenBackend:
+    def authenticate(self, request, token=None):
+        return None
+
+    def get_user(self, user_id):
+        return None
+"""
+MODEL_BACKEND = """\
+from django.contrib.auth.backends import ModelBackend
+
+
+class EmailBackend(ModelBackend):
+    pass
+"""
+
+
+def _settings_with(backend: str) -> str:
+    return SETTINGS + f'AUTHENTICATION_BACKENDS = ["{backend}"]\n'
+
+
+def test_backend_without_aget_user_loads_the_user_in_a_thread(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        ME_VIEW,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.contrib.auth import get_user
+        from django.http import JsonResponse
+
+
+        async def me(request):
+            user = await sync_to_async(get_user)(request)
+            return JsonResponse({"id": user.pk})
+        """,
+        files={
+            "shop/settings.py": _settings_with("shop.backends.TokenBackend"),
+            "shop/backends.py": TOKEN_BACKEND,
+        },
+    )
+
+
+def test_backend_subclassing_model_backend_keeps_auser(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        ME_VIEW,
+        """\
+        from django.http import JsonResponse
+
+
+        async def me(request):
+            user = await request.auser()
+            return JsonResponse({"id": user.pk})
+        """,
+        files={
+            "shop/settings.py": _settings_with("shop.backends.EmailBackend"),
+            "shop/backends.py": MODEL_BACKEND,
+        },
+    )
+
+
+def test_login_required_with_a_backend_without_aget_user_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.contrib.auth.decorators import login_required
+        from django.http import JsonResponse
+
+
+        @login_required
+        def dashboard(request):
+            return JsonResponse({"ok": True})
+        """,
+        "@login_required on an async view awaits request.auser(); "
+        "shop.backends.TokenBackend in AUTHENTICATION_BACKENDS has no aget_user()",
+        files={
+            "shop/settings.py": _settings_with("shop.backends.TokenBackend"),
+            "shop/backends.py": TOKEN_BACKEND,
+        },
+    )
+
+
+def test_which_backends_lack_aget_user(tmp_path: Path) -> None:
+    from codemods._auth_backends import backends_without_aget_user
+    from codemods._source import Project
+
+    root = tmp_path / "site"
+    (root / "site").mkdir(parents=True)
+    (root / "site" / "backends.py").write_text(
+        TOKEN_BACKEND
+        + "\n\nclass AsyncToken(TokenBackend):\n    async def aget_user(self, user_id):\n"
+        "        return None\n"
+    )
+    settings = root / "site" / "settings.py"
+
+    def lacking(value: str) -> tuple[str, ...]:
+        settings.write_text(f"AUTHENTICATION_BACKENDS = {value}\n")
+        return backends_without_aget_user(Project(root), "site.settings")
+
+    assert lacking('["django.contrib.auth.backends.RemoteUserBackend"]') == ()
+    assert lacking('["site.backends.AsyncToken"]') == ()
+    assert lacking('("site.backends.TokenBackend",)') == ("site.backends.TokenBackend",)
+    assert lacking('["thirdparty.auth.Backend"]') == ("thirdparty.auth.Backend",)
+    assert lacking("BACKENDS") == (
+        "AUTHENTICATION_BACKENDS (not a list of strings the rewrite can read)",
+    )
+    settings.write_text("DEBUG = True\n")
+    assert backends_without_aget_user(Project(root), "site.settings") == ()
