@@ -29,6 +29,8 @@ from codemods._source import Project, SourceFile, is_generator
 MAX_DEPTH = 6
 # What a class's as_view() runs before the handler, in the same (now async) request.
 DISPATCH_PATH = ("__init__", "setup", "dispatch")
+# A library base's HTTP handlers are what the view dispatches to anyway.
+HANDLER_NAMES = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 # Methods of request.user that read loaded fields only (a user from `await auser()`).
 USER_READS = frozenset({"get_username", "get_full_name", "get_short_name", "natural_key"})
 # Where a value is plain data (str, dict, list, numbers, a QueryDict, a response being
@@ -292,6 +294,9 @@ class LoopAudit:
             if isinstance(node, cst.Attribute):
                 if node not in covered:
                     self._attribute(source, node, locals_, depth)
+                continue
+            if isinstance(node, cst.If | cst.While):
+                self._truth_test(source, node, locals_, covered)
                 continue
             if isinstance(node, cst.Call):
                 if node in covered:
@@ -566,11 +571,45 @@ class LoopAudit:
                 f"cannot tell what {text}(…) at {where} runs once the view is async: "
                 "convert by hand"
             )
+        if names == {"builtins.super"} and isinstance(call.func, cst.Attribute):
+            self._super_call(source, call, call.func.attr.value, locals_, depth, where)
+            return
         for name in sorted(names):
             if "<locals>" in name:
                 self._local_call(source, call, name, locals_, depth, where, text)
             else:
                 self._named_call(source, call, _absolute(name, source), locals_, depth, where)
+
+    def _super_call(
+        self,
+        source: SourceFile,
+        call: cst.Call,
+        method: str,
+        locals_: dict[str, _Kind],
+        depth: int,
+        where: str,
+    ) -> None:
+        """`super().m(…)`: the next project class defining `m` after the one whose method
+        this is; a library base's `m` is checked against the catalog's method names."""
+        owner = source.enclosing(call, cst.ClassDef)
+        self_kind = locals_.get("self", _Kind(UNKNOWN))
+        if owner is None:
+            return
+        for base in owner.bases:
+            for qualified in source.qualified_names(base.value):
+                found = self._project(source, _absolute(qualified, source))
+                if found is None or not isinstance(found[2], cst.ClassDef) or found[1]:
+                    continue
+                target = self._lookup(_Class(found[0], found[2]), method)
+                if target is not None:
+                    cls = self_kind.cls or target[0]
+                    self._enter((cls, target[0].source, target[1]), call, source, locals_, depth)
+                    return
+        if method in blocking_method_names() and method not in HANDLER_NAMES:
+            raise Refused(
+                f"super().{method}() at {where} runs a library base's {method}(), which may "
+                "block: convert by hand"
+            )
 
     def _named_call(
         self,
@@ -760,13 +799,48 @@ class LoopAudit:
         covered: dict[cst.CSTNode, str],
         where: str,
     ) -> None:
-        if value in covered or not isinstance(value, cst.Name):
+        if value in covered:
             return
-        if locals_.get(value.value, _Kind(UNKNOWN)).kind == QUERYSET:
-            where = where or f"{source.path}:{source.range(value).start.line}"
+        where = where or f"{source.path}:{source.range(value).start.line}"
+        if isinstance(value, cst.Name):
+            if locals_.get(value.value, _Kind(UNKNOWN)).kind == QUERYSET:
+                raise Refused(
+                    f"{value.value} at {where} is a queryset evaluated synchronously, which "
+                    "raises SynchronousOnlyOperation in an async view: convert by hand"
+                )
+            return
+        # `for x in entry.lines.all()`: a queryset method on a receiver that is not plain data.
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value in LAZY_QUERYSET_METHODS
+        ):
+            root, _ = _root_and_chain(value.func.value)
+            kind = locals_.get(root, _Kind(UNKNOWN)).kind if root else UNKNOWN
+            if kind not in (LITERAL, REQUEST, HTTP_RESPONSE):
+                raise Refused(
+                    f"{_short_code(source, value)} at {where} looks like a queryset evaluated "
+                    "synchronously (SynchronousOnlyOperation in an async view): convert by hand"
+                )
+
+    def _truth_test(
+        self,
+        source: SourceFile,
+        node: cst.If | cst.While,
+        locals_: dict[str, _Kind],
+        covered: dict[cst.CSTNode, str],
+    ) -> None:
+        """`if qs:` evaluates the queryset."""
+        test = node.test
+        if isinstance(test, cst.UnaryOperation):
+            test = test.expression
+        if test in covered or node.test in covered:
+            return
+        if isinstance(test, cst.Name) and locals_.get(test.value, _Kind(UNKNOWN)).kind == QUERYSET:
             raise Refused(
-                f"{value.value} at {where} is a queryset evaluated synchronously, which "
-                "raises SynchronousOnlyOperation in an async view: convert by hand"
+                f"`if {test.value}` at {source.path}:{source.range(node).start.line} evaluates "
+                "a queryset synchronously (SynchronousOnlyOperation in an async view): use "
+                "`await qs.aexists()`, then rewrite again"
             )
 
     # Lookups ------------------------------------------------------------------------------
@@ -900,6 +974,12 @@ def _calls_and_loops(function: cst.FunctionDef) -> list[cst.CSTNode]:
 
     class Visitor(cst.CSTVisitor):
         def visit_For(self, node: cst.For) -> None:
+            found.append(node)
+
+        def visit_If(self, node: cst.If) -> None:
+            found.append(node)
+
+        def visit_While(self, node: cst.While) -> None:
             found.append(node)
 
         def visit_CompFor(self, node: cst.CompFor) -> None:

@@ -2262,3 +2262,78 @@ def test_which_backends_lack_aget_user(tmp_path: Path) -> None:
     )
     settings.write_text("DEBUG = True\n")
     assert backends_without_aget_user(Project(root), "site.settings") == ()
+
+
+def test_super_call_into_a_project_base_doing_orm_work_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+        from django.views import View
+
+        from shop.bases import Base
+
+
+        class Stock(Base):
+            def dispatch(self, request, *args, **kwargs):
+                self.data = super().payload()
+                return super().dispatch(request, *args, **kwargs)
+
+            def get(self, request):
+                return JsonResponse(self.data)
+        """,
+        "Book.objects.count() at shop/bases.py:8 may block",
+        files={
+            "shop/bases.py": """\
+            from django.views import View
+
+            from shop.models import Book
+
+
+            class Base(View):
+                def payload(self):
+                    return {"n": Book.objects.count()}
+            """
+        },
+    )
+
+
+def test_queryset_method_iterated_on_a_value_of_unknown_type_skips_the_view(
+    tmp_path: Path,
+) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import BookForm
+
+
+        def titles(request):
+            author = BookForm(request.POST).instance.author
+            return JsonResponse({"titles": [b.title for b in author.books.all()]})
+        """,
+        "author.books.all() at shop/views.py:8 looks like a queryset evaluated synchronously",
+        files={"shop/forms.py": BOOK_FORM},
+    )
+
+
+def test_truth_test_of_a_queryset_the_scan_did_not_type_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import BookForm
+
+
+        def has_books(request):
+            author = BookForm(request.POST).instance.author
+            books = author.books.filter(stock__gt=0)
+            if books:
+                return JsonResponse({"any": True})
+            return JsonResponse({"any": False})
+        """,
+        "`if books` at shop/views.py:9 evaluates a queryset synchronously",
+        files={"shop/forms.py": BOOK_FORM},
+    )
