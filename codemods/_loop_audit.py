@@ -29,6 +29,12 @@ from codemods._source import Project, SourceFile, is_generator
 MAX_DEPTH = 6
 # What a class's as_view() runs before the handler, in the same (now async) request.
 DISPATCH_PATH = ("__init__", "setup", "dispatch")
+# Methods whose result is a bool or a number on every class Django gives them (forms,
+# querysets, users): safe to hand back to the loop from a thread, whatever ran to get it.
+PLAIN_RESULT_METHODS = frozenset(
+    {"is_valid", "has_changed", "exists", "count", "has_perm", "has_perms"}
+    | {"has_module_perms", "check_password", "has_usable_password"}
+)
 # A library base's HTTP handlers are what the view dispatches to anyway.
 HANDLER_NAMES = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 # Methods of request.user that read loaded fields only (a user from `await auser()`).
@@ -538,7 +544,8 @@ class LoopAudit:
                 if found is not None and isinstance(found[2], cst.FunctionDef) and not found[1]:
                     target = (None, found[0], found[2])
         if target is None:
-            return _Kind(UNKNOWN)
+            method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+            return _Kind(LITERAL if method in PLAIN_RESULT_METHODS else UNKNOWN)
         try:
             kind = reader._enter(target, call, source, caller, depth)
         except Refused:

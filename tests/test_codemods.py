@@ -2337,3 +2337,53 @@ def test_truth_test_of_a_queryset_the_scan_did_not_type_skips_the_view(tmp_path:
         "`if books` at shop/views.py:9 evaluates a queryset synchronously",
         files={"shop/forms.py": BOOK_FORM},
     )
+
+
+CONTACT_FORM = """\
+from django import forms
+
+from shop.models import Book
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField()
+
+    def clean_email(self):
+        if Book.objects.filter(title=self.cleaned_data["email"]).exists():
+            raise forms.ValidationError("taken")
+        return self.cleaned_data["email"]
+"""
+
+
+def test_form_validation_the_scan_did_not_flag_moves_into_a_thread(tmp_path: Path) -> None:
+    # is_valid() runs clean_email(), which queries: it cannot stay on the loop, and its
+    # result is a bool, so it may come back from a thread.
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import ContactForm
+
+
+        def contact(request):
+            form = ContactForm(request.POST)
+            if form.is_valid():
+                return JsonResponse({"ok": form.cleaned_data["email"]})
+            return JsonResponse({"errors": form.errors}, status=400)
+        """,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.http import JsonResponse
+
+        from shop.forms import ContactForm
+
+
+        async def contact(request):
+            form = ContactForm(request.POST)
+            if await sync_to_async(form.is_valid)():
+                return JsonResponse({"ok": form.cleaned_data["email"]})
+            return JsonResponse({"errors": form.errors}, status=400)
+        """,
+        files={"shop/forms.py": CONTACT_FORM},
+    )
