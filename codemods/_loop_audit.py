@@ -169,6 +169,24 @@ def _top_level(source: SourceFile, name: str) -> cst.CSTNode | None:
     return None
 
 
+def _imported_as(source: SourceFile, name: str) -> str | None:
+    """The absolute dotted path `name` is imported from at the top of `source`."""
+    for statement in source.tree.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
+                continue
+            for alias in small.names:
+                local = alias.asname.name if alias.asname else alias.name
+                if isinstance(local, cst.Name) and local.value == name:
+                    module = source.code(small.module) if small.module else ""
+                    dots = "." * len(small.relative)
+                    dotted = ".".join(part for part in (module, source.code(alias.name)) if part)
+                    return _absolute(f"{dots}{dotted}", source)
+    return None
+
+
 def _method(source: SourceFile, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
     body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
     for item in body:
@@ -637,8 +655,11 @@ class LoopAudit:
             return
         found = self._project(source, name)
         if found is None:
-            if name.split(".")[0] in self.index.top_packages and "." in name:
-                return  # a project module the index cannot open: the scan followed it
+            if self.index.resolve(name) is not None:
+                raise Refused(
+                    f"{name}() at {where}: the rewrite cannot find its definition in the "
+                    "project, so it cannot show it does not block: convert by hand"
+                )
             row = _catalog().match(name)
             if row is not None and _blocks(row):
                 raise Refused(
@@ -864,9 +885,10 @@ class LoopAudit:
         return base.cls, found[0].source, found[1]
 
     def _project(
-        self, source: SourceFile, name: str
+        self, source: SourceFile, name: str, hops: int = 0
     ) -> tuple[SourceFile, list[str], cst.CSTNode] | None:
-        """A name of project code: (its file, the attributes after it, the def/class/value)."""
+        """A name of project code: (its file, the attributes after it, the def/class/value),
+        following re-exports (`from .models import Book` in a package's __init__)."""
         first, *rest = name.split(".")
         node = _top_level(source, first)
         if node is not None:
@@ -876,9 +898,12 @@ class LoopAudit:
             return None
         owner, parts = resolved
         node = _top_level(owner, parts[0])
-        if node is None:
+        if node is not None:
+            return owner, parts[1:], node
+        imported = _imported_as(owner, parts[0])
+        if imported is None or hops > MAX_DEPTH:
             return None
-        return owner, parts[1:], node
+        return self._project(owner, ".".join([imported, *parts[1:]]), hops + 1)
 
     def _lookup(
         self, cls: _Class, name: str, seen: int = 0

@@ -2387,3 +2387,26 @@ def test_form_validation_the_scan_did_not_flag_moves_into_a_thread(tmp_path: Pat
         """,
         files={"shop/forms.py": CONTACT_FORM},
     )
+
+
+def test_helper_re_exported_by_a_package_is_followed(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.tools import stock_of
+
+
+        def stock(request):
+            return JsonResponse({"n": stock_of(request.GET.get("title"))})
+        """,
+        "entry.books.count() at shop/tools/counting.py:2",
+        files={
+            "shop/tools/__init__.py": "from .counting import stock_of\n",
+            "shop/tools/counting.py": """\
+            def stock_of(entry):
+                return entry.books.count()
+            """,
+        },
+    )
