@@ -312,12 +312,22 @@ class LoopAudit:
         # The converted view's own request parameter, whatever it is called.
         request_at = -1 if depth else (1 if cls is not None else 0)
         locals_ = self._locals(source, function, covered, cls, request_at, depth, dict(bound))
-        for node in _calls_and_loops(function) if self._check_calls else ():
+        nodes = _calls_and_loops(function) if self._check_calls else []
+        # Names a form validation is called on here: reading their `.errors` is then cached.
+        validated = {
+            node.func.value.value
+            for node in nodes
+            if isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in ("is_valid", "full_clean")
+            and isinstance(node.func.value, cst.Name)
+        }
+        for node in nodes:
             if any(source.contains(region, node) for region in moved):
                 continue
             if isinstance(node, cst.Attribute):
                 if node not in covered:
-                    self._attribute(source, node, locals_, depth)
+                    self._attribute(source, node, locals_, depth, validated)
                 continue
             if isinstance(node, cst.If | cst.While):
                 self._truth_test(source, node, locals_, covered)
@@ -796,12 +806,29 @@ class LoopAudit:
     # Implicit evaluation ----------------------------------------------------------------------
 
     def _attribute(
-        self, source: SourceFile, node: cst.Attribute, locals_: dict[str, _Kind], depth: int
+        self,
+        source: SourceFile,
+        node: cst.Attribute,
+        locals_: dict[str, _Kind],
+        depth: int,
+        validated: set[str],
     ) -> None:
         """`self.total` / `entry.total` where the project class defines `total` as a
-        property: its body runs right here."""
+        property: its body runs right here. `form.errors` validates an unvalidated form
+        (clean methods, model choice lookups)."""
         assert isinstance(node.value, cst.Name)
         kind = locals_.get(node.value.value)
+        if (
+            node.attr.value == "errors"
+            and node.value.value not in validated
+            and (kind is None or kind.kind in (UNKNOWN, INSTANCE, MODEL))
+            and not isinstance(source.parent(node), cst.AssignTarget)
+        ):
+            raise Refused(
+                f"{node.value.value}.errors at {source.path}:{source.range(node).start.line} "
+                "validates the form on first read (its clean methods may query): call "
+                "is_valid() first, then rewrite again"
+            )
         if kind is None or kind.kind not in (SELF, INSTANCE) or kind.cls is None:
             return
         found = self._lookup(kind.cls, node.attr.value)

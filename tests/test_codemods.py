@@ -2410,3 +2410,21 @@ def test_helper_re_exported_by_a_package_is_followed(tmp_path: Path) -> None:
             """,
         },
     )
+
+
+def test_form_errors_read_without_validation_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import ContactForm
+
+
+        def contact_errors(request):
+            form = ContactForm(request.POST)
+            return JsonResponse({"errors": form.errors})
+        """,
+        "form.errors at shop/views.py:8 validates the form on first read",
+        files={"shop/forms.py": CONTACT_FORM},
+    )
