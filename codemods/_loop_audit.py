@@ -215,6 +215,8 @@ class _Class:
 
 
 # What a local name holds, as far as the audit can tell.
+# NONE is `None` itself, which a later assignment refines (`x = None` … `x = Entry()`).
+NONE = "none"
 LITERAL, REQUEST, SELF, LIBRARY, MODEL, QUERYSET, HTTP_RESPONSE, INSTANCE, UNKNOWN = (
     "literal",
     "request",
@@ -236,7 +238,7 @@ class _Kind:
 
 
 class LoopAudit:
-    """Audits the converted functions of one view; `check` raises Refused."""
+    """Audits the converted functions of one view; `check_view` raises Refused."""
 
     def __init__(
         self,
@@ -305,10 +307,8 @@ class LoopAudit:
             )
         if function.asynchronous is not None and depth:
             return _Kind(UNKNOWN)  # awaited: an async function the scan reports on
-        if is_generator(function):
-            self._results[key] = _Kind(UNKNOWN)  # its body runs when it is iterated
-            if not self._check_calls:
-                return _Kind(UNKNOWN)
+        if is_generator(function) and not self._check_calls:
+            return _Kind(UNKNOWN)  # a generator object: its body runs when iterated
         # The converted view's own request parameter, whatever it is called.
         request_at = -1 if depth else (1 if cls is not None else 0)
         locals_ = self._locals(source, function, covered, cls, request_at, depth, dict(bound))
@@ -349,10 +349,12 @@ class LoopAudit:
         returned = [
             self._value_kind(source, value, listed, covered, depth)
             if value is not None
-            else _Kind("none")
+            else _Kind(NONE)
             for value in _returns(function)
         ]
         result = _combine(returned) if returned else _Kind(LITERAL)
+        if is_generator(function):
+            result = _Kind(UNKNOWN)  # a generator object: its body runs when iterated
         self._results[key] = result
         return result
 
@@ -466,7 +468,7 @@ class LoopAudit:
         ):
             return _Kind(LITERAL)
         if isinstance(value, cst.Name) and value.value in ("None", "True", "False"):
-            return _Kind("none" if value.value == "None" else LITERAL)
+            return _Kind(NONE if value.value == "None" else LITERAL)
         if isinstance(value, cst.Name) and value.value in kinds:
             return _combine(kinds[value.value])
         if isinstance(value, cst.Attribute | cst.Subscript):
@@ -989,7 +991,7 @@ def _returns(function: cst.FunctionDef) -> list[cst.BaseExpression | None]:
 
 
 def _combine(kinds: list[_Kind]) -> _Kind:
-    real = [k for k in kinds if k.kind != "none"]
+    real = [k for k in kinds if k.kind != NONE]
     if not real:
         return _Kind(LITERAL)
     first = real[0]

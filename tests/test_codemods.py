@@ -2428,3 +2428,27 @@ def test_form_errors_read_without_validation_skips_the_view(tmp_path: Path) -> N
         "form.errors at shop/views.py:8 validates the form on first read",
         files={"shop/forms.py": CONTACT_FORM},
     )
+
+
+def test_generator_helper_result_used_on_the_loop_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.ledger import lines
+
+
+        def export(request):
+            rows = lines(request.GET.get("title"))
+            return JsonResponse({"rows": list(rows)})
+        """,
+        "entry.save() at shop/ledger.py:3",
+        files={
+            "shop/ledger.py": """\
+            def lines(entry):
+                yield "header"
+                entry.save()
+            """
+        },
+    )
