@@ -6,6 +6,7 @@ Changed, Skipped (with a reason the user can act on) or Failed; never a tracebac
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -24,6 +25,7 @@ from advisor.config import ConfigError, build_settings
 from advisor.model import Category, Effect, EffectKind, Location, ScanResult, View, ViewKind
 from advisor.pipeline import ScanError, scan
 from codemods import Step, Target, codemods
+from codemods._auth_backends import AUSER_DECORATORS, backends_without_aget_user, why_not_auser
 from codemods._engine import (
     CHANGED,
     FAILED,
@@ -162,6 +164,12 @@ def _check_decorators(view: View, target: Target, notes: list[str]) -> None:
                 f"{target.django_version}): upgrade, or drop it and do its check "
                 "inside the view"
             )
+        if decorator in AUSER_DECORATORS and target.sync_only_auth_backends:
+            raise _Skip(
+                f"@{name} on an async view awaits request.auser(); "
+                f"{why_not_auser(target.sync_only_auth_backends)}: add aget_user to the "
+                "backend (or subclass BaseBackend), or keep the view sync"
+            )
         if support.note:
             notes.append(f"@{name}: {support.note}")
 
@@ -184,6 +192,13 @@ def _class_steps(view: View, target: Target, steps: list[Step]) -> set[str]:
                 f"{_short(mixin)} overrides dispatch() synchronously and fails with "
                 "async handlers: check the user in the async handler with "
                 "`await request.auser()` (5.0+), or keep the view sync"
+            )
+        if target.sync_only_auth_backends:
+            raise _Skip(
+                "LoginRequiredMixin would become @method_decorator(login_required), whose "
+                "async path awaits request.auser(); "
+                f"{why_not_auser(target.sync_only_auth_backends)}: add aget_user to the "
+                "backend, or keep the view sync"
             )
         if not target.has(METHOD_DECORATOR_ASYNC_SINCE):
             raise _Skip(
@@ -297,6 +312,8 @@ def _effect_steps(
             else ("iteration" if effect.call.endswith("__iter__") else "expression")
         )
     mode = _mode(target, effect.alternative_since) if route.versioned else "native"
+    if effect.rewrite == "auth_function" and target.sync_only_auth_backends:
+        mode = "sync_to_async"  # aauthenticate() & co. call the backends' a* methods
     alternative = effect.async_alternative or ""
     name = {"method": _short(alternative), "function": alternative}.get(route.alternative, "")
     steps.append(Step(route.codemod, view.id, location, node, function, mode, name, effect))
@@ -394,6 +411,10 @@ def rewrite_project(
     root: Path, result: ScanResult, views: list[View], target: Target, version_source: str
 ) -> RewriteResult:
     project = Project(root)
+    target = dataclasses.replace(
+        target,
+        sync_only_auth_backends=backends_without_aget_user(project, result.project.settings_module),
+    )
     outcomes: dict[str, Outcome] = {}
     by_file: dict[str, list[ViewPlan]] = {}
     plan_notes: dict[str, tuple[str, ...]] = {}

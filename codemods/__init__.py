@@ -41,6 +41,9 @@ class Target:
 
     django_version: str
     gather: bool = False
+    # AUTHENTICATION_BACKENDS entries without aget_user (codemods/_auth_backends.py): the
+    # async user APIs (request.auser(), async login_required) would fail with them.
+    sync_only_auth_backends: tuple[str, ...] = ()
 
     def has(self, since: str | None) -> bool:
         """True when the target Django has an API added in `since`."""

@@ -15,10 +15,11 @@ from typing import Any
 
 import libcst as cst
 
-from advisor.model import View
+from advisor.model import Location, View
 from codemods import Refused, RunsInThread, Step, Target, codemods
 from codemods._build import names_in
 from codemods._imports import fix_imports
+from codemods._loop_audit import LoopAudit
 from codemods._source import NodeNotFound, Project, SourceFile
 
 LeaveResult = cst.CSTNode | cst.FlattenSentinel[Any] | cst.RemovalSentinel
@@ -181,13 +182,72 @@ def _compile_error(path: str, code: bytes) -> str | None:
 def _prepare(plan: ViewPlan, source: SourceFile, target: Target) -> Edits:
     registry = codemods()
     edits = Edits(plan.view, target, plan.steps)
+    found: list[tuple[Step, cst.CSTNode]] = []
     for step in plan.steps:
         node = source.find(step.location, step.node, step.function)
+        found.append((step, node))
         try:
             registry[step.codemod].prepare(step, node, source, edits)
         except RunsInThread:
             continue
+    _audit(found, source, edits)
     return edits
+
+
+# Codemods whose call becomes an async API that returns the same kind of value.
+_RESULT_KINDS = {"orm_calls": "db", "http_client": "http"}
+
+
+def _audit(found: list[tuple[Step, cst.CSTNode]], source: SourceFile, edits: Edits) -> None:
+    """Check that what the converted functions still call cannot block (see _loop_audit);
+    a call it cannot place moves into a thread when nothing lazy comes back from it."""
+    functions = [
+        node
+        for step, node in found
+        if step.codemod == "make_view_async" and isinstance(node, cst.FunctionDef)
+    ]
+    if not functions:
+        return
+    covered: dict[cst.CSTNode, str] = {}
+    moved: list[cst.CSTNode] = []
+    for step, node in found:
+        if step.codemod == "atomic_block":
+            block = source.enclosing(node, cst.With)
+            if block is not None:
+                moved.append(block)
+        elif step.codemod == "streaming":
+            moved.append(node)  # the codemod converts the generator it is fed, or refuses
+        elif isinstance(node, cst.For | cst.CompFor):
+            covered[node] = covered[node.iter] = ""  # the loop becomes `async for`
+        elif isinstance(node, cst.BaseExpression):
+            covered[node] = _RESULT_KINDS.get(step.codemod, "")
+    handler = any(step.name == "handler" for step, _ in found if step.codemod == "make_view_async")
+    view_class = source.enclosing(functions[0], cst.ClassDef) if handler else None
+    helper_calls = codemods()["helper_calls"]
+    in_thread: list[str] = []
+
+    def to_thread(call: cst.Call) -> bool:
+        where = source.range(call)
+        location = Location(
+            source.path, where.start.line, where.start.column, where.end.line, where.end.column
+        )
+        step = Step("helper_calls", edits.view.id, location, "call", edits.view.id)
+        try:
+            helper_calls.prepare(step, call, source, edits)
+        except Refused:
+            return False
+        in_thread.append(f"{single_line_code(source, call.func)}() at line {where.start.line}")
+        return True
+
+    audit = LoopAudit(source.project, to_thread=to_thread)
+    audit.check_view(source, functions, covered, moved, view_class)
+    if in_thread:
+        edits.note("sync_to_async for calls not shown to be non-blocking: " + ", ".join(in_thread))
+
+
+def single_line_code(source: SourceFile, node: cst.CSTNode) -> str:
+    text = " ".join(source.code(node).split())
+    return text if len(text) <= 50 else text[:47] + "…"
 
 
 def rewrite_file(project: Project, path: str, plans: list[ViewPlan], target: Target) -> FileResult:

@@ -4,12 +4,12 @@ async: topics/class-based-views/index.txt, "Asynchronous class-based views", 4.1
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
 from advisor import django_api
 from codemods import Codemod, Refused, Step, codemod
+from codemods._auth_backends import AUSER_DECORATORS, why_not_auser
+from codemods._callers import sync_callers
 from codemods._engine import Edits
 from codemods._source import SourceFile, is_generator
 
@@ -34,8 +34,11 @@ class MakeViewAsync(Codemod):
         _refuse_nested_functions(node, source)
         if step.name == "handler":
             _check_handler_decorators(node, source, edits)
+            if not edits.scratch.get("callers checked"):
+                edits.scratch["callers checked"] = True
+                _check_direct_callers(step.view_id, source, is_class=True)
         else:
-            _check_direct_callers(step.function, source)
+            _check_direct_callers(step.function, source, is_class=False)
 
         def make_async(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
             assert isinstance(updated, cst.FunctionDef)
@@ -87,75 +90,31 @@ def _check_handler_decorators(function: cst.FunctionDef, source: SourceFile, edi
                 f"{source.code(call.args[0].value)} on {function.name.value}() does not accept "
                 f"async views on Django {edits.target.django_version}: convert by hand"
             )
-
-
-def _check_direct_callers(view_id: str, source: SourceFile) -> None:
-    """A function view that project code calls directly would hand its callers a coroutine."""
-    module, _, name = view_id.rpartition(".")
-    for relative, text in source.project.texts():
-        if name not in text:
-            continue
-        index = source.project.cache.get(f"calls:{relative}")
-        if index is None:
-            index = source.project.cache[f"calls:{relative}"] = _FileCalls(text)
-        assert isinstance(index, _FileCalls)
-        for line in index.lines_calling(module, name, own_module=relative == source.path):
+        if inner & AUSER_DECORATORS and edits.target.sync_only_auth_backends:
             raise Refused(
-                f"{relative}:{line} calls {name}() directly, and would get a coroutine once "
-                "the view is async: call it through the URL (the test client) or "
-                "async_to_sync, then rewrite again"
+                f"{source.code(call.args[0].value)} on {function.name.value}() awaits "
+                f"request.auser() for async views; "
+                f"{why_not_auser(edits.target.sync_only_auth_backends)}: add aget_user to "
+                "the backend, or keep the view sync"
             )
 
 
-class _FileCalls:
-    """The imports and calls of one project file, parsed once per rewrite."""
-
-    def __init__(self, text: str) -> None:
-        self.from_imports: list[tuple[str, str, str]] = []  # (module, name, local name)
-        self.imports: list[tuple[str, str]] = []  # (module, local name)
-        # called name → [(what it is called on, or None when called bare; line)]
-        self.calls: dict[str, list[tuple[str | None, int]]] = {}
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            return
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                for alias in node.names:
-                    self.from_imports.append((node.module, alias.name, alias.asname or alias.name))
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    self.imports.append((alias.name, alias.asname or alias.name))
-            elif isinstance(node, ast.Call):
-                func = node.func
-                if isinstance(func, ast.Name):
-                    self.calls.setdefault(func.id, []).append((None, node.lineno))
-                elif isinstance(func, ast.Attribute):
-                    owner = ast.unparse(func.value)
-                    self.calls.setdefault(func.attr, []).append((owner, node.lineno))
-
-    def lines_calling(self, module: str, name: str, own_module: bool) -> list[int]:
-        """Lines calling `module.name` by an imported alias, a module alias, or (inside the
-        module itself) by its bare name."""
-        package, _, last = module.rpartition(".")
-        direct = {name} if own_module else set()
-        direct |= {
-            local
-            for mod, imported, local in self.from_imports
-            if mod == module and imported == name
-        }
-        modules = {
-            local
-            for mod, imported, local in self.from_imports
-            if mod == package and imported == last
-        }
-        modules |= {local for mod, local in self.imports if mod == module}
-        lines = [
-            line for local in direct for owner, line in self.calls.get(local, []) if owner is None
-        ]
-        lines += [
-            line
-            for owner, line in self.calls.get(name, [])
-            if owner is not None and owner in modules
-        ]
-        return sorted(lines)
+def _check_direct_callers(view_id: str, source: SourceFile, is_class: bool) -> None:
+    """A view that project code (tests too) calls synchronously would hand its callers a
+    coroutine: a function view called directly, a class's `as_view()` result called."""
+    callers, subclasses = sync_callers(source.project, view_id, is_class)
+    if callers:
+        caller = callers[0]
+        more = f" (and {len(callers) - 1} more)" if len(callers) > 1 else ""
+        raise Refused(
+            f"{caller.path}:{caller.line} calls {caller.what} synchronously{more}, and would "
+            "get a coroutine once the view is async: call it through the URL (the test "
+            "client) or async_to_sync, then rewrite again"
+        )
+    if subclasses:
+        subclass = subclasses[0]
+        raise Refused(
+            f"{subclass.path}:{subclass.line} subclasses it and defines {subclass.what} "
+            "sync: Django needs all handlers of a class async together, so convert them "
+            "together by hand"
+        )

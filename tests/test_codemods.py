@@ -279,7 +279,7 @@ def test_view_called_directly_by_project_code_is_skipped(tmp_path: Path) -> None
         def ping(request):
             return JsonResponse({"ok": True})
         """,
-        "shop/tasks.py:5 calls ping() directly",
+        "shop/tasks.py:5 calls ping() synchronously",
         files={
             "shop/tasks.py": """\
             from shop import views
@@ -1366,6 +1366,140 @@ def test_every_handler_of_a_view_class_becomes_async(tmp_path: Path) -> None:
     )
 
 
+PING_VIEW = """\
+from django.http import JsonResponse
+from django.views import View
+
+
+class PingView(View):
+    def get(self, request):
+        return JsonResponse({"ok": True})
+"""
+
+
+def test_view_class_whose_as_view_result_is_called_synchronously_is_skipped(
+    tmp_path: Path,
+) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/tests.py:7 calls PingView.as_view()(…) synchronously",
+        files={
+            "shop/tests.py": """\
+            from django.test import RequestFactory
+
+            from shop import views
+
+
+            def test_ping():
+                response = views.PingView.as_view()(RequestFactory().get("/"))
+                assert response.status_code == 200
+            """
+        },
+    )
+
+
+def test_view_class_whose_stored_as_view_result_is_called_is_skipped(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/tests.py:8 calls ping_view(…), which holds PingView.as_view() synchronously",
+        files={
+            "shop/tests.py": """\
+            from django.test import RequestFactory
+
+            from shop.views import PingView
+
+
+            def test_ping():
+                ping_view = PingView.as_view()
+                response = ping_view(RequestFactory().get("/"))
+                assert response.status_code == 200
+            """
+        },
+    )
+
+
+def test_handler_called_on_an_instance_is_skipped(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/tests.py:5 calls PingView().get(…) synchronously",
+        files={
+            "shop/tests.py": """\
+            from shop import views
+
+
+            def test_ping(rf):
+                assert views.PingView().get(rf.get("/")).status_code == 200
+            """
+        },
+    )
+
+
+def test_subclass_called_synchronously_counts_as_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/tests.py:9 calls LoudPing.as_view()(…) synchronously",
+        files={
+            "shop/tests.py": """\
+            from shop.views import PingView
+
+
+            class LoudPing(PingView):
+                pass
+
+
+            def test_ping(rf):
+                assert LoudPing.as_view()(rf.get("/")).status_code == 200
+            """
+        },
+    )
+
+
+def test_subclass_with_its_own_sync_handler_is_skipped(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        PING_VIEW,
+        "shop/extra.py:4 subclasses it and defines PingWithPost.post() sync",
+        files={
+            "shop/extra.py": """\
+            from shop import views
+
+
+            class PingWithPost(views.PingView):
+                def post(self, request):
+                    return self.get(request)
+            """
+        },
+    )
+
+
+def test_awaited_or_routed_as_view_is_not_a_sync_caller(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        PING_VIEW,
+        PING_VIEW.replace("    def get", "    async def get"),
+        files={
+            "shop/tests.py": """\
+            from django.test import AsyncRequestFactory
+
+            from shop.views import PingView
+
+
+            async def test_ping():
+                response = await PingView.as_view()(AsyncRequestFactory().get("/"))
+                assert response.status_code == 200
+
+
+            def test_route_table():
+                assert PingView.as_view() is not None
+            """
+        },
+    )
+
+
 def test_view_class_before_django_4_1_is_skipped(tmp_path: Path) -> None:
     check_skipped(
         tmp_path,
@@ -1779,4 +1913,542 @@ def test_login_becomes_alogin(tmp_path: Path) -> None:
             await alogin(request, user)
             return JsonResponse({"ok": True})
         """,
+    )
+
+
+# --- what is left on the event loop (codemods/_loop_audit.py) ----------------------------------
+
+
+BOOK_FORM = """\
+from django import forms
+
+from shop.models import Book
+
+
+class BookForm(forms.ModelForm):
+    class Meta:
+        model = Book
+        fields = ["title"]
+"""
+
+
+def test_save_on_a_value_of_unknown_type_moves_into_a_thread(tmp_path: Path) -> None:
+    # The scan cannot type `form.instance`; the audit cannot show `save()` is harmless,
+    # and nothing comes back from it, so it runs in a thread.
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import BookForm
+
+
+        def add_book(request):
+            form = BookForm(request.POST)
+            if form.is_valid():
+                book = form.instance
+                book.save()
+            return JsonResponse({})
+        """,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.http import JsonResponse
+
+        from shop.forms import BookForm
+
+
+        async def add_book(request):
+            form = BookForm(request.POST)
+            if await sync_to_async(form.is_valid)():
+                book = form.instance
+                await sync_to_async(book.save)()
+            return JsonResponse({})
+        """,
+        files={"shop/forms.py": BOOK_FORM},
+    )
+
+
+LEDGER = """\
+def load_entry(pk):
+    return LEDGER.get(pk)
+
+
+def mark(entry):
+    entry.save()
+
+
+class Entry:
+    def describe(self):
+        return "entry"
+
+
+LEDGER = {}
+"""
+
+
+def test_result_of_a_call_on_a_value_of_mixed_type_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.ledger import Entry, load_entry
+
+
+        def record(request):
+            entry = None
+            if request.GET.get("id"):
+                entry = load_entry(request.GET["id"])
+            if entry is None:
+                entry = Entry()
+            return JsonResponse({"entry": entry.describe()})
+        """,
+        "entry.describe() at shop/views.py:12 is a call on a value of a type the rewrite "
+        "cannot tell",
+        files={"shop/ledger.py": LEDGER},
+    )
+
+
+def test_helper_the_scan_did_not_follow_runs_in_a_thread(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.ledger import mark
+
+
+        def touch(request):
+            mark(request.GET.get("title"))
+            return JsonResponse({})
+        """,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.http import JsonResponse
+
+        from shop.ledger import mark
+
+
+        async def touch(request):
+            await sync_to_async(mark)(request.GET.get("title"))
+            return JsonResponse({})
+        """,
+        files={"shop/ledger.py": LEDGER},
+    )
+
+
+def test_instance_method_returning_plain_data_stays_on_the_loop(tmp_path: Path) -> None:
+    source = """\
+        from django.http import JsonResponse
+
+        from shop.ledger import Entry
+
+
+        def show(request):
+            entry = Entry()
+            return JsonResponse({"entry": entry.describe()})
+        """
+    check_transformed(
+        tmp_path,
+        source,
+        source.replace("def show", "async def show"),
+        files={"shop/ledger.py": LEDGER},
+    )
+
+
+def test_orm_work_in_the_class_dispatch_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+        from django.views import View
+
+        from shop.models import Book
+
+
+        class Stock(View):
+            def dispatch(self, request, *args, **kwargs):
+                self.books = Book.objects.count()
+                return super().dispatch(request, *args, **kwargs)
+
+            def get(self, request):
+                return JsonResponse({"books": self.books})
+        """,
+        "Book.objects.count() at shop/views.py:9 may block",
+    )
+
+
+def test_plain_data_and_project_helpers_returning_data_stay_convertible(tmp_path: Path) -> None:
+    source = """\
+        import json
+
+        from django.http import JsonResponse
+
+        from shop.helpers import summary
+
+
+        def digest(request):
+            payload = json.loads(request.body)
+            counts = {"a": 1}
+            info = summary(payload.get("name", ""))
+            return JsonResponse({"n": counts.get("a"), "info": info.get("name")})
+        """
+    check_transformed(
+        tmp_path,
+        source,
+        source.replace("def digest", "async def digest"),
+        files={
+            "shop/helpers.py": """\
+            def summary(name):
+                return {"name": name.strip()}
+            """
+        },
+    )
+
+
+def test_property_doing_orm_work_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+        from django.views import View
+
+        from shop.models import Book
+
+
+        class Stock(View):
+            @property
+            def total(self):
+                return Book.objects.count()
+
+            def get(self, request):
+                return JsonResponse({"books": self.total})
+        """,
+        "Book.objects.count() at shop/views.py:10 may block",
+    )
+
+
+def test_property_returning_plain_data_stays_on_the_loop(tmp_path: Path) -> None:
+    source = """\
+        from django.http import JsonResponse
+        from django.views import View
+
+
+        class Banner(View):
+            @property
+            def title(self):
+                return "Shop"
+
+            def get(self, request):
+                return JsonResponse({"title": self.title})
+        """
+    check_transformed(tmp_path, source, source.replace("    def get", "    async def get"))
+
+
+# --- auth backends without aget_user (codemods/_auth_backends.py) ------------------------------
+
+ME_VIEW = """\
+from django.http import JsonResponse
+
+
+def me(request):
+    return JsonResponse({"id": request.user.pk})
+"""
+TOKEN_BACKEND = """\
+class TokenBackend:
+    def authenticate(self, request, token=None):
+        return None
+
+    def get_user(self, user_id):
+        return None
+"""
+MODEL_BACKEND = """\
+from django.contrib.auth.backends import ModelBackend
+
+
+class EmailBackend(ModelBackend):
+    pass
+"""
+
+
+def _settings_with(backend: str) -> str:
+    return SETTINGS + f'AUTHENTICATION_BACKENDS = ["{backend}"]\n'
+
+
+def test_backend_without_aget_user_loads_the_user_in_a_thread(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        ME_VIEW,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.contrib.auth import get_user
+        from django.http import JsonResponse
+
+
+        async def me(request):
+            user = await sync_to_async(get_user)(request)
+            return JsonResponse({"id": user.pk})
+        """,
+        files={
+            "shop/settings.py": _settings_with("shop.backends.TokenBackend"),
+            "shop/backends.py": TOKEN_BACKEND,
+        },
+    )
+
+
+def test_backend_subclassing_model_backend_keeps_auser(tmp_path: Path) -> None:
+    check_transformed(
+        tmp_path,
+        ME_VIEW,
+        """\
+        from django.http import JsonResponse
+
+
+        async def me(request):
+            user = await request.auser()
+            return JsonResponse({"id": user.pk})
+        """,
+        files={
+            "shop/settings.py": _settings_with("shop.backends.EmailBackend"),
+            "shop/backends.py": MODEL_BACKEND,
+        },
+    )
+
+
+def test_login_required_with_a_backend_without_aget_user_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.contrib.auth.decorators import login_required
+        from django.http import JsonResponse
+
+
+        @login_required
+        def dashboard(request):
+            return JsonResponse({"ok": True})
+        """,
+        "@login_required on an async view awaits request.auser(); "
+        "shop.backends.TokenBackend in AUTHENTICATION_BACKENDS has no aget_user()",
+        files={
+            "shop/settings.py": _settings_with("shop.backends.TokenBackend"),
+            "shop/backends.py": TOKEN_BACKEND,
+        },
+    )
+
+
+def test_which_backends_lack_aget_user(tmp_path: Path) -> None:
+    from codemods._auth_backends import backends_without_aget_user
+    from codemods._source import Project
+
+    root = tmp_path / "site"
+    (root / "site").mkdir(parents=True)
+    (root / "site" / "backends.py").write_text(
+        TOKEN_BACKEND
+        + "\n\nclass AsyncToken(TokenBackend):\n    async def aget_user(self, user_id):\n"
+        "        return None\n"
+    )
+    settings = root / "site" / "settings.py"
+
+    def lacking(value: str) -> tuple[str, ...]:
+        settings.write_text(f"AUTHENTICATION_BACKENDS = {value}\n")
+        return backends_without_aget_user(Project(root), "site.settings")
+
+    assert lacking('["django.contrib.auth.backends.RemoteUserBackend"]') == ()
+    assert lacking('["site.backends.AsyncToken"]') == ()
+    assert lacking('("site.backends.TokenBackend",)') == ("site.backends.TokenBackend",)
+    assert lacking('["thirdparty.auth.Backend"]') == ("thirdparty.auth.Backend",)
+    assert lacking("BACKENDS") == (
+        "AUTHENTICATION_BACKENDS (not a list of strings the rewrite can read)",
+    )
+    settings.write_text("DEBUG = True\n")
+    assert backends_without_aget_user(Project(root), "site.settings") == ()
+
+
+def test_super_call_into_a_project_base_doing_orm_work_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+        from django.views import View
+
+        from shop.bases import Base
+
+
+        class Stock(Base):
+            def dispatch(self, request, *args, **kwargs):
+                self.data = super().payload()
+                return super().dispatch(request, *args, **kwargs)
+
+            def get(self, request):
+                return JsonResponse(self.data)
+        """,
+        "Book.objects.count() at shop/bases.py:8 may block",
+        files={
+            "shop/bases.py": """\
+            from django.views import View
+
+            from shop.models import Book
+
+
+            class Base(View):
+                def payload(self):
+                    return {"n": Book.objects.count()}
+            """
+        },
+    )
+
+
+def test_queryset_method_iterated_on_a_value_of_unknown_type_skips_the_view(
+    tmp_path: Path,
+) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import BookForm
+
+
+        def titles(request):
+            author = BookForm(request.POST).instance.author
+            return JsonResponse({"titles": [b.title for b in author.books.all()]})
+        """,
+        "author.books.all() at shop/views.py:8 looks like a queryset evaluated synchronously",
+        files={"shop/forms.py": BOOK_FORM},
+    )
+
+
+def test_truth_test_of_a_queryset_the_scan_did_not_type_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import BookForm
+
+
+        def has_books(request):
+            author = BookForm(request.POST).instance.author
+            books = author.books.filter(stock__gt=0)
+            if books:
+                return JsonResponse({"any": True})
+            return JsonResponse({"any": False})
+        """,
+        "`if books` at shop/views.py:9 evaluates a queryset synchronously",
+        files={"shop/forms.py": BOOK_FORM},
+    )
+
+
+CONTACT_FORM = """\
+from django import forms
+
+from shop.models import Book
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField()
+
+    def clean_email(self):
+        if Book.objects.filter(title=self.cleaned_data["email"]).exists():
+            raise forms.ValidationError("taken")
+        return self.cleaned_data["email"]
+"""
+
+
+def test_form_validation_the_scan_did_not_flag_moves_into_a_thread(tmp_path: Path) -> None:
+    # is_valid() runs clean_email(), which queries: it cannot stay on the loop, and its
+    # result is a bool, so it may come back from a thread.
+    check_transformed(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import ContactForm
+
+
+        def contact(request):
+            form = ContactForm(request.POST)
+            if form.is_valid():
+                return JsonResponse({"ok": form.cleaned_data["email"]})
+            return JsonResponse({"errors": form.errors}, status=400)
+        """,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.http import JsonResponse
+
+        from shop.forms import ContactForm
+
+
+        async def contact(request):
+            form = ContactForm(request.POST)
+            if await sync_to_async(form.is_valid)():
+                return JsonResponse({"ok": form.cleaned_data["email"]})
+            return JsonResponse({"errors": form.errors}, status=400)
+        """,
+        files={"shop/forms.py": CONTACT_FORM},
+    )
+
+
+def test_helper_re_exported_by_a_package_is_followed(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.tools import stock_of
+
+
+        def stock(request):
+            return JsonResponse({"n": stock_of(request.GET.get("title"))})
+        """,
+        "entry.books.count() at shop/tools/counting.py:2",
+        files={
+            "shop/tools/__init__.py": "from .counting import stock_of\n",
+            "shop/tools/counting.py": """\
+            def stock_of(entry):
+                return entry.books.count()
+            """,
+        },
+    )
+
+
+def test_form_errors_read_without_validation_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.forms import ContactForm
+
+
+        def contact_errors(request):
+            form = ContactForm(request.POST)
+            return JsonResponse({"errors": form.errors})
+        """,
+        "form.errors at shop/views.py:8 validates the form on first read",
+        files={"shop/forms.py": CONTACT_FORM},
+    )
+
+
+def test_generator_helper_result_used_on_the_loop_skips_the_view(tmp_path: Path) -> None:
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+        from shop.ledger import lines
+
+
+        def export(request):
+            rows = lines(request.GET.get("title"))
+            return JsonResponse({"rows": list(rows)})
+        """,
+        "entry.save() at shop/ledger.py:3",
+        files={
+            "shop/ledger.py": """\
+            def lines(entry):
+                yield "header"
+                entry.save()
+            """
+        },
     )
