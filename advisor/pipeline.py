@@ -12,6 +12,7 @@ from advisor import __version__, django_api
 from advisor.catalog import load_catalog
 from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
 from advisor.config import Settings
+from advisor.discovery.settings import find_settings
 from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import UrlconfEvaluator
 from advisor.discovery.views import build_views
@@ -34,12 +35,7 @@ from advisor.model import (
     View,
     ViewKind,
 )
-from advisor.readiness import (
-    dependency_paths,
-    find_settings_module,
-    project_facts,
-    read_settings,
-)
+from advisor.readiness import dependency_paths, project_facts
 from advisor.scoring import score_view
 
 
@@ -205,20 +201,18 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["index"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    settings_module = find_settings_module(index, settings.settings_module)
     if settings.settings_module and settings.settings_module not in index.modules:
         raise ScanError(f"settings module {settings.settings_module!r} is not in {root}")
-    django_settings = read_settings(index, settings_module)
+    django_settings = find_settings(index, root, settings.settings_module)
     project, readiness_findings = project_facts(
         root, index, django_settings, settings.django_version
     )
     findings.extend(readiness_findings)
-    if settings_module is None:
+    if not django_settings.found:
         findings.append(
             Finding(
                 "readiness",
-                "no Django settings module found (looked in "
-                "manage.py, asgi.py, wsgi.py); pass --settings",
+                f"no Django settings found (tried {django_settings.tried}); pass --settings",
             )
         )
     routes = []
@@ -228,8 +222,10 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         routes = evaluated.routes
         framework_routes = evaluated.framework
         findings.extend(evaluated.findings)
-    elif settings_module is not None:
-        findings.append(Finding("urlconf", f"ROOT_URLCONF not found in {settings_module}"))
+    elif django_settings.found:
+        findings.append(
+            Finding("urlconf", f"no ROOT_URLCONF in the settings ({django_settings.source})")
+        )
     routed = {entry.view for entry in routes}
     unrouted = find_unrouted(index, routed)
     views = build_views(index, routes, unrouted)
