@@ -12,7 +12,7 @@ from advisor import __version__, django_api
 from advisor.catalog import load_catalog
 from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
 from advisor.config import Settings
-from advisor.discovery.settings import find_settings
+from advisor.discovery.settings import find_settings, settings_lookup
 from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import UrlconfEvaluator
 from advisor.discovery.views import build_views
@@ -215,17 +215,17 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
                 f"no Django settings found (tried {django_settings.tried}); pass --settings",
             )
         )
-    routes = []
-    framework_routes = []
+    urlconfs = UrlconfEvaluator(index, settings_lookup(index, django_settings))
     if project.root_urlconf:
-        evaluated = UrlconfEvaluator(index).evaluate(project.root_urlconf)
-        routes = evaluated.routes
-        framework_routes = evaluated.framework
-        findings.extend(evaluated.findings)
+        urlconfs.evaluate(project.root_urlconf)
     elif django_settings.found:
         findings.append(
             Finding("urlconf", f"no ROOT_URLCONF in the settings ({django_settings.source})")
         )
+    evaluated = urlconfs.result
+    routes = evaluated.routes
+    framework_routes = evaluated.framework
+    findings.extend(evaluated.findings)
     routed = {entry.view for entry in routes}
     unrouted = find_unrouted(index, routed)
     views = build_views(index, routes, unrouted)

@@ -67,9 +67,9 @@ class _Frame:
 
 
 class StaticEvaluator:
-    def __init__(self, index: ProjectIndex, settings: SettingsLookup = _no_settings) -> None:
+    def __init__(self, index: ProjectIndex, settings: SettingsLookup | None = None) -> None:
         self.index = index
-        self.settings = settings
+        self.settings = settings or _no_settings
 
     def module_value(self, info: ModuleInfo, name: str, depth: int = 0) -> Any:
         """The value of a module-level name after all of the module's statements, following

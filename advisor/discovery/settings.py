@@ -17,7 +17,7 @@ from typing import Any
 
 from advisor.facts import Call, Const, Expr, Name
 from advisor.index import ModuleInfo, ProjectIndex
-from advisor.static_eval import UNKNOWN, StaticEvaluator
+from advisor.static_eval import UNKNOWN, SettingsLookup, StaticEvaluator
 
 # The files pytest-django reads DJANGO_SETTINGS_MODULE from, with the section it uses.
 PYTEST_CONFIG_FILES = (
@@ -78,6 +78,19 @@ def find_settings(index: ProjectIndex, root: Path, explicit: str | None) -> Djan
         "in pytest config (pytest.ini, pyproject.toml, tox.ini, setup.cfg) and tox setenv, "
         "a *settings module with ROOT_URLCONF, settings.configure() calls",
     )
+
+
+def settings_lookup(index: ProjectIndex, settings: DjangoSettings) -> SettingsLookup:
+    """Any setting by name, for the evaluator: UNKNOWN when the settings do not define it."""
+    if settings.configured is not None:
+        configured = settings.configured
+        return lambda name: configured.get(name, UNKNOWN)
+    info = index.modules.get(settings.module or "")
+    if info is None:
+        return lambda name: UNKNOWN
+    evaluator = StaticEvaluator(index)
+    module = info
+    return lambda name: evaluator.module_value(module, name)
 
 
 def _from_module(index: ProjectIndex, module: str, source: str) -> DjangoSettings:

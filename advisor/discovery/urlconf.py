@@ -11,6 +11,7 @@ is reported with file:line and a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from advisor import django_api
 from advisor.facts import (
@@ -20,6 +21,7 @@ from advisor.facts import (
     Call,
     Const,
     Expr,
+    FString,
     ImportedName,
     Mapping,
     Name,
@@ -28,7 +30,7 @@ from advisor.facts import (
 )
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import Finding, FrameworkRoute, Location
-from advisor.static_eval import literal
+from advisor.static_eval import ObjectRef, SettingsLookup, StaticEvaluator, literal
 
 _PATH_FUNCTIONS = {
     "django.urls.path": "path",
@@ -81,8 +83,9 @@ class _Scope:
 
 
 class UrlconfEvaluator:
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, settings: SettingsLookup | None = None) -> None:
         self.index = index
+        self.values = StaticEvaluator(index, settings)
         self.result = UrlconfResult()
         self._active: set[str] = set()
 
@@ -339,12 +342,17 @@ class UrlconfEvaluator:
         name_expr = expr.kwarg("name")
         if name_expr is None and len(expr.args) > 3:
             name_expr = expr.args[3]
-        if not isinstance(route_expr, Const) or not isinstance(route_expr.value, str):
-            self._find("urlconf", "a URL pattern computed at run time", scope.info, expr.line)
+        if route_expr is None or view_expr is None:
             return
-        if view_expr is None:
-            return
-        pattern = prefix + route_expr.value
+        route, unknown = self._route_text(route_expr, scope)
+        if unknown:
+            self._find(
+                "urlconf",
+                f"a URL pattern computed at run time: {', '.join(unknown)} kept as a placeholder",
+                scope.info,
+                expr.line,
+            )
+        pattern = prefix + route
         name = (
             name_expr.value
             if isinstance(name_expr, Const) and isinstance(name_expr.value, str)
@@ -371,6 +379,40 @@ class UrlconfEvaluator:
             )
             return
         self._view(view_expr, scope, pattern, full_name, location, (), 0)
+
+    def _value(self, expr: Expr, scope: _Scope) -> Any:
+        """What `expr` evaluates to where the pattern stands (a `get_urls()` body's locals
+        first), through the evaluator: settings, f-strings, project functions' returns."""
+        locals_ = {
+            name: bindings[-1].value
+            for name, bindings in scope.bindings.items()
+            if not bindings[-1].from_loop
+        }
+        return self.values.in_function(scope.info, locals_, expr)
+
+    def _route_text(self, expr: Expr, scope: _Scope) -> tuple[str, list[str]]:
+        """The route string, with `{...}` standing for each part only known at run time (a
+        placeholder, never a reason to drop the route or what is included under it)."""
+        value = self._value(expr, scope)
+        if isinstance(value, str):
+            return value, []
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value), []
+        parts: tuple[Expr, ...]
+        if isinstance(expr, FString):
+            parts = expr.parts
+        elif isinstance(expr, BinOp) and expr.op == "Add":
+            parts = (expr.left, expr.right)
+        else:
+            placeholder = "{" + _text(expr) + "}"
+            return placeholder, [placeholder]
+        texts: list[str] = []
+        unknown: list[str] = []
+        for part in parts:
+            text, missing = self._route_text(part, scope)
+            texts.append(text)
+            unknown.extend(missing)
+        return "".join(texts), unknown
 
     def _include(
         self, call: Call, scope: _Scope, pattern: str, namespace: str | None, depth: int
@@ -487,8 +529,17 @@ class UrlconfEvaluator:
             return
         if isinstance(expr, Call):
             func = expr.func
+            named = self._value(expr, scope)  # `import_string("app.views.home")`
+            if isinstance(named, ObjectRef) and named.qualified in self.index.functions:
+                self._record(named.qualified, pattern, name, location, decorators, (), None)
+                return
             if isinstance(func, Name) and func.dotted.endswith(".as_view"):
                 klass = self.index.resolve(scope.info.name, func.dotted[: -len(".as_view")])
+                if klass not in self.index.classes:
+                    # `Callback = import_string(setting_or_default)`, `Callback.as_view()`
+                    named = self._value(Name(func.dotted[: -len(".as_view")]), scope)
+                    if isinstance(named, ObjectRef) and named.qualified in self.index.classes:
+                        klass = named.qualified
                 if klass is None:
                     self._find(
                         "urlconf", f"cannot resolve {func.dotted}", scope.info, location.line
@@ -548,6 +599,12 @@ class UrlconfEvaluator:
                 return
             if qualified in self.index.functions or qualified in self.index.classes:
                 self._record(qualified, pattern, name, location, decorators, (), None)
+                return
+            named = self._value(expr, scope)
+            if isinstance(named, ObjectRef) and (
+                named.qualified in self.index.functions or named.qualified in self.index.classes
+            ):
+                self._record(named.qualified, pattern, name, location, decorators, (), None)
                 return
             value = self.index.value_of(qualified)
             if value is not None:
