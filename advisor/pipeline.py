@@ -13,6 +13,7 @@ from advisor.catalog import load_catalog
 from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
 from advisor.config import Settings
 from advisor.discovery.settings import find_settings, settings_lookup
+from advisor.discovery.test_urlconfs import find_test_urlconfs
 from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import UrlconfEvaluator
 from advisor.discovery.views import build_views
@@ -222,6 +223,8 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         findings.append(
             Finding("urlconf", f"no ROOT_URLCONF in the settings ({django_settings.source})")
         )
+    for test_urlconf in find_test_urlconfs(index):
+        urlconfs.evaluate_extra(test_urlconf)
     evaluated = urlconfs.result
     routes = evaluated.routes
     framework_routes = evaluated.framework

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor import django_api
+from advisor.discovery.test_urlconfs import UrlconfUnderTest
 from advisor.facts import (
     Attr,
     Binding,
@@ -88,6 +89,7 @@ class UrlconfEvaluator:
         self.values = StaticEvaluator(index, settings)
         self.result = UrlconfResult()
         self._active: set[str] = set()
+        self._evaluated: set[str] = set()
 
     def evaluate(self, root_urlconf: str) -> UrlconfResult:
         info = self.index.modules.get(root_urlconf)
@@ -96,8 +98,46 @@ class UrlconfEvaluator:
                 Finding("urlconf", f"ROOT_URLCONF {root_urlconf!r} is not a module of the project")
             )
             return self.result
+        self._evaluated.add(root_urlconf)
         self._module(info, "", None, 0)
+        self._deduplicate()
         return self.result
+
+    def evaluate_extra(self, urlconf: UrlconfUnderTest) -> UrlconfResult:
+        """A URLconf the tests route through (`override_settings(ROOT_URLCONF=...)`): its
+        routes join the root URLconf's, each route once however many URLconfs reach it."""
+        if urlconf.target in self._evaluated:
+            return self.result
+        self._evaluated.add(urlconf.target)
+        if urlconf.is_class:
+            info, klass = self.index.classes[urlconf.target]
+            patterns = dict(klass.attributes).get("urlpatterns")
+            if patterns is None:
+                self._find(
+                    "urlconf", f"{urlconf.target} has no urlpatterns attribute", info, klass.line
+                )
+                return self.result
+            scope = _Scope(info, {})
+            for item, item_scope in self._items(patterns, scope, klass.line):
+                self._pattern(item, item_scope, "", None, 0, klass.line)
+        else:
+            module = self.index.modules.get(urlconf.target)
+            if module is None:
+                self.result.findings.append(
+                    Finding(
+                        "urlconf",
+                        f"the tests' URLconf {urlconf.target!r} is not a module of the project",
+                        urlconf.location,
+                    )
+                )
+                return self.result
+            self._module(module, "", None, 0)
+        self._deduplicate()
+        return self.result
+
+    def _deduplicate(self) -> None:
+        self.result.routes = list(dict.fromkeys(self.result.routes))
+        self.result.framework = list(dict.fromkeys(self.result.framework))
 
     # Lists of patterns -------------------------------------------------------------------
 
@@ -202,6 +242,13 @@ class UrlconfEvaluator:
             returned = self._returned_list(expr, scope)
             if returned is not None:
                 return self._items(returned[1], returned[0], line, down)
+            if (
+                qualified is None
+                and isinstance(expr.func, Name)
+                and expr.func.dotted in ("list", "tuple")
+                and len(expr.args) == 1
+            ):  # `list(other.urlpatterns) + [...]`
+                return self._items(expr.args[0], scope, line, down)
             if qualified in _PATH_FUNCTIONS:
                 return [(expr, scope)]
         self._find(
