@@ -167,3 +167,25 @@ urlpatterns = [path("callback/", CallbackClass.as_view())]
     assert routes == {}
     callback = result.view("shop.views.Callback")
     assert callback is not None and not callback.routed
+
+
+def test_include_of_a_constant_and_a_router_prefix_with_a_placeholder(tmp_path: Path) -> None:
+    routes, result = routes_of(tmp_path, """
+from django.conf import settings
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+from shop import views
+
+API_URLCONF = "shop.api_urls"
+router = SimpleRouter()
+router.register(f"{settings.API_NAME}/things", views.ThingViewSet, basename="thing")
+urlpatterns = [path("api/", include(API_URLCONF)), path("r/", include(router.urls))]
+""", extra={
+        "shop/api_urls.py": "from django.urls import path\nfrom shop import views\n"
+                            "urlpatterns = [path('list/', views.listing)]\n",
+        "shop/views.py": VIEWS + "\nfrom rest_framework import viewsets\n"
+                         "class ThingViewSet(viewsets.ViewSet):\n"
+                         "    def list(self, request):\n        return None\n"})
+    assert routes["api/list/"] == "shop.views.listing"
+    assert routes["r/^{settings.API_NAME}/things/$"] == "shop.views.ThingViewSet"
+    assert any("{settings.API_NAME} kept as a placeholder" in m for m in urlconf_findings(result))

@@ -501,6 +501,10 @@ class UrlconfEvaluator:
                 )
             self._include_target(target.items[0], scope, pattern, namespace, depth, line, ns or app)
             return
+        if not isinstance(target, Const):
+            named = self._value(target, scope)  # `include(URLCONF)`, URLCONF a string
+            if isinstance(named, str):
+                target = Const(named)
         if isinstance(target, Const) and isinstance(target.value, str):
             module = self.index.modules.get(target.value)
             if module is None:
@@ -718,27 +722,31 @@ class UrlconfEvaluator:
                 continue
             if value.func != Name(f"{router.name}.register") or len(value.args) < 2:
                 continue
-            route_prefix = value.args[0]
             viewset = self.index.resolve(info.name, _text(value.args[1]))
             basename = value.kwarg("basename") or (value.args[2] if len(value.args) > 2 else None)
-            if (
-                not isinstance(route_prefix, Const)
-                or not isinstance(route_prefix.value, str)
-                or viewset is None
-            ):
+            if viewset is None:
                 self._find(
                     "urlconf",
-                    "router.register() with a prefix or viewset computed at run time",
+                    "router.register() with a viewset computed at run time",
                     info,
                     statement.line,
                 )
                 continue
+            route_prefix, unknown = self._route_text(value.args[0], _Scope(info, {}))
+            if unknown:
+                self._find(
+                    "urlconf",
+                    "router.register() with a prefix computed at run time: "
+                    f"{', '.join(unknown)} kept as a placeholder",
+                    info,
+                    statement.line,
+                )
             base = (
                 basename.value
                 if isinstance(basename, Const) and isinstance(basename.value, str)
                 else None
             )
-            registrations.append((route_prefix.value, viewset, base, statement.line))
+            registrations.append((route_prefix, viewset, base, statement.line))
         location_of = {line: Location(info.path, line) for *_, line in registrations}
         if router.default:
             self._add_router_root(prefix, namespace, router)
