@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.facts import (
+    Attr,
     BinOp,
     BoolOp,
     Call,
@@ -39,7 +40,26 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 _MAX_DEPTH = 20
 _DJANGO_SETTINGS = "django.conf.settings"
+_TRANSLATIONS = frozenset(
+    f"django.utils.translation.{name}"
+    for name in ("gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "gettext_noop")
+)
 _IMPORT_STRING = ("django.utils.module_loading.import_string", "importlib.import_module")
+_KNOWN_CALLS = frozenset(
+    {
+        "os.environ.get",
+        "os.getenv",
+        "str",
+        "int",
+        "bool",
+        "list",
+        "tuple",
+        "dict",
+        "getattr",
+        *_TRANSLATIONS,
+        *_IMPORT_STRING,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +203,28 @@ class StaticEvaluator:
             except (IndexError, KeyError, TypeError):
                 return UNKNOWN
             return UNKNOWN
+        if isinstance(expr, BinOp) and expr.op == "Mod":  # r"^%s/$" % PREFIX
+            left = self._value(frame, expr.left, down)
+            right = self._value(frame, expr.right, down)
+            if isinstance(left, str) and _formattable(right):
+                try:
+                    return left % right
+                except (TypeError, ValueError, KeyError):
+                    return UNKNOWN
+            return UNKNOWN
         if isinstance(expr, Call) and isinstance(expr.func, Name):
             return self._call(frame, expr, down)
+        if isinstance(expr, Call) and isinstance(expr.func, Attr) and expr.func.attr == "format":
+            template = self._value(frame, expr.func.value, down)
+            args = [self._value(frame, arg, down) for arg in expr.args]
+            kwargs = {k: self._value(frame, v, down) for k, v in expr.kwargs if k is not None}
+            values = [*args, *kwargs.values()]
+            if isinstance(template, str) and all(_formattable(v) for v in values):
+                try:
+                    return template.format(*args, **kwargs)
+                except (IndexError, KeyError, ValueError):
+                    return UNKNOWN
+            return UNKNOWN
         if isinstance(expr, Name):
             return self._name(frame, expr.dotted, down)
         return UNKNOWN
@@ -223,12 +263,21 @@ class StaticEvaluator:
     def _call(self, frame: _Frame, expr: Call, depth: int) -> Any:
         assert isinstance(expr.func, Name)
         qualified = self._qualified(frame, expr.func.dotted)
+        function = self.index.functions.get(qualified)
+        if function is not None:
+            return self._returned(function[0], function[1], expr, frame, depth)
+        if qualified not in _KNOWN_CALLS:
+            return UNKNOWN  # without evaluating the arguments: a URL list's path() calls
         args = [self._value(frame, arg, depth) for arg in expr.args]
         # os.environ.get("X", "default") / os.getenv: the default is what a fresh checkout
         # runs with.
         if qualified in ("os.environ.get", "os.getenv") and len(args) >= 2:
             return args[1]
         if qualified in ("str", "int", "bool") and args:
+            return args[0]
+        if qualified in _TRANSLATIONS and args:
+            # `path(_("about/"), ...)`: the untranslated route is what the default language
+            # serves when there is no translation.
             return args[0]
         if qualified in ("list", "tuple") and len(args) == 1:
             if isinstance(args[0], list | tuple):
@@ -251,9 +300,6 @@ class StaticEvaluator:
             return self._getattr(frame, expr.args[0], args[1], args[2:], depth)
         if qualified in _IMPORT_STRING and len(args) == 1 and isinstance(args[0], str):
             return ObjectRef(self.index.canonical(args[0]))
-        function = self.index.functions.get(qualified)
-        if function is not None:
-            return self._returned(function[0], function[1], expr, frame, depth)
         return UNKNOWN
 
     def _getattr(
@@ -327,6 +373,13 @@ class StaticEvaluator:
                 return UNKNOWN
             return self.module_value(found[0], found[1], depth)
         return UNKNOWN
+
+
+def _formattable(value: Any) -> bool:
+    """A value `%` or `str.format` may put into a route: a known scalar or tuple of them."""
+    if isinstance(value, tuple):
+        return all(_formattable(v) for v in value)
+    return isinstance(value, str | int | float) and value is not UNKNOWN
 
 
 def _item(value: Any) -> Any:

@@ -189,3 +189,23 @@ urlpatterns = [path("api/", include(API_URLCONF)), path("r/", include(router.url
     assert routes["api/list/"] == "shop.views.listing"
     assert routes["r/^{settings.API_NAME}/things/$"] == "shop.views.ThingViewSet"
     assert any("{settings.API_NAME} kept as a placeholder" in m for m in urlconf_findings(result))
+
+
+def test_translated_and_formatted_routes(tmp_path: Path) -> None:
+    routes, result = routes_of(tmp_path, """
+from django.urls import path, re_path
+from django.utils.translation import gettext_lazy as _
+from shop import views
+PREFIX = "shop"
+urlpatterns = [
+    path(_("about/"), views.listing),
+    re_path(r"^%s/login/$" % PREFIX, views.auth),
+    re_path(r"^{}/again/$".format(PREFIX), views.auth),
+    re_path(r"^%s/unknown/$" % views.NOT_A_STRING, views.auth),
+]
+""")
+    assert routes["about/"] == "shop.views.listing"
+    assert routes["^shop/login/$"] == "shop.views.auth"
+    assert routes["^shop/again/$"] == "shop.views.auth"
+    assert routes["{…}"] == "shop.views.auth"
+    assert any("{…} kept as a placeholder" in m for m in urlconf_findings(result))

@@ -451,7 +451,8 @@ class UrlconfEvaluator:
         elif isinstance(expr, BinOp) and expr.op == "Add":
             parts = (expr.left, expr.right)
         else:
-            placeholder = "{" + _text(expr) + "}"
+            shown = _text(expr) if isinstance(expr, Name | Call | Attr) else "…"
+            placeholder = "{" + shown + "}"
             return placeholder, [placeholder]
         texts: list[str] = []
         unknown: list[str] = []
