@@ -171,3 +171,9 @@ def test_nothing_found_says_where_it_looked(tmp_path: Path) -> None:
     assert len(messages) == 1
     for tried in ("manage.py", "pytest.ini", "settings.configure()"):
         assert tried in messages[0]
+
+
+def test_a_test_settings_module_defining_root_urlconf(tmp_path: Path) -> None:
+    result = reusable_app(tmp_path, {"app/tests/settings_test.py": 'ROOT_URLCONF = "app.tests.urls"\n'})
+    assert result.project.settings_module == "app.tests.settings_test"
+    assert routed(result) == {"v/": "app.views.view"}

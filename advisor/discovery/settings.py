@@ -66,7 +66,8 @@ def find_settings(index: ProjectIndex, root: Path, explicit: str | None) -> Djan
     if found is not None:
         return _from_module(index, found[0], found[1])
     for name, info in sorted(index.modules.items()):
-        if name.endswith("settings") and "ROOT_URLCONF" in info.symbols:
+        # settings.py, test_settings.py, settings_test.py, settings/__init__.py
+        if "settings" in name.rsplit(".", 1)[-1] and "ROOT_URLCONF" in info.symbols:
             return _from_module(index, name, f"{info.path} (defines ROOT_URLCONF)")
     configured = _from_configure_calls(index)
     if configured is not None:
