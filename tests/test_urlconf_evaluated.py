@@ -209,3 +209,28 @@ urlpatterns = [
     assert routes["^shop/again/$"] == "shop.views.auth"
     assert routes["{…}"] == "shop.views.auth"
     assert any("{…} kept as a placeholder" in m for m in urlconf_findings(result))
+
+
+def test_a_project_router_subclass_routes_like_the_drf_router(tmp_path: Path) -> None:
+    routes, _ = routes_of(tmp_path, """
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+from shop import views
+
+class OptionalSlashRouter(DefaultRouter):
+    pass
+
+class NotARouter:
+    def register(self, *args):
+        pass
+
+router = OptionalSlashRouter()
+router.register(r"things", views.ThingViewSet, basename="thing")
+other = NotARouter()
+other.register(r"others", views.ThingViewSet, basename="other")
+urlpatterns = [path("api/", include(router.urls)), path("o/", include(other.urls))]
+""", extra={"shop/views.py": VIEWS + "\nfrom rest_framework import viewsets\n"
+                                    "class ThingViewSet(viewsets.ViewSet):\n"
+                                    "    def list(self, request):\n        return None\n"})
+    assert routes["api/^things/$"] == "shop.views.ThingViewSet"
+    assert not any(pattern.startswith("o/") for pattern in routes)

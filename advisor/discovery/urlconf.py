@@ -707,12 +707,15 @@ class UrlconfEvaluator:
             return None
         router_info, router_expr = value[0], value[1]
         router_class = self.index.resolve(router_info.name, _text(router_expr.func))
-        if router_class not in _ROUTERS:
+        # The project's own router subclass routes as the DRF router it extends.
+        ancestry = self.index.mro(router_class) if router_class else ()
+        drf_router = next((k for k in ancestry if k in _ROUTERS), None)
+        if drf_router is None:
             return None
         local = qualified.rsplit(".", 1)[1]
         trailing = router_expr.kwarg("trailing_slash")
         slash = "/" if not (isinstance(trailing, Const) and trailing.value is False) else ""
-        return _RouterUrls(router_info.name, local, _ROUTERS[router_class], slash)
+        return _RouterUrls(router_info.name, local, _ROUTERS[drf_router], slash)
 
     def _router(self, router: _RouterUrls, prefix: str, namespace: str | None) -> None:
         info = self.index.modules[router.module]
