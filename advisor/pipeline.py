@@ -220,8 +220,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     if project.root_urlconf:
         urlconfs.evaluate(project.root_urlconf)
     elif django_settings.found:
+        missing = "is empty" if django_settings.values.get("ROOT_URLCONF") == "" else "not found"
         findings.append(
-            Finding("urlconf", f"no ROOT_URLCONF in the settings ({django_settings.source})")
+            Finding("urlconf", f"ROOT_URLCONF {missing} in the settings ({django_settings.source})")
         )
     for test_urlconf in find_test_urlconfs(index):
         urlconfs.evaluate_extra(test_urlconf)
