@@ -97,6 +97,15 @@ class BoolOp:
 
 
 @dataclass(frozen=True, slots=True)
+class IfExp:
+    """`body if test else orelse`."""
+
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class FString:
     """`f"login/{extra}"`: literal chunks as Const, each `{...}` as its expression (one with
     a conversion or format spec as Opaque)."""
@@ -142,6 +151,7 @@ Expr = (
     | Subscript
     | Starred
     | BoolOp
+    | IfExp
     | FString
     | Comprehension
     | ImportedName
@@ -381,6 +391,12 @@ class _ExprConverter:
                 else:
                     parts.append(self.convert(part, down))
             return FString(tuple(parts))
+        if isinstance(node, ast.IfExp):
+            return IfExp(
+                self.convert(node.test, down),
+                self.convert(node.body, down),
+                self.convert(node.orelse, down),
+            )
         if isinstance(node, ast.BoolOp):
             op = "and" if isinstance(node.op, ast.And) else "or"
             return BoolOp(op, tuple(self.convert(value, down) for value in node.values))

@@ -19,6 +19,7 @@ from advisor.facts import (
     Const,
     Expr,
     FString,
+    IfExp,
     ImportedName,
     Mapping,
     Name,
@@ -189,6 +190,13 @@ class StaticEvaluator:
             return UNKNOWN
         if isinstance(expr, BoolOp):
             return self._bool_op(frame, expr, down)
+        if isinstance(expr, IfExp):
+            test = self._value(frame, expr.test, down)
+            if test is not UNKNOWN:
+                return self._value(frame, expr.body if test else expr.orelse, down)
+            body = self._value(frame, expr.body, down)
+            # An unknown condition: known only when both branches agree.
+            return body if body == self._value(frame, expr.orelse, down) else UNKNOWN
         if isinstance(expr, FString):
             texts = [self._value(frame, part, down) for part in expr.parts]
             if any(t is UNKNOWN or isinstance(t, list | tuple | dict | ObjectRef) for t in texts):

@@ -234,3 +234,19 @@ urlpatterns = [path("api/", include(router.urls)), path("o/", include(other.urls
                                     "    def list(self, request):\n        return None\n"})
     assert routes["api/^things/$"] == "shop.views.ThingViewSet"
     assert not any(pattern.startswith("o/") for pattern in routes)
+
+
+def test_a_conditional_expression_over_a_setting(tmp_path: Path) -> None:
+    urls = """
+from django.conf import settings
+from django.urls import path
+from shop import views
+slash = "/" if getattr(settings, "SHOP_SLASH", True) else ""
+either = "a/" if settings.UNDEFINED_FLAG else "b/"
+urlpatterns = [path(f"login{slash}", views.auth), path(either, views.listing)]
+"""
+    routes, _ = routes_of(tmp_path, urls)
+    assert routes["login/"] == "shop.views.auth"
+    assert routes["{either}"] == "shop.views.listing"  # an unknown condition, two values
+    routes, _ = routes_of(tmp_path / "off", urls, "SHOP_SLASH = False\n")
+    assert routes["login"] == "shop.views.auth"
