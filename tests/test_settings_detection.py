@@ -177,3 +177,24 @@ def test_a_test_settings_module_defining_root_urlconf(tmp_path: Path) -> None:
     result = reusable_app(tmp_path, {"app/tests/settings_test.py": 'ROOT_URLCONF = "app.tests.urls"\n'})
     assert result.project.settings_module == "app.tests.settings_test"
     assert routed(result) == {"v/": "app.views.view"}
+
+
+def test_tox_commands_settings_option(tmp_path: Path) -> None:
+    result = reusable_app(tmp_path, {
+        "tox.ini": "[testenv]\ncommands =\n    python -m django test --settings=app.tests.conf\n",
+        "app/tests/conf.py": "INSTALLED_APPS = ['app']\n",
+    })
+    assert result.project.settings_module == "app.tests.conf"
+    result = reusable_app(tmp_path / "other", {
+        "tox.ini": "[testenv]\ncommands =\n    python -m pytest --create-db\n",
+        "app/tests/conf.py": "INSTALLED_APPS = ['app']\n",
+    })
+    assert result.project.settings_module is None
+
+
+def test_a_computed_setdefault_value(tmp_path: Path) -> None:
+    manage = ('import os\nPROJECT = "app.tests"\n'
+              'os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{PROJECT}.conf")\n')
+    result = reusable_app(tmp_path, {"runtests.py": manage,
+                                     "app/tests/conf.py": 'ROOT_URLCONF = "app.tests.urls"\n'})
+    assert result.project.settings_module == "app.tests.conf"

@@ -1,10 +1,11 @@
 """Which Django settings the project runs with, read statically. In order: `--settings`;
 `os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)` in manage.py/asgi.py/wsgi.py (or a
 runtests.py/conftest.py); pytest-django's `DJANGO_SETTINGS_MODULE`/`--ds` (or pytest-env's
-`env`) in pytest.ini, pyproject.toml, tox.ini or setup.cfg, then tox's `setenv`; a `*settings`
-module defining ROOT_URLCONF; and for a reusable app without a settings module, the keyword
-arguments of `settings.configure(...)` in its runtests.py, conftest.py or manage.py (Django's
-"Using settings without setting DJANGO_SETTINGS_MODULE")."""
+`env`) in pytest.ini, pyproject.toml, tox.ini or setup.cfg, then tox's `setenv` or a
+`--settings` in its commands; a `*settings*` module defining ROOT_URLCONF; and for a
+reusable app without a settings module, the keyword arguments of `settings.configure(...)`
+in its runtests.py, conftest.py or manage.py (Django's "Using settings without setting
+DJANGO_SETTINGS_MODULE")."""
 
 from __future__ import annotations
 
@@ -76,8 +77,8 @@ def find_settings(index: ProjectIndex, root: Path, explicit: str | None) -> Djan
         None,
         {},
         tried="DJANGO_SETTINGS_MODULE in manage.py/asgi.py/wsgi.py/runtests.py/conftest.py, "
-        "in pytest config (pytest.ini, pyproject.toml, tox.ini, setup.cfg) and tox setenv, "
-        "a *settings module with ROOT_URLCONF, settings.configure() calls",
+        "in pytest config (pytest.ini, pyproject.toml, tox.ini, setup.cfg), tox setenv and "
+        "commands, a *settings* module with ROOT_URLCONF, settings.configure() calls",
     )
 
 
@@ -126,16 +127,17 @@ def _from_entry_points(index: ProjectIndex) -> tuple[str, str] | None:
         stem = module.rsplit(".", 1)[-1]
         if info is None or not (stem in _CONFIGURE_SCRIPTS or stem.endswith(("asgi", "wsgi"))):
             continue
-        for call, _ in _module_calls(info):
+        for call, locals_ in _module_calls(info):
             if (
                 isinstance(call.func, Name)
                 and call.func.dotted.endswith("environ.setdefault")
                 and len(call.args) >= 2
                 and call.args[0] == Const("DJANGO_SETTINGS_MODULE")
             ):
-                value = call.args[1]
-                if isinstance(value, Const) and isinstance(value.value, str):
-                    return value.value, info.path
+                # f"{PROJECT}.settings" as well as a plain string
+                value = StaticEvaluator(index).in_function(info, locals_, call.args[1])
+                if isinstance(value, str) and value:
+                    return value, info.path
     return None
 
 
@@ -162,9 +164,30 @@ def _from_pytest_config(root: Path) -> tuple[str, str] | None:
             text = tox.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
-        module = _environment_setting(_pytest_options("tox.ini", "testenv", text).get("setenv"))
+        testenv = _pytest_options("tox.ini", "testenv", text)
+        module = _environment_setting(testenv.get("setenv"))
         if module:
             return module, "tox.ini [testenv] setenv"
+        module = _settings_option(testenv.get("commands"))
+        if module:
+            return module, "tox.ini [testenv] commands"
+    return None
+
+
+def _settings_option(commands: Any) -> str | None:
+    """`django-admin test --settings=tests.settings` (or `--settings tests.settings`)."""
+    if not isinstance(commands, str):
+        return None
+    for line in commands.splitlines():
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            words = line.split()
+        for position, word in enumerate(words):
+            if word.startswith("--settings="):
+                return word[len("--settings=") :] or None
+            if word == "--settings" and position + 1 < len(words):
+                return words[position + 1]
     return None
 
 
