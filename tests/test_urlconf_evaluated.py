@@ -250,3 +250,23 @@ urlpatterns = [path(f"login{slash}", views.auth), path(either, views.listing)]
     assert routes["{either}"] == "shop.views.listing"  # an unknown condition, two values
     routes, _ = routes_of(tmp_path / "off", urls, "SHOP_SLASH = False\n")
     assert routes["login"] == "shop.views.auth"
+
+
+def test_comprehensions_over_sequences_written_in_the_urlconf(tmp_path: Path) -> None:
+    routes, result = routes_of(tmp_path, """
+from django.urls import path
+from shop import views
+from shop.pages import PAGES as IMPORTED
+PAGES = [("a/", views.listing), ("b/", views.auth)]
+NAMES = {"x": "first", "y": "second"}
+urlpatterns = [path(page, view) for page, view in PAGES]
+urlpatterns += [path(f"{slug}/{name}/", views.listing) for slug, name in NAMES.items()]
+urlpatterns += [path(page, view) for page, view in IMPORTED]
+""", extra={"shop/pages.py": "from shop import views\nPAGES = [('c/', views.listing)]\n"})
+    assert routes["a/"] == "shop.views.listing"
+    assert routes["b/"] == "shop.views.auth"
+    assert routes["x/first/"] == "shop.views.listing"
+    assert routes["y/second/"] == "shop.views.listing"
+    # Items written in another module are not expanded here: reported, not guessed.
+    assert "c/" not in routes
+    assert any("built at run time" in m for m in urlconf_findings(result))

@@ -20,6 +20,7 @@ from advisor.facts import (
     Binding,
     BinOp,
     Call,
+    Comprehension,
     Const,
     Expr,
     FString,
@@ -57,6 +58,7 @@ _DRF_MIXIN_ACTIONS = {
     "rest_framework.mixins.DestroyModelMixin": "destroy",
 }
 _MAX_DEPTH = 25
+_MAX_LOOP_ITEMS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,13 @@ class UrlconfEvaluator:
                 line,
             )
             return []
+        if isinstance(expr, Comprehension) and expr.kind in ("list", "generator", "set"):
+            expanded = self._comprehension(expr, scope)
+            if expanded is not None:
+                items = []
+                for element, element_scope in expanded:
+                    items.extend(self._items(Seq("list", (element,)), element_scope, line, down))
+                return items
         if isinstance(expr, Call):
             qualified = self._qualified(expr.func, scope)
             if qualified in _STATIC:
@@ -258,6 +267,58 @@ class UrlconfEvaluator:
             getattr(expr, "line", line),
         )
         return []
+
+    def _comprehension(
+        self, expr: Comprehension, scope: _Scope
+    ) -> list[tuple[Expr, _Scope]] | None:
+        """`[path(f"{slug}/", view) for slug, view in PAGES]` over a sequence written in this
+        module (or `range(n)`): the element once per item, its loop names bound to the item."""
+        sequence = self._sequence_items(expr.iterable, scope)
+        if sequence is None:
+            return None
+        expanded: list[tuple[Expr, _Scope]] = []
+        for item in sequence[:_MAX_LOOP_ITEMS]:
+            if len(expr.targets) == 1:
+                values: tuple[Expr, ...] = (item,)
+            elif isinstance(item, Seq) and len(item.items) == len(expr.targets):
+                values = item.items
+            else:
+                return None
+            bindings = dict(scope.bindings)
+            for target, value in zip(expr.targets, values, strict=True):
+                bindings[target] = [Binding(target, value, 0, False)]
+            expanded.append((expr.element, _Scope(scope.info, bindings)))
+        return expanded
+
+    def _sequence_items(self, expr: Expr, scope: _Scope) -> tuple[Expr, ...] | None:
+        if isinstance(expr, Seq):
+            return expr.items if not any(isinstance(i, Starred) for i in expr.items) else None
+        if isinstance(expr, Call) and expr.func == Name("range") and "range" not in scope.bindings:
+            bounds = [self._value(arg, scope) for arg in expr.args]
+            if bounds and all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
+                return tuple(Const(i) for i in range(*bounds[:3])[:_MAX_LOOP_ITEMS])
+            return None
+        if isinstance(expr, Call) and isinstance(expr.func, Name):
+            owner, _, method = expr.func.dotted.rpartition(".")
+            if method == "items" and owner and not expr.args:  # `for key, value in D.items()`
+                found = self._lookup(owner, scope)
+                if found and isinstance(found[1], Mapping) and found[0].info is scope.info:
+                    mapping = found[1]
+                    return tuple(
+                        Seq("tuple", (key, item))
+                        for key, item in zip(mapping.keys, mapping.values, strict=True)
+                        if key is not None
+                    )
+            return None
+        if isinstance(expr, Name):
+            found = self._lookup(expr.dotted, scope)
+            if found is None or found[0].info is not scope.info:
+                return None  # items written elsewhere would resolve in another module
+            target = found[1].value if isinstance(found[1], Binding) else found[1]
+            if isinstance(found[1], Binding) and found[1].from_loop:
+                return None
+            return self._sequence_items(target, scope)
+        return None
 
     def _lookup(self, dotted: str, scope: _Scope) -> tuple[_Scope, Expr | Binding] | None:
         bindings = scope.bindings.get(dotted)
