@@ -50,18 +50,28 @@ def _urlconf_exprs(
         for decorator in klass.decorators:
             if isinstance(decorator, Call):
                 yield from _from_call(index, info, decorator, {}, klass.line)
-        if _is_test_case(index, f"{info.name}.{klass.qualname}"):
-            for name, value in klass.attributes:
-                if name == "urls":
-                    yield value, {}, klass.line
+        urls = [value for name, value in klass.attributes if name == "urls"]
+        if urls and _is_test_case(index, f"{info.name}.{klass.qualname}"):
+            yield urls[-1], {}, klass.line
     for function in facts.functions:
-        locals_ = {b.name: b.value for b in function.bindings if not b.from_loop}
         for decorator in function.decorators:
             if isinstance(decorator, Call):
                 yield from _from_call(index, info, decorator, {}, function.line)
+        locals_: dict[str, Expr] | None = None
         for site in function.calls:
+            if not _may_name_a_urlconf(site.func, site.kwargs):
+                continue
+            if locals_ is None:
+                locals_ = {b.name: b.value for b in function.bindings if not b.from_loop}
             call = Call(site.func, site.args, site.kwargs, site.line, site.column)
             yield from _from_call(index, info, call, locals_, site.line)
+
+
+def _may_name_a_urlconf(func: Expr, kwargs: tuple[tuple[str | None, Expr], ...]) -> bool:
+    """The cheap test every call of every function passes through first."""
+    return any(key == "ROOT_URLCONF" for key, _ in kwargs) or (
+        isinstance(func, Name) and func.dotted.endswith("urls")
+    )
 
 
 def _from_call(
@@ -70,7 +80,6 @@ def _from_call(
     if not isinstance(call.func, Name):
         return
     dotted = call.func.dotted
-    # Cheap tests first: every call of every module passes here.
     value = call.kwarg("ROOT_URLCONF")
     if value is not None:
         if dotted in ("self.settings", "cls.settings") or (
