@@ -198,3 +198,11 @@ def test_a_computed_setdefault_value(tmp_path: Path) -> None:
     result = reusable_app(tmp_path, {"runtests.py": manage,
                                      "app/tests/conf.py": 'ROOT_URLCONF = "app.tests.urls"\n'})
     assert result.project.settings_module == "app.tests.conf"
+
+
+def test_a_bare_configure_call_is_not_the_projects_settings(tmp_path: Path) -> None:
+    tool = ('from django.conf import settings\n'
+            'def render_template():\n    settings.configure(USE_I18N=False)\n')
+    result = reusable_app(tmp_path, {"app/templating.py": tool})
+    assert result.project.root_urlconf is None
+    assert any("no Django settings found" in f.message for f in result.findings)

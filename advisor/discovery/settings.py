@@ -108,16 +108,23 @@ def _plain(value: Any) -> Any:
     return None if value is UNKNOWN else value
 
 
-def _module_calls(info: ModuleInfo) -> list[tuple[Call, dict[str, Expr]]]:
-    """Every call in a module, module level and in functions, with the function's locals."""
+def _module_calls(info: ModuleInfo, suffix: str) -> list[tuple[Call, dict[str, Expr]]]:
+    """The calls of a dotted name ending in `suffix` in a module, at module level and in
+    functions, each with its function's locals."""
     calls: list[tuple[Call, dict[str, Expr]]] = [
-        (s.value, {}) for s in info.facts.statements if isinstance(s.value, Call)
+        (s.value, {})
+        for s in info.facts.statements
+        if isinstance(s.value, Call)
+        and isinstance(s.value.func, Name)
+        and s.value.func.dotted.endswith(suffix)
     ]
     for function in info.facts.functions:
-        locals_ = {b.name: b.value for b in function.bindings if not b.from_loop}
-        calls += [
-            (Call(c.func, c.args, c.kwargs, c.line, c.column), locals_) for c in function.calls
+        sites = [
+            c for c in function.calls if isinstance(c.func, Name) and c.func.dotted.endswith(suffix)
         ]
+        if sites:
+            locals_ = {b.name: b.value for b in function.bindings if not b.from_loop}
+            calls += [(Call(c.func, c.args, c.kwargs, c.line, c.column), locals_) for c in sites]
     return calls
 
 
@@ -127,13 +134,8 @@ def _from_entry_points(index: ProjectIndex) -> tuple[str, str] | None:
         stem = module.rsplit(".", 1)[-1]
         if info is None or not (stem in _CONFIGURE_SCRIPTS or stem.endswith(("asgi", "wsgi"))):
             continue
-        for call, locals_ in _module_calls(info):
-            if (
-                isinstance(call.func, Name)
-                and call.func.dotted.endswith("environ.setdefault")
-                and len(call.args) >= 2
-                and call.args[0] == Const("DJANGO_SETTINGS_MODULE")
-            ):
+        for call, locals_ in _module_calls(info, "environ.setdefault"):
+            if len(call.args) >= 2 and call.args[0] == Const("DJANGO_SETTINGS_MODULE"):
                 # f"{PROJECT}.settings" as well as a plain string
                 value = StaticEvaluator(index).in_function(info, locals_, call.args[1])
                 if isinstance(value, str) and value:
@@ -242,26 +244,30 @@ def _ds_option(addopts: Any) -> str | None:
 
 def _from_configure_calls(index: ProjectIndex) -> DjangoSettings | None:
     evaluator = StaticEvaluator(index)
-    candidates: list[tuple[tuple[int, int, str], ModuleInfo, Call, dict[str, Expr]]] = []
+    candidates: list[tuple[tuple[int, int, str, int], ModuleInfo, Call, dict[str, Any]]] = []
     for name, info in index.modules.items():
-        for call, locals_ in _module_calls(info):
-            if not isinstance(call.func, Name) or not call.func.dotted.endswith(".configure"):
-                continue
+        for call, locals_ in _module_calls(info, ".configure"):
+            assert isinstance(call.func, Name)
             if evaluator.resolve_in(info, locals_, call.func.dotted) != _CONFIGURE:
+                continue
+            configured: dict[str, Any] = {}
+            for key, value in call.kwargs:
+                evaluated = evaluator.in_function(info, locals_, value)
+                if key is not None:
+                    configured[key] = evaluated
+                elif isinstance(evaluated, dict):  # settings.configure(**settings_dict)
+                    configured.update(evaluated)
+            if not any(setting in configured for setting in READ_SETTINGS):
+                # A tool configuring bare settings for itself (Django's startproject
+                # templating does), not the settings the project's code runs with.
                 continue
             stem = name.rsplit(".", 1)[-1]
             rank = _CONFIGURE_SCRIPTS.index(stem) if stem in _CONFIGURE_SCRIPTS else 99
-            candidates.append(((rank, info.path.count("/"), info.path), info, call, locals_))
+            order = (rank, info.path.count("/"), info.path, call.line)
+            candidates.append((order, info, call, configured))
     if not candidates:
         return None
-    _, info, call, locals_ = min(candidates, key=lambda c: c[0])
-    configured: dict[str, Any] = {}
-    for key, value in call.kwargs:
-        evaluated = evaluator.in_function(info, locals_, value)
-        if key is not None:
-            configured[key] = evaluated
-        elif isinstance(evaluated, dict):  # settings.configure(**settings_dict)
-            configured.update(evaluated)
+    _, info, call, configured = min(candidates, key=lambda c: c[0])
     values = {name: _plain(configured.get(name, UNKNOWN)) for name in READ_SETTINGS}
     return DjangoSettings(
         None,
