@@ -270,3 +270,25 @@ urlpatterns += [path(page, view) for page, view in IMPORTED]
     # Items written in another module are not expanded here: reported, not guessed.
     assert "c/" not in routes
     assert any("built at run time" in m for m in urlconf_findings(result))
+
+
+def test_drf_format_suffix_patterns_keeps_the_routes_and_adds_their_twins(tmp_path: Path) -> None:
+    routes, result = routes_of(tmp_path, """
+from django.urls import include, path, re_path
+from rest_framework.urlpatterns import format_suffix_patterns
+from shop import views
+urlpatterns = [path("list/", views.listing), re_path(r"^auth/(?P<backend>\\w+)/$", views.auth)]
+urlpatterns = format_suffix_patterns(urlpatterns)
+urlpatterns = urlpatterns + [path("more/", views.listing)]
+strict = format_suffix_patterns([path("only/", views.listing)], suffix_required=True)
+urlpatterns += strict
+""")
+    assert routes["list/"] == "shop.views.listing"
+    assert routes["list.<drf_format_suffix:format>"] == "shop.views.listing"
+    assert routes[r"^auth/(?P<backend>\w+)/$"] == "shop.views.auth"
+    assert routes[r"^auth/(?P<backend>\w+)\.(?P<format>[a-z0-9]+)/?$"] == "shop.views.auth"
+    assert routes["more/"] == "shop.views.listing"
+    assert "more.<drf_format_suffix:format>" not in routes
+    assert "only/" not in routes
+    assert routes["only.<drf_format_suffix:format>"] == "shop.views.listing"
+    assert urlconf_findings(result) == []

@@ -10,7 +10,7 @@ is reported with file:line and a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from advisor import django_api
@@ -44,6 +44,8 @@ _INCLUDE = "django.urls.include"
 _ADMIN_URLS = ("django.contrib.admin.site.urls", "django.contrib.admin.sites.site.urls")
 _STATIC = ("django.conf.urls.static.static",)
 _I18N = ("django.conf.urls.i18n.i18n_patterns",)
+_FORMAT_SUFFIX = "rest_framework.urlpatterns.format_suffix_patterns"
+_SUFFIX_MARK = Name("__format_suffix__")
 _PARTIAL = "functools.partial"
 _ROUTERS = {
     "rest_framework.routers.DefaultRouter": True,
@@ -92,6 +94,7 @@ class UrlconfEvaluator:
         self.result = UrlconfResult()
         self._active: set[str] = set()
         self._evaluated: set[str] = set()
+        self._so_far: dict[str, list[tuple[Expr | _RouterUrls, _Scope]]] = {}
 
     def evaluate(self, root_urlconf: str) -> UrlconfResult:
         info = self.index.modules.get(root_urlconf)
@@ -169,6 +172,10 @@ class UrlconfEvaluator:
     ) -> list[tuple[Expr | _RouterUrls, _Scope, int]] | None:
         items: list[tuple[Expr | _RouterUrls, _Scope, int]] | None = None
         for statement in info.facts.statements:
+            # `urlpatterns = format_suffix_patterns(urlpatterns)`, `urlpatterns = urlpatterns
+            # + [...]`: the name means the list built so far, not this assignment again.
+            if items is not None:
+                self._so_far[info.name] = [(e, sc) for e, sc, _ in items]
             if statement.target == "urlpatterns" and statement.kind == "assign":
                 items = [
                     (e, sc, statement.line)
@@ -194,6 +201,7 @@ class UrlconfEvaluator:
                         else (self._items(args[0], scope, statement.line))
                     )
                     items = (items or []) + [(e, sc, statement.line) for e, sc in new]
+        self._so_far.pop(info.name, None)
         return items
 
     def _items(
@@ -217,6 +225,10 @@ class UrlconfEvaluator:
                 expr.right, scope, line, down
             )
         if isinstance(expr, Name):
+            if expr.dotted == "urlpatterns" and not scope.bindings:
+                so_far = self._so_far.get(scope.info.name)
+                if so_far is not None:
+                    return list(so_far)
             router = self._router_urls(expr, scope)
             if router is not None:
                 return [(router, scope)]
@@ -248,6 +260,13 @@ class UrlconfEvaluator:
                 return []  # serves files in DEBUG only: no project view
             if qualified in _I18N:
                 return [(Call(Name("__i18n__"), expr.args, (), expr.line, expr.column), scope)]
+            if qualified == _FORMAT_SUFFIX and expr.args:
+                # Each pattern, then its `.json`-style twin (rest_framework/urlpatterns.py).
+                return [
+                    (Call(_SUFFIX_MARK, (item,), expr.kwargs, expr.line, expr.column), sub)
+                    for item, sub in self._items(expr.args[0], scope, line, down)
+                    if not isinstance(item, _RouterUrls)
+                ]
             returned = self._returned_list(expr, scope)
             if returned is not None:
                 return self._items(returned[1], returned[0], line, down)
@@ -418,6 +437,9 @@ class UrlconfEvaluator:
         depth: int,
         line: int,
     ) -> None:
+        if isinstance(expr, Call) and expr.func == _SUFFIX_MARK:
+            self._format_suffixed(expr, scope, prefix, namespace, depth, line)
+            return
         if isinstance(expr, Call) and expr.func == Name("__i18n__"):
             for item in expr.args:
                 subs = (
@@ -522,6 +544,41 @@ class UrlconfEvaluator:
             texts.append(text)
             unknown.extend(missing)
         return "".join(texts), unknown
+
+    def _format_suffixed(
+        self,
+        mark: Call,
+        scope: _Scope,
+        prefix: str,
+        namespace: str | None,
+        depth: int,
+        line: int,
+    ) -> None:
+        """DRF's format_suffix_patterns(): every route the pattern adds (under an include
+        too) also gets a twin ending in a format suffix, and loses the original when
+        `suffix_required=True` (rest_framework/urlpatterns.py, apply_suffix_patterns)."""
+        item = mark.args[0]
+        before = len(self.result.routes)
+        self._pattern(item, scope, prefix, namespace, depth, line)
+        added = self.result.routes[before:]
+        kind = (
+            _PATH_FUNCTIONS.get(self._qualified(item.func, scope) or "")
+            if isinstance(item, Call)
+            else None
+        )
+        required = mark.kwarg("suffix_required")
+        keep = not (isinstance(required, Const) and required.value is True)
+        routes: list[RouteEntry] = []
+        for entry in added:
+            if keep:
+                routes.append(entry)
+            regex = kind == "re_path" or entry.pattern.endswith("$")
+            stem = entry.pattern.rstrip("$").rstrip("/")
+            suffixed = stem + (
+                r"\.(?P<format>[a-z0-9]+)/?$" if regex else ".<drf_format_suffix:format>"
+            )
+            routes.append(replace(entry, pattern=suffixed))
+        self.result.routes[before:] = routes
 
     def _include(
         self, call: Call, scope: _Scope, pattern: str, namespace: str | None, depth: int
