@@ -70,6 +70,17 @@ class ObjectRef:
     qualified: str
 
 
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """An instance of a project class (`app_settings = AppSettings()`): its attributes are
+    the class's, its properties and methods are evaluated with `self` bound to it."""
+
+    klass: str
+
+
+_PROPERTIES = ("property", "functools.cached_property", "django.utils.functional.cached_property")
+
+
 # A project setting's value by name, or UNKNOWN when the settings do not define it.
 SettingsLookup = Callable[[str], Any]
 
@@ -199,7 +210,7 @@ class StaticEvaluator:
             return body if body == self._value(frame, expr.orelse, down) else UNKNOWN
         if isinstance(expr, FString):
             texts = [self._value(frame, part, down) for part in expr.parts]
-            if any(t is UNKNOWN or isinstance(t, list | tuple | dict | ObjectRef) for t in texts):
+            if any(not isinstance(t, str | int | float | bool | None) for t in texts):
                 return UNKNOWN
             return "".join(str(t) for t in texts)
         if isinstance(expr, Subscript) and not expr.is_slice:
@@ -270,10 +281,21 @@ class StaticEvaluator:
 
     def _call(self, frame: _Frame, expr: Call, depth: int) -> Any:
         assert isinstance(expr.func, Name)
+        owner, _, method = expr.func.dotted.rpartition(".")
+        if owner:
+            instance = self._name(frame, owner, depth)  # `self._setting(...)`, `conf.get(...)`
+            if isinstance(instance, Instance):
+                found = self.index.find_method(instance.klass, method)
+                entry = self.index.functions.get(found or "")
+                if entry is None:
+                    return UNKNOWN
+                return self._returned(entry[0], entry[1], expr, frame, depth, instance)
         qualified = self._qualified(frame, expr.func.dotted)
         function = self.index.functions.get(qualified)
         if function is not None:
             return self._returned(function[0], function[1], expr, frame, depth)
+        if qualified in self.index.classes:
+            return Instance(qualified)
         if qualified not in _KNOWN_CALLS:
             return UNKNOWN  # without evaluating the arguments: a URL list's path() calls
         args = [self._value(frame, arg, depth) for arg in expr.args]
@@ -326,17 +348,28 @@ class StaticEvaluator:
         return default[0] if default else UNKNOWN
 
     def _returned(
-        self, info: ModuleInfo, function: Any, call: Call, caller: _Frame, depth: int
+        self,
+        info: ModuleInfo,
+        function: Any,
+        call: Call,
+        caller: _Frame,
+        depth: int,
+        bound: Instance | None = None,
     ) -> Any:
         """What a project function returns for these arguments: the first `return` whose
-        value is known, its parameters bound to the call's arguments (`*args` too)."""
-        if depth > _MAX_DEPTH or function.class_name is not None:
+        value is known, its parameters bound to the call's arguments (`*args` too), a
+        method's `self` to `bound`."""
+        if depth > _MAX_DEPTH or (function.class_name is not None) != (bound is not None):
             return UNKNOWN
         values: dict[str, Any] = {}
         positional = [self._value(caller, arg, depth) for arg in call.args]
         if any(isinstance(arg, Starred) for arg in call.args):
             return UNKNOWN
         params = list(function.params)
+        if bound is not None:
+            if not params:
+                return UNKNOWN
+            values[params.pop(0)] = bound
         for name, value in zip(params, positional, strict=False):
             values[name] = value
         if function.vararg is not None:
@@ -358,7 +391,12 @@ class StaticEvaluator:
     def _name(self, frame: _Frame, dotted: str, depth: int) -> Any:
         head, _, rest = dotted.partition(".")
         if head in frame.values:
-            return frame.values[head] if not rest else UNKNOWN
+            value = frame.values[head]
+            if not rest:
+                return value
+            if isinstance(value, Instance) and "." not in rest:
+                return self._attribute(value, rest, depth)
+            return UNKNOWN
         if head in frame.locals and not isinstance(frame.locals[head], ImportedName):
             return self._value(frame, frame.locals[head], depth) if not rest else UNKNOWN
         info = frame.info
@@ -380,7 +418,35 @@ class StaticEvaluator:
             if found[0] is info and found[1] == dotted:
                 return UNKNOWN
             return self.module_value(found[0], found[1], depth)
+        if found is not None and found[1].count(".") == 1:  # `app_settings.PREFIX`
+            name, attribute = found[1].split(".")
+            instance = self.module_value(found[0], name, depth + 1)
+            if isinstance(instance, Instance):
+                return self._attribute(instance, attribute, depth)
         return UNKNOWN
+
+    def _attribute(self, instance: Instance, name: str, depth: int) -> Any:
+        """A class attribute, or what a property returns, `self` bound to the instance."""
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        attribute = self.index.class_attribute(instance.klass, name)
+        if attribute is not None:
+            return self._value(_Frame(attribute[0]), attribute[1], depth + 1)
+        method = self.index.find_method(instance.klass, name)
+        entry = self.index.functions.get(method or "")
+        if entry is None:
+            return UNKNOWN
+        info, function = entry
+        decorators = {
+            self._qualified(_Frame(info), d.dotted)
+            for d in function.decorators
+            if isinstance(d, Name)
+        }
+        if not decorators & {*_PROPERTIES}:
+            return UNKNOWN
+        return self._returned(
+            info, function, Call(Name(name), (), (), 0, 0), _Frame(info), depth + 1, instance
+        )
 
 
 def _formattable(value: Any) -> bool:

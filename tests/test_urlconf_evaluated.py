@@ -292,3 +292,42 @@ urlpatterns += strict
     assert "only/" not in routes
     assert routes["only.<drf_format_suffix:format>"] == "shop.views.listing"
     assert urlconf_findings(result) == []
+
+
+APP_SETTINGS = """
+from django.conf import settings
+
+class AppSettings:
+    prefix = "SHOP_"
+    LOGIN_SLUG = "login"
+
+    def _setting(self, name, default):
+        return getattr(settings, self.prefix + name, default)
+
+    @property
+    def SLASH(self):
+        return self._setting("SLASH", "/")
+
+    def not_a_property(self):
+        return "nope/"
+
+app_settings = AppSettings()
+"""
+
+
+def test_an_app_settings_object_with_properties(tmp_path: Path) -> None:
+    urls = """
+from django.urls import path
+from shop import views
+from shop.app_settings import app_settings
+urlpatterns = [
+    path(f"{app_settings.LOGIN_SLUG}{app_settings.SLASH}", views.auth),
+    path(f"x{app_settings.not_a_property}", views.listing),
+]
+"""
+    extra = {"shop/app_settings.py": APP_SETTINGS}
+    routes, _ = routes_of(tmp_path, urls, extra=extra)
+    assert routes["login/"] == "shop.views.auth"
+    assert routes["x{app_settings.not_a_property}"] == "shop.views.listing"
+    routes, _ = routes_of(tmp_path / "set", urls, 'SHOP_SLASH = ""\n', extra=extra)
+    assert routes["login"] == "shop.views.auth"
