@@ -180,3 +180,17 @@ class LocalTest(TestCase):
     pass
 """)
     assert ("local/", "shop.tests.test_views.local_view") in routes(result)
+
+
+def test_pytestmark_lists_in_a_module_and_a_class(tmp_path: Path) -> None:
+    result = scan_with_tests(tmp_path, """
+import pytest
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("shop.tests.test_urls")]
+
+class TestMore:
+    pytestmark = pytest.mark.urls("shop.tests.more_urls")
+""", {"shop/tests/more_urls.py": "from django.urls import path\nfrom shop import views\n"
+                                 "urlpatterns = [path('more/', views.home)]\n"})
+    assert ("ipn/", "shop.views.ipn") in routes(result)
+    assert ("more/", "shop.views.home") in routes(result)

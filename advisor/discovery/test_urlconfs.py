@@ -1,16 +1,16 @@
 """URLconfs a project's tests route through besides ROOT_URLCONF: a reusable app often has
 no other routing at all. Found in `@override_settings(ROOT_URLCONF=...)` (decorator, `with`
-or call, `self.settings(...)` too), pytest-django's `@pytest.mark.urls(...)`, and the
-`urls = "..."` attribute of test case classes (Django < 1.10's SimpleTestCase.urls). The
-value may be a module path, a module, or a class with a `urlpatterns` attribute, as
-Django's URLResolver accepts."""
+or call, `self.settings(...)` too), pytest-django's `@pytest.mark.urls(...)` (also in a
+`pytestmark` list), and the `urls = "..."` attribute of test case classes (Django < 1.10's
+SimpleTestCase.urls). The value may be a module path, a module, or a class with a
+`urlpatterns` attribute, as Django's URLResolver accepts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from advisor.facts import Call, Expr, Name
+from advisor.facts import Call, Expr, Name, Seq
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import Location
 from advisor.static_eval import ObjectRef, StaticEvaluator
@@ -44,12 +44,16 @@ def _urlconf_exprs(
     """Every expression the module's tests give as a URLconf, with the locals it reads."""
     facts = info.facts
     for statement in facts.statements:
-        if isinstance(statement.value, Call):
-            yield from _from_call(index, info, statement.value, {}, statement.line)
+        for call in _calls_in(statement.value):
+            yield from _from_call(index, info, call, {}, statement.line)
     for klass in facts.classes:
         for decorator in klass.decorators:
             if isinstance(decorator, Call):
                 yield from _from_call(index, info, decorator, {}, klass.line)
+        for name, value in klass.attributes:
+            if name == "pytestmark":
+                for call in _calls_in(value):
+                    yield from _from_call(index, info, call, {}, klass.line)
         urls = [value for name, value in klass.attributes if name == "urls"]
         if urls and _is_test_case(index, f"{info.name}.{klass.qualname}"):
             yield urls[-1], {}, klass.line
@@ -65,6 +69,15 @@ def _urlconf_exprs(
                 locals_ = {b.name: b.value for b in function.bindings if not b.from_loop}
             call = Call(site.func, site.args, site.kwargs, site.line, site.column)
             yield from _from_call(index, info, call, locals_, site.line)
+
+
+def _calls_in(expr: Expr) -> list[Call]:
+    """A call, or the calls listed in `pytestmark = [pytest.mark.django_db, ...]`."""
+    if isinstance(expr, Call):
+        return [expr]
+    if isinstance(expr, Seq):
+        return [item for item in expr.items if isinstance(item, Call)]
+    return []
 
 
 def _may_name_a_urlconf(func: Expr, kwargs: tuple[tuple[str | None, Expr], ...]) -> bool:
