@@ -100,7 +100,8 @@ def _common(function: Any) -> Any:
             "--settings",
             "settings_module",
             metavar="MODULE",
-            help="Django settings module (default: read from manage.py).",
+            help="Django settings module (default: from manage.py, pytest or tox config, "
+            "or settings.configure() in runtests.py/conftest.py).",
         ),
         click.option(
             "--django-version",

@@ -89,6 +89,31 @@ class Starred:
 
 
 @dataclass(frozen=True, slots=True)
+class BoolOp:
+    """`a and b`, `a or b or c`: Python's short-circuit value, not just a truth value."""
+
+    op: str  # "and" or "or"
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IfExp:
+    """`body if test else orelse`."""
+
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class FString:
+    """`f"login/{extra}"`: literal chunks as Const, each `{...}` as its expression (one with
+    a conversion or format spec as Opaque)."""
+
+    parts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Comprehension:
     kind: str  # "list", "set", "generator", "dict"
     element: Expr
@@ -125,6 +150,9 @@ Expr = (
     | BinOp
     | Subscript
     | Starred
+    | BoolOp
+    | IfExp
+    | FString
     | Comprehension
     | ImportedName
     | Opaque
@@ -227,6 +255,7 @@ class FunctionFacts:
     returns: tuple[Expr, ...] = ()
     is_generator: bool = False
     nested: tuple[str, ...] = ()
+    vararg: str | None = None  # the `*args` name: static evaluation binds extra arguments
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +381,25 @@ class _ExprConverter:
                 bool(generator.is_async),
             )
         if isinstance(node, ast.JoinedStr):
-            return Opaque("f-string", node.lineno)
+            parts: list[Expr] = []
+            for part in node.values:
+                if isinstance(part, ast.FormattedValue):
+                    plain = part.conversion == -1 and part.format_spec is None
+                    parts.append(
+                        self.convert(part.value, down) if plain else Opaque("format", node.lineno)
+                    )
+                else:
+                    parts.append(self.convert(part, down))
+            return FString(tuple(parts))
+        if isinstance(node, ast.IfExp):
+            return IfExp(
+                self.convert(node.test, down),
+                self.convert(node.body, down),
+                self.convert(node.orelse, down),
+            )
+        if isinstance(node, ast.BoolOp):
+            op = "and" if isinstance(node.op, ast.And) else "or"
+            return BoolOp(op, tuple(self.convert(value, down) for value in node.values))
         if isinstance(node, ast.Await):
             return self.convert(node.value, down)
         return Opaque(type(node).__name__.lower(), getattr(node, "lineno", 0))
@@ -647,6 +694,7 @@ class _Collector(ast.NodeVisitor):
                 tuple(builder.returns),
                 builder.is_generator,
                 tuple(builder.nested),
+                arguments.vararg.arg if arguments.vararg else None,
             )
         )
 

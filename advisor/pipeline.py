@@ -13,6 +13,8 @@ from advisor import __version__, django_api
 from advisor.catalog import load_catalog
 from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
 from advisor.config import Settings
+from advisor.discovery.settings import find_settings, settings_lookup
+from advisor.discovery.test_urlconfs import find_test_urlconfs
 from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import RouteEntry, UrlconfEvaluator
 from advisor.discovery.views import build_views
@@ -36,12 +38,7 @@ from advisor.model import (
     View,
     ViewKind,
 )
-from advisor.readiness import (
-    dependency_paths,
-    find_settings_module,
-    project_facts,
-    read_settings,
-)
+from advisor.readiness import dependency_paths, project_facts
 from advisor.runtime.evidence import (
     DEFAULT_OBSERVED,
     EvidenceError,
@@ -266,35 +263,60 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["index"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    settings_module = find_settings_module(index, settings.settings_module)
     if settings.settings_module and settings.settings_module not in index.modules:
         raise ScanError(f"settings module {settings.settings_module!r} is not in {root}")
-    django_settings = read_settings(index, settings_module)
+    django_settings = find_settings(index, root, settings.settings_module)
     project, readiness_findings = project_facts(
         root, index, django_settings, settings.django_version
     )
     findings.extend(readiness_findings)
-    if settings_module is None:
+    if not django_settings.found:
         findings.append(
             Finding(
                 "readiness",
-                "no Django settings module found (looked in "
-                "manage.py, asgi.py, wsgi.py); pass --settings",
+                f"no Django settings found (tried {django_settings.tried}); pass --settings",
             )
         )
-    routes = []
-    framework_routes = []
+    urlconfs = UrlconfEvaluator(index, settings_lookup(index, django_settings))
+    root_routes: list[RouteEntry] = []
     if project.root_urlconf:
-        evaluated = UrlconfEvaluator(index).evaluate(project.root_urlconf)
-        routes = evaluated.routes
-        framework_routes = evaluated.framework
-        findings.extend(evaluated.findings)
-    elif settings_module is not None:
-        findings.append(Finding("urlconf", f"ROOT_URLCONF not found in {settings_module}"))
-    if settings.resolve:
-        routes, framework_routes = _resolve(
-            root, import_root, index, settings_module, settings, routes, framework_routes, findings
+        urlconfs.evaluate(project.root_urlconf)
+        root_routes = list(urlconfs.result.routes)
+    elif django_settings.found:
+        missing = "is empty" if django_settings.values.get("ROOT_URLCONF") == "" else "not found"
+        findings.append(
+            Finding("urlconf", f"ROOT_URLCONF {missing} in the settings ({django_settings.source})")
         )
+    for test_urlconf in find_test_urlconfs(index):
+        urlconfs.evaluate_extra(test_urlconf)
+    evaluated = urlconfs.result
+    routes = evaluated.routes
+    framework_routes = evaluated.framework
+    findings.extend(evaluated.findings)
+    if settings.resolve:
+        # Django serves the ROOT_URLCONF; URLconfs only the tests route through are compared
+        # apart from it.
+        test_only = len(routes) - len(root_routes)
+        resolved_routes, framework_routes = _resolve(
+            root,
+            import_root,
+            index,
+            django_settings.module,
+            settings,
+            root_routes,
+            framework_routes,
+            findings,
+        )
+        if resolved_routes is not root_routes:
+            routes = resolved_routes
+            if test_only:
+                findings.append(
+                    Finding(
+                        "resolve",
+                        f"--resolve: {test_only} routes of URLconfs only the tests route "
+                        "through (override_settings) are not served under these settings",
+                    )
+                )
     routed = {entry.view for entry in routes}
     unrouted = find_unrouted(index, routed)
     views = build_views(index, routes, unrouted)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from advisor import django_api
-from advisor.facts import Call, Const, Name
+from advisor.discovery.settings import PYTEST_CONFIG_FILES, DjangoSettings
+from advisor.facts import Const, Name
 from advisor.index import ProjectIndex
 from advisor.model import Finding, Location, MiddlewareInfo, ProjectFacts
-from advisor.static_eval import module_value
 
 _REQUIREMENT_FILES = (
     "requirements.txt",
@@ -30,61 +28,11 @@ _LOCK_FILES = ("poetry.lock", "uv.lock", "pdm.lock")
 DEPENDENCY_FILES = (*_REQUIREMENT_FILES, "pyproject.toml", *_LOCK_FILES, "Pipfile", "Pipfile.lock")
 
 
-@dataclass(frozen=True, slots=True)
-class DjangoSettings:
-    module: str | None
-    values: dict[str, Any]
-
-
-def find_settings_module(index: ProjectIndex, explicit: str | None) -> str | None:
-    if explicit:
-        return explicit
-    for module in ("manage", "asgi", "wsgi", *sorted(index.modules)):
-        info = index.modules.get(module)
-        if info is None or not (module in ("manage",) or module.endswith(("asgi", "wsgi"))):
-            continue
-        calls = [s.value for s in info.facts.statements if isinstance(s.value, Call)]
-        calls += [
-            Call(c.func, c.args, c.kwargs, c.line, c.column)
-            for f in info.facts.functions
-            for c in f.calls
-        ]
-        for call in calls:
-            if (
-                isinstance(call.func, Name)
-                and call.func.dotted.endswith("environ.setdefault")
-                and len(call.args) >= 2
-                and call.args[0] == Const("DJANGO_SETTINGS_MODULE")
-            ):
-                value = call.args[1]
-                if isinstance(value, Const) and isinstance(value.value, str):
-                    return value.value
-    for name, info in sorted(index.modules.items()):
-        if name.endswith("settings") and "ROOT_URLCONF" in info.symbols:
-            return name
-    return None
-
-
-def read_settings(index: ProjectIndex, module: str | None) -> DjangoSettings:
-    if module is None or module not in index.modules:
-        return DjangoSettings(module, {})
-    info = index.modules[module]
-    names = (
-        "ROOT_URLCONF",
-        "MIDDLEWARE",
-        "INSTALLED_APPS",
-        "DATABASES",
-        "ASGI_APPLICATION",
-        "CONN_MAX_AGE",
-        "ATOMIC_REQUESTS",
-    )
-    values = {name: module_value(index, info, name) for name in names}
-    return DjangoSettings(module, values)
-
-
 def dependency_paths(root: Path) -> list[Path]:
-    """Every path `_dependency_texts` may read for `root`, whether or not it exists."""
-    return [candidate / name for candidate in (root, root.parent) for name in DEPENDENCY_FILES]
+    """Every path `_dependency_texts` or the settings detection may read for `root`, whether
+    or not it exists."""
+    paths = [candidate / name for candidate in (root, root.parent) for name in DEPENDENCY_FILES]
+    return paths + [root / name for name, _ in PYTEST_CONFIG_FILES if name not in DEPENDENCY_FILES]
 
 
 def _dependency_texts(root: Path) -> list[tuple[str, str]]:
@@ -255,7 +203,7 @@ def project_facts(
     middleware: list[MiddlewareInfo] = []
     if isinstance(chain, list | tuple):
         middleware = middleware_audit(index, [m for m in chain if isinstance(m, str)], version)
-    elif settings.module is not None:
+    elif settings.found:
         findings.append(Finding("readiness", "MIDDLEWARE could not be read statically"))
     databases = values.get("DATABASES")
     engines: list[str] = []

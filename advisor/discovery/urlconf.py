@@ -10,16 +10,20 @@ is reported with file:line and a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from advisor import django_api
+from advisor.discovery.test_urlconfs import UrlconfUnderTest
 from advisor.facts import (
     Attr,
     Binding,
     BinOp,
     Call,
+    Comprehension,
     Const,
     Expr,
+    FString,
     ImportedName,
     Mapping,
     Name,
@@ -28,7 +32,7 @@ from advisor.facts import (
 )
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import Finding, FrameworkRoute, Location
-from advisor.static_eval import literal
+from advisor.static_eval import ObjectRef, SettingsLookup, StaticEvaluator, literal
 
 _PATH_FUNCTIONS = {
     "django.urls.path": "path",
@@ -40,6 +44,8 @@ _INCLUDE = "django.urls.include"
 _ADMIN_URLS = ("django.contrib.admin.site.urls", "django.contrib.admin.sites.site.urls")
 _STATIC = ("django.conf.urls.static.static",)
 _I18N = ("django.conf.urls.i18n.i18n_patterns",)
+_FORMAT_SUFFIX = "rest_framework.urlpatterns.format_suffix_patterns"
+_SUFFIX_MARK = Name("__format_suffix__")
 _PARTIAL = "functools.partial"
 _ROUTERS = {
     "rest_framework.routers.DefaultRouter": True,
@@ -54,6 +60,7 @@ _DRF_MIXIN_ACTIONS = {
     "rest_framework.mixins.DestroyModelMixin": "destroy",
 }
 _MAX_DEPTH = 25
+_MAX_LOOP_ITEMS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +88,13 @@ class _Scope:
 
 
 class UrlconfEvaluator:
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, settings: SettingsLookup | None = None) -> None:
         self.index = index
+        self.values = StaticEvaluator(index, settings)
         self.result = UrlconfResult()
         self._active: set[str] = set()
+        self._evaluated: set[str] = set()
+        self._so_far: dict[str, list[tuple[Expr | _RouterUrls, _Scope]]] = {}
 
     def evaluate(self, root_urlconf: str) -> UrlconfResult:
         info = self.index.modules.get(root_urlconf)
@@ -93,8 +103,46 @@ class UrlconfEvaluator:
                 Finding("urlconf", f"ROOT_URLCONF {root_urlconf!r} is not a module of the project")
             )
             return self.result
+        self._evaluated.add(root_urlconf)
         self._module(info, "", None, 0)
+        self._deduplicate()
         return self.result
+
+    def evaluate_extra(self, urlconf: UrlconfUnderTest) -> UrlconfResult:
+        """A URLconf the tests route through (`override_settings(ROOT_URLCONF=...)`): its
+        routes join the root URLconf's, each route once however many URLconfs reach it."""
+        if urlconf.target in self._evaluated:
+            return self.result
+        self._evaluated.add(urlconf.target)
+        if urlconf.is_class:
+            info, klass = self.index.classes[urlconf.target]
+            patterns = dict(klass.attributes).get("urlpatterns")
+            if patterns is None:
+                self._find(
+                    "urlconf", f"{urlconf.target} has no urlpatterns attribute", info, klass.line
+                )
+                return self.result
+            scope = _Scope(info, {})
+            for item, item_scope in self._items(patterns, scope, klass.line):
+                self._pattern(item, item_scope, "", None, 0, klass.line)
+        else:
+            module = self.index.modules.get(urlconf.target)
+            if module is None:
+                self.result.findings.append(
+                    Finding(
+                        "urlconf",
+                        f"the tests' URLconf {urlconf.target!r} is not a module of the project",
+                        urlconf.location,
+                    )
+                )
+                return self.result
+            self._module(module, "", None, 0)
+        self._deduplicate()
+        return self.result
+
+    def _deduplicate(self) -> None:
+        self.result.routes = list(dict.fromkeys(self.result.routes))
+        self.result.framework = list(dict.fromkeys(self.result.framework))
 
     # Lists of patterns -------------------------------------------------------------------
 
@@ -124,6 +172,10 @@ class UrlconfEvaluator:
     ) -> list[tuple[Expr | _RouterUrls, _Scope, int]] | None:
         items: list[tuple[Expr | _RouterUrls, _Scope, int]] | None = None
         for statement in info.facts.statements:
+            # `urlpatterns = format_suffix_patterns(urlpatterns)`, `urlpatterns = urlpatterns
+            # + [...]`: the name means the list built so far, not this assignment again.
+            if items is not None:
+                self._so_far[info.name] = [(e, sc) for e, sc, _ in items]
             if statement.target == "urlpatterns" and statement.kind == "assign":
                 items = [
                     (e, sc, statement.line)
@@ -149,6 +201,7 @@ class UrlconfEvaluator:
                         else (self._items(args[0], scope, statement.line))
                     )
                     items = (items or []) + [(e, sc, statement.line) for e, sc in new]
+        self._so_far.pop(info.name, None)
         return items
 
     def _items(
@@ -172,6 +225,10 @@ class UrlconfEvaluator:
                 expr.right, scope, line, down
             )
         if isinstance(expr, Name):
+            if expr.dotted == "urlpatterns" and not scope.bindings:
+                so_far = self._so_far.get(scope.info.name)
+                if so_far is not None:
+                    return list(so_far)
             router = self._router_urls(expr, scope)
             if router is not None:
                 return [(router, scope)]
@@ -190,15 +247,36 @@ class UrlconfEvaluator:
                 line,
             )
             return []
+        if isinstance(expr, Comprehension) and expr.kind in ("list", "generator", "set"):
+            expanded = self._comprehension(expr, scope)
+            if expanded is not None:
+                items = []
+                for element, element_scope in expanded:
+                    items.extend(self._items(Seq("list", (element,)), element_scope, line, down))
+                return items
         if isinstance(expr, Call):
             qualified = self._qualified(expr.func, scope)
             if qualified in _STATIC:
                 return []  # serves files in DEBUG only: no project view
             if qualified in _I18N:
                 return [(Call(Name("__i18n__"), expr.args, (), expr.line, expr.column), scope)]
+            if qualified == _FORMAT_SUFFIX and expr.args:
+                # Each pattern, then its `.json`-style twin (rest_framework/urlpatterns.py).
+                return [
+                    (Call(_SUFFIX_MARK, (item,), expr.kwargs, expr.line, expr.column), sub)
+                    for item, sub in self._items(expr.args[0], scope, line, down)
+                    if not isinstance(item, _RouterUrls)
+                ]
             returned = self._returned_list(expr, scope)
             if returned is not None:
                 return self._items(returned[1], returned[0], line, down)
+            if (
+                qualified is None
+                and isinstance(expr.func, Name)
+                and expr.func.dotted in ("list", "tuple")
+                and len(expr.args) == 1
+            ):  # `list(other.urlpatterns) + [...]`
+                return self._items(expr.args[0], scope, line, down)
             if qualified in _PATH_FUNCTIONS:
                 return [(expr, scope)]
         self._find(
@@ -208,6 +286,58 @@ class UrlconfEvaluator:
             getattr(expr, "line", line),
         )
         return []
+
+    def _comprehension(
+        self, expr: Comprehension, scope: _Scope
+    ) -> list[tuple[Expr, _Scope]] | None:
+        """`[path(f"{slug}/", view) for slug, view in PAGES]` over a sequence written in this
+        module (or `range(n)`): the element once per item, its loop names bound to the item."""
+        sequence = self._sequence_items(expr.iterable, scope)
+        if sequence is None:
+            return None
+        expanded: list[tuple[Expr, _Scope]] = []
+        for item in sequence[:_MAX_LOOP_ITEMS]:
+            if len(expr.targets) == 1:
+                values: tuple[Expr, ...] = (item,)
+            elif isinstance(item, Seq) and len(item.items) == len(expr.targets):
+                values = item.items
+            else:
+                return None
+            bindings = dict(scope.bindings)
+            for target, value in zip(expr.targets, values, strict=True):
+                bindings[target] = [Binding(target, value, 0, False)]
+            expanded.append((expr.element, _Scope(scope.info, bindings)))
+        return expanded
+
+    def _sequence_items(self, expr: Expr, scope: _Scope) -> tuple[Expr, ...] | None:
+        if isinstance(expr, Seq):
+            return expr.items if not any(isinstance(i, Starred) for i in expr.items) else None
+        if isinstance(expr, Call) and expr.func == Name("range") and "range" not in scope.bindings:
+            bounds = [self._value(arg, scope) for arg in expr.args]
+            if bounds and all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
+                return tuple(Const(i) for i in range(*bounds[:3])[:_MAX_LOOP_ITEMS])
+            return None
+        if isinstance(expr, Call) and isinstance(expr.func, Name):
+            owner, _, method = expr.func.dotted.rpartition(".")
+            if method == "items" and owner and not expr.args:  # `for key, value in D.items()`
+                found = self._lookup(owner, scope)
+                if found and isinstance(found[1], Mapping) and found[0].info is scope.info:
+                    mapping = found[1]
+                    return tuple(
+                        Seq("tuple", (key, item))
+                        for key, item in zip(mapping.keys, mapping.values, strict=True)
+                        if key is not None
+                    )
+            return None
+        if isinstance(expr, Name):
+            found = self._lookup(expr.dotted, scope)
+            if found is None or found[0].info is not scope.info:
+                return None  # items written elsewhere would resolve in another module
+            target = found[1].value if isinstance(found[1], Binding) else found[1]
+            if isinstance(found[1], Binding) and found[1].from_loop:
+                return None
+            return self._sequence_items(target, scope)
+        return None
 
     def _lookup(self, dotted: str, scope: _Scope) -> tuple[_Scope, Expr | Binding] | None:
         bindings = scope.bindings.get(dotted)
@@ -307,6 +437,9 @@ class UrlconfEvaluator:
         depth: int,
         line: int,
     ) -> None:
+        if isinstance(expr, Call) and expr.func == _SUFFIX_MARK:
+            self._format_suffixed(expr, scope, prefix, namespace, depth, line)
+            return
         if isinstance(expr, Call) and expr.func == Name("__i18n__"):
             for item in expr.args:
                 subs = (
@@ -339,12 +472,17 @@ class UrlconfEvaluator:
         name_expr = expr.kwarg("name")
         if name_expr is None and len(expr.args) > 3:
             name_expr = expr.args[3]
-        if not isinstance(route_expr, Const) or not isinstance(route_expr.value, str):
-            self._find("urlconf", "a URL pattern computed at run time", scope.info, expr.line)
+        if route_expr is None or view_expr is None:
             return
-        if view_expr is None:
-            return
-        pattern = prefix + route_expr.value
+        route, unknown = self._route_text(route_expr, scope)
+        if unknown:
+            self._find(
+                "urlconf",
+                f"a URL pattern computed at run time: {', '.join(unknown)} kept as a placeholder",
+                scope.info,
+                expr.line,
+            )
+        pattern = prefix + route
         name = (
             name_expr.value
             if isinstance(name_expr, Const) and isinstance(name_expr.value, str)
@@ -371,6 +509,76 @@ class UrlconfEvaluator:
             )
             return
         self._view(view_expr, scope, pattern, full_name, location, (), 0)
+
+    def _value(self, expr: Expr, scope: _Scope) -> Any:
+        """What `expr` evaluates to where the pattern stands (a `get_urls()` body's locals
+        first), through the evaluator: settings, f-strings, project functions' returns."""
+        locals_ = {
+            name: bindings[-1].value
+            for name, bindings in scope.bindings.items()
+            if not bindings[-1].from_loop
+        }
+        return self.values.in_function(scope.info, locals_, expr)
+
+    def _route_text(self, expr: Expr, scope: _Scope) -> tuple[str, list[str]]:
+        """The route string, with `{...}` standing for each part only known at run time (a
+        placeholder, never a reason to drop the route or what is included under it)."""
+        value = self._value(expr, scope)
+        if isinstance(value, str):
+            return value, []
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value), []
+        parts: tuple[Expr, ...]
+        if isinstance(expr, FString):
+            parts = expr.parts
+        elif isinstance(expr, BinOp) and expr.op == "Add":
+            parts = (expr.left, expr.right)
+        else:
+            shown = _text(expr) if isinstance(expr, Name | Call | Attr) else "…"
+            placeholder = "{" + shown + "}"
+            return placeholder, [placeholder]
+        texts: list[str] = []
+        unknown: list[str] = []
+        for part in parts:
+            text, missing = self._route_text(part, scope)
+            texts.append(text)
+            unknown.extend(missing)
+        return "".join(texts), unknown
+
+    def _format_suffixed(
+        self,
+        mark: Call,
+        scope: _Scope,
+        prefix: str,
+        namespace: str | None,
+        depth: int,
+        line: int,
+    ) -> None:
+        """DRF's format_suffix_patterns(): every route the pattern adds (under an include
+        too) also gets a twin ending in a format suffix, and loses the original when
+        `suffix_required=True` (rest_framework/urlpatterns.py, apply_suffix_patterns)."""
+        item = mark.args[0]
+        before = len(self.result.routes)
+        self._pattern(item, scope, prefix, namespace, depth, line)
+        added = self.result.routes[before:]
+        kind = (
+            _PATH_FUNCTIONS.get(self._qualified(item.func, scope) or "")
+            if isinstance(item, Call)
+            else None
+        )
+        required = mark.kwarg("suffix_required")
+        keep = not (isinstance(required, Const) and required.value is True)
+        routes: list[RouteEntry] = []
+        for entry in added:
+            if keep:
+                routes.append(entry)
+            regex = kind == "re_path" or entry.pattern.endswith("$")
+            stem = entry.pattern.rstrip("$").rstrip("/")
+            suffixed = stem + (
+                r"\.(?P<format>[a-z0-9]+)/?$" if regex else ".<drf_format_suffix:format>"
+            )
+            routes.append(replace(entry, pattern=suffixed))
+        self.result.routes[before:] = routes
 
     def _include(
         self, call: Call, scope: _Scope, pattern: str, namespace: str | None, depth: int
@@ -412,6 +620,10 @@ class UrlconfEvaluator:
                 )
             self._include_target(target.items[0], scope, pattern, namespace, depth, line, ns or app)
             return
+        if not isinstance(target, Const):
+            named = self._value(target, scope)  # `include(URLCONF)`, URLCONF a string
+            if isinstance(named, str):
+                target = Const(named)
         if isinstance(target, Const) and isinstance(target.value, str):
             module = self.index.modules.get(target.value)
             if module is None:
@@ -487,8 +699,17 @@ class UrlconfEvaluator:
             return
         if isinstance(expr, Call):
             func = expr.func
+            named = self._value(expr, scope)  # `import_string("app.views.home")`
+            if isinstance(named, ObjectRef) and named.qualified in self.index.functions:
+                self._record(named.qualified, pattern, name, location, decorators, (), None)
+                return
             if isinstance(func, Name) and func.dotted.endswith(".as_view"):
                 klass = self.index.resolve(scope.info.name, func.dotted[: -len(".as_view")])
+                if klass not in self.index.classes:
+                    # `Callback = import_string(setting_or_default)`, `Callback.as_view()`
+                    named = self._value(Name(func.dotted[: -len(".as_view")]), scope)
+                    if isinstance(named, ObjectRef) and named.qualified in self.index.classes:
+                        klass = named.qualified
                 if klass is None:
                     self._find(
                         "urlconf", f"cannot resolve {func.dotted}", scope.info, location.line
@@ -549,6 +770,12 @@ class UrlconfEvaluator:
             if qualified in self.index.functions or qualified in self.index.classes:
                 self._record(qualified, pattern, name, location, decorators, (), None)
                 return
+            named = self._value(expr, scope)
+            if isinstance(named, ObjectRef) and (
+                named.qualified in self.index.functions or named.qualified in self.index.classes
+            ):
+                self._record(named.qualified, pattern, name, location, decorators, (), None)
+                return
             value = self.index.value_of(qualified)
             if value is not None:
                 self._view(
@@ -598,12 +825,15 @@ class UrlconfEvaluator:
             return None
         router_info, router_expr = value[0], value[1]
         router_class = self.index.resolve(router_info.name, _text(router_expr.func))
-        if router_class not in _ROUTERS:
+        # The project's own router subclass routes as the DRF router it extends.
+        ancestry = self.index.mro(router_class) if router_class else ()
+        drf_router = next((k for k in ancestry if k in _ROUTERS), None)
+        if drf_router is None:
             return None
         local = qualified.rsplit(".", 1)[1]
         trailing = router_expr.kwarg("trailing_slash")
         slash = "/" if not (isinstance(trailing, Const) and trailing.value is False) else ""
-        return _RouterUrls(router_info.name, local, _ROUTERS[router_class], slash)
+        return _RouterUrls(router_info.name, local, _ROUTERS[drf_router], slash)
 
     def _router(self, router: _RouterUrls, prefix: str, namespace: str | None) -> None:
         info = self.index.modules[router.module]
@@ -614,27 +844,31 @@ class UrlconfEvaluator:
                 continue
             if value.func != Name(f"{router.name}.register") or len(value.args) < 2:
                 continue
-            route_prefix = value.args[0]
             viewset = self.index.resolve(info.name, _text(value.args[1]))
             basename = value.kwarg("basename") or (value.args[2] if len(value.args) > 2 else None)
-            if (
-                not isinstance(route_prefix, Const)
-                or not isinstance(route_prefix.value, str)
-                or viewset is None
-            ):
+            if viewset is None:
                 self._find(
                     "urlconf",
-                    "router.register() with a prefix or viewset computed at run time",
+                    "router.register() with a viewset computed at run time",
                     info,
                     statement.line,
                 )
                 continue
+            route_prefix, unknown = self._route_text(value.args[0], _Scope(info, {}))
+            if unknown:
+                self._find(
+                    "urlconf",
+                    "router.register() with a prefix computed at run time: "
+                    f"{', '.join(unknown)} kept as a placeholder",
+                    info,
+                    statement.line,
+                )
             base = (
                 basename.value
                 if isinstance(basename, Const) and isinstance(basename.value, str)
                 else None
             )
-            registrations.append((route_prefix.value, viewset, base, statement.line))
+            registrations.append((route_prefix, viewset, base, statement.line))
         location_of = {line: Location(info.path, line) for *_, line in registrations}
         if router.default:
             self._add_router_root(prefix, namespace, router)

@@ -1,0 +1,277 @@
+"""Which Django settings the project runs with, read statically. In order: `--settings`;
+`os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)` in manage.py/asgi.py/wsgi.py (or a
+runtests.py/conftest.py); pytest-django's `DJANGO_SETTINGS_MODULE`/`--ds` (or pytest-env's
+`env`) in pytest.ini, pyproject.toml, tox.ini or setup.cfg, then tox's `setenv` or a
+`--settings` in its commands; a `*settings*` module defining ROOT_URLCONF; and for a
+reusable app without a settings module, the keyword arguments of `settings.configure(...)`
+in its runtests.py, conftest.py or manage.py (Django's "Using settings without setting
+DJANGO_SETTINGS_MODULE")."""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advisor.facts import Call, Const, Expr, Name
+from advisor.index import ModuleInfo, ProjectIndex
+from advisor.static_eval import UNKNOWN, SettingsLookup, StaticEvaluator
+
+# The files pytest-django reads DJANGO_SETTINGS_MODULE from, with the section it uses.
+PYTEST_CONFIG_FILES = (
+    ("pytest.ini", "pytest"),
+    ("pyproject.toml", "tool.pytest.ini_options"),
+    ("tox.ini", "pytest"),
+    ("setup.cfg", "tool:pytest"),
+)
+_CONFIGURE = "django.conf.settings.configure"
+# A script that configures settings for the test run ranks before one that exists for
+# makemigrations; anything else after both.
+_CONFIGURE_SCRIPTS = ("runtests", "conftest", "manage")
+READ_SETTINGS = (
+    "ROOT_URLCONF",
+    "MIDDLEWARE",
+    "INSTALLED_APPS",
+    "DATABASES",
+    "ASGI_APPLICATION",
+    "CONN_MAX_AGE",
+    "ATOMIC_REQUESTS",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DjangoSettings:
+    module: str | None
+    values: dict[str, Any]
+    # Where the settings were found ("manage.py", "settings.configure() in runtests.py"),
+    # or None with `tried` saying where the scan looked.
+    source: str | None = None
+    tried: str = ""
+    configured: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def found(self) -> bool:
+        return self.module is not None or self.configured is not None
+
+
+def find_settings(index: ProjectIndex, root: Path, explicit: str | None) -> DjangoSettings:
+    if explicit:
+        return _from_module(index, explicit, "--settings")
+    found = _from_entry_points(index)
+    if found is not None:
+        return _from_module(index, found[0], found[1])
+    found = _from_pytest_config(root)
+    if found is not None:
+        return _from_module(index, found[0], found[1])
+    for name, info in sorted(index.modules.items()):
+        # settings.py, test_settings.py, settings_test.py, settings/__init__.py
+        if "settings" in name.rsplit(".", 1)[-1] and "ROOT_URLCONF" in info.symbols:
+            return _from_module(index, name, f"{info.path} (defines ROOT_URLCONF)")
+    configured = _from_configure_calls(index)
+    if configured is not None:
+        return configured
+    return DjangoSettings(
+        None,
+        {},
+        tried="DJANGO_SETTINGS_MODULE in manage.py/asgi.py/wsgi.py/runtests.py/conftest.py, "
+        "in pytest config (pytest.ini, pyproject.toml, tox.ini, setup.cfg), tox setenv and "
+        "commands, a *settings* module with ROOT_URLCONF, settings.configure() calls",
+    )
+
+
+def settings_lookup(index: ProjectIndex, settings: DjangoSettings) -> SettingsLookup:
+    """Any setting by name, for the evaluator: UNKNOWN when the settings do not define it."""
+    if settings.configured is not None:
+        configured = settings.configured
+        return lambda name: configured.get(name, UNKNOWN)
+    info = index.modules.get(settings.module or "")
+    if info is None:
+        return lambda name: UNKNOWN
+    evaluator = StaticEvaluator(index)
+    module = info
+    return lambda name: evaluator.module_value(module, name)
+
+
+def _from_module(index: ProjectIndex, module: str, source: str) -> DjangoSettings:
+    info = index.modules.get(module)
+    if info is None:
+        return DjangoSettings(module, {}, source)
+    evaluator = StaticEvaluator(index)
+    values = {name: _plain(evaluator.module_value(info, name)) for name in READ_SETTINGS}
+    return DjangoSettings(module, values, source)
+
+
+def _plain(value: Any) -> Any:
+    return None if value is UNKNOWN else value
+
+
+def _module_calls(info: ModuleInfo, suffix: str) -> list[tuple[Call, dict[str, Expr]]]:
+    """The calls of a dotted name ending in `suffix` in a module, at module level and in
+    functions, each with its function's locals."""
+    calls: list[tuple[Call, dict[str, Expr]]] = [
+        (s.value, {})
+        for s in info.facts.statements
+        if isinstance(s.value, Call)
+        and isinstance(s.value.func, Name)
+        and s.value.func.dotted.endswith(suffix)
+    ]
+    for function in info.facts.functions:
+        sites = [
+            c for c in function.calls if isinstance(c.func, Name) and c.func.dotted.endswith(suffix)
+        ]
+        if sites:
+            locals_ = {b.name: b.value for b in function.bindings if not b.from_loop}
+            calls += [(Call(c.func, c.args, c.kwargs, c.line, c.column), locals_) for c in sites]
+    return calls
+
+
+def _from_entry_points(index: ProjectIndex) -> tuple[str, str] | None:
+    for module in ("manage", "asgi", "wsgi", *sorted(index.modules)):
+        info = index.modules.get(module)
+        stem = module.rsplit(".", 1)[-1]
+        if info is None or not (stem in _CONFIGURE_SCRIPTS or stem.endswith(("asgi", "wsgi"))):
+            continue
+        for call, locals_ in _module_calls(info, "environ.setdefault"):
+            if len(call.args) >= 2 and call.args[0] == Const("DJANGO_SETTINGS_MODULE"):
+                # f"{PROJECT}.settings" as well as a plain string
+                value = StaticEvaluator(index).in_function(info, locals_, call.args[1])
+                if isinstance(value, str) and value:
+                    return value, info.path
+    return None
+
+
+def _from_pytest_config(root: Path) -> tuple[str, str] | None:
+    for name, section in PYTEST_CONFIG_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        options = _pytest_options(name, section, text)
+        module = (
+            options.get("DJANGO_SETTINGS_MODULE")
+            or _ds_option(options.get("addopts"))
+            or _environment_setting(options.get("env"))  # pytest-env
+        )
+        if isinstance(module, str) and module.strip():
+            return module.strip(), f"{name} [{section}]"
+    tox = root / "tox.ini"
+    if tox.is_file():
+        try:
+            text = tox.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        testenv = _pytest_options("tox.ini", "testenv", text)
+        module = _environment_setting(testenv.get("setenv"))
+        if module:
+            return module, "tox.ini [testenv] setenv"
+        module = _settings_option(testenv.get("commands"))
+        if module:
+            return module, "tox.ini [testenv] commands"
+    return None
+
+
+def _settings_option(commands: Any) -> str | None:
+    """`django-admin test --settings=tests.settings` (or `--settings tests.settings`)."""
+    if not isinstance(commands, str):
+        return None
+    for line in commands.splitlines():
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            words = line.split()
+        for position, word in enumerate(words):
+            if word.startswith("--settings="):
+                return word[len("--settings=") :] or None
+            if word == "--settings" and position + 1 < len(words):
+                return words[position + 1]
+    return None
+
+
+def _environment_setting(assignments: Any) -> str | None:
+    """DJANGO_SETTINGS_MODULE from `NAME=value` lines (pytest-env's `env`, tox's `setenv`;
+    pytest-env's `D:`/`R:` flags allowed)."""
+    if isinstance(assignments, str):
+        assignments = assignments.splitlines()
+    if not isinstance(assignments, list):
+        return None
+    for line in assignments:
+        name, equals, value = str(line).partition("=")
+        if equals and name.strip().split(":")[-1].strip() == "DJANGO_SETTINGS_MODULE":
+            return value.strip() or None
+    return None
+
+
+def _pytest_options(name: str, section: str, text: str) -> dict[str, Any]:
+    if name.endswith(".toml"):
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return {}
+        for key in section.split("."):
+            data = data.get(key, {}) if isinstance(data, dict) else {}
+        return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return {}
+    return dict(parser.items(section)) if parser.has_section(section) else {}
+
+
+def _ds_option(addopts: Any) -> str | None:
+    if isinstance(addopts, list):
+        addopts = " ".join(str(a) for a in addopts)
+    if not isinstance(addopts, str):
+        return None
+    try:
+        words = shlex.split(addopts)
+    except ValueError:
+        words = addopts.split()
+    for position, word in enumerate(words):
+        if word.startswith("--ds="):
+            return word[len("--ds=") :]
+        if word == "--ds" and position + 1 < len(words):
+            return words[position + 1]
+    return None
+
+
+def _from_configure_calls(index: ProjectIndex) -> DjangoSettings | None:
+    evaluator = StaticEvaluator(index)
+    candidates: list[tuple[tuple[int, int, str, int], ModuleInfo, Call, dict[str, Any]]] = []
+    for name, info in index.modules.items():
+        for call, locals_ in _module_calls(info, ".configure"):
+            assert isinstance(call.func, Name)
+            if evaluator.resolve_in(info, locals_, call.func.dotted) != _CONFIGURE:
+                continue
+            configured: dict[str, Any] = {}
+            for key, value in call.kwargs:
+                evaluated = evaluator.in_function(info, locals_, value)
+                if key is not None:
+                    configured[key] = evaluated
+                elif isinstance(evaluated, dict):  # settings.configure(**settings_dict)
+                    configured.update(evaluated)
+            if not any(setting in configured for setting in READ_SETTINGS):
+                # A tool configuring bare settings for itself (Django's startproject
+                # templating does), not the settings the project's code runs with.
+                continue
+            stem = name.rsplit(".", 1)[-1]
+            rank = _CONFIGURE_SCRIPTS.index(stem) if stem in _CONFIGURE_SCRIPTS else 99
+            order = (rank, info.path.count("/"), info.path, call.line)
+            candidates.append((order, info, call, configured))
+    if not candidates:
+        return None
+    _, info, call, configured = min(candidates, key=lambda c: c[0])
+    values = {name: _plain(configured.get(name, UNKNOWN)) for name in READ_SETTINGS}
+    return DjangoSettings(
+        None,
+        values,
+        f"settings.configure() in {info.path}:{call.line}",
+        configured={k: v for k, v in configured.items() if v is not UNKNOWN},
+    )
