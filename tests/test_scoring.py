@@ -301,3 +301,23 @@ def test_an_unknown_decorator_is_a_cost_not_a_blocker() -> None:
     (cost,) = [b for b in score.blockers if b.id == "decorator"]
     assert cost.severity == "cost"
     assert score.category == Category.STRONG
+
+
+# --- What the reports show ------------------------------------------------------------------
+
+
+def test_terminal_shows_released_time_and_capacity_not_equal_latencies(
+    sample_projects: Path,
+) -> None:
+    from advisor.reporters.to_terminal import render_terminal_text
+    from snippets import scan_project
+
+    text = render_terminal_text(scan_project(sample_projects / "bookshop", use_cache=False))
+    header = next(line for line in text.splitlines() if line.startswith("score"))
+    assert "released" in header and "req/s/worker sync→async" in header
+    assert "io→async" not in header
+    quotes = next(line for line in text.splitlines() if "shipping.views.shipping_quotes" in line)
+    assert "450 ms" in quotes and "8.8→35 x4.0" in quotes
+    listing = next(line for line in text.splitlines() if "catalog.views.book_list " in line)
+    assert "0 ms" in listing and "100→76 x0.8" in listing
+    assert "one sync worker with 4 threads → one event loop, 16 requests in flight" in text
