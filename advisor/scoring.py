@@ -17,6 +17,7 @@ configured thread pool, requests in flight and upstream latency.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from advisor import django_api
 from advisor.config import Settings
@@ -375,10 +376,45 @@ def _costs(view: View, project: ProjectFacts) -> list[Blocker]:
     return costs
 
 
+def _calls(effects: list[Effect], kind: EffectKind) -> int:
+    return sum(e.multiplier for e in effects if e.kind == kind)
+
+
+def with_observed_counts(view: View) -> tuple[list[Effect], list[str]]:
+    """The view's effects with their DB and HTTP time scaled to the calls per request the
+    project's own test run made (`advisor observe`), where it saw any: an N+1 the loop
+    estimate missed, a branch the code analysis counted twice. Each call keeps its own
+    latency class; only the count changes. A kind predicted but never observed keeps the
+    prediction (a test may not reach that branch, and the disagreement is reported)."""
+    effects = list(view.effects)
+    seen = view.observed
+    if seen is None or seen.requests <= 0:
+        return effects, []
+    notes: list[str] = []
+    for kind, per_request, noun in (
+        (EffectKind.DB, seen.sql_per_request, "SQL queries"),
+        (EffectKind.HTTP, seen.http_per_request, "outbound HTTP calls"),
+    ):
+        predicted = _calls(effects, kind)
+        if not per_request or not predicted or abs(per_request - predicted) < 0.05:
+            continue
+        factor = per_request / predicted
+        effects = [
+            replace(e, estimated_ms=e.estimated_ms * factor) if e.kind == kind else e
+            for e in effects
+        ]
+        notes.append(
+            f"the test run made {per_request:g} {noun} per request over {seen.requests} "
+            f"request(s), the code analysis predicted {predicted}: the time model uses "
+            "the observed count"
+        )
+    return effects, notes
+
+
 def score_view(
     view: View, project: ProjectFacts, settings: Settings, index_mro: tuple[str, ...] = ()
 ) -> Score:
-    effects = list(view.effects)
+    effects, observed_notes = with_observed_counts(view)
     awaitable = [e for e in effects if e.kind in AWAITABLE_KINDS]
     thread = [e for e in effects if e.kind in THREAD_KINDS]
     cpu = [e for e in effects if e.kind in CPU_KINDS]
@@ -441,6 +477,7 @@ def score_view(
         )
     if cpu:
         reasons.append(f"CPU ≈ {_ms(cpu_ms)} (templates, computation) that async cannot overlap")
+    reasons += observed_notes
     if not effects:
         reasons.append("no I/O found: nothing for async to overlap")
     n_plus_one = [e for e in thread if e.in_loop and e.kind == EffectKind.DB]

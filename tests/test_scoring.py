@@ -18,6 +18,7 @@ from advisor.model import (
     EffectKind,
     Location,
     MiddlewareInfo,
+    Observed,
     ProjectFacts,
     Score,
     View,
@@ -301,6 +302,49 @@ def test_an_unknown_decorator_is_a_cost_not_a_blocker() -> None:
     (cost,) = [b for b in score.blockers if b.id == "decorator"]
     assert cost.severity == "cost"
     assert score.category == Category.STRONG
+
+
+# --- Observed counts (advisor observe) ----------------------------------------------------
+
+
+def observed(requests: int = 4, sql: float = 0.0, http_calls: float = 0.0) -> Observed:
+    return Observed(
+        requests=requests,
+        direct_calls=0,
+        sql_per_request=sql,
+        sql_ms_per_request=0.5 * sql,
+        http_per_request=http_calls,
+        http_ms_per_request=1.0 * http_calls,
+    )
+
+
+def test_observed_counts_replace_the_predicted_ones_in_the_time_model() -> None:
+    # Predicted 2 queries and 3 calls; the test run made 6 queries and 1 call per request.
+    score = scored(db(), db(), http(), http(), http(), observed=observed(sql=6, http_calls=1))
+    assert score.thread_ms == pytest.approx(24.0)  # 6 x 4 ms
+    assert score.overlap_ms == pytest.approx(100.0)  # 1 x 100 ms
+    assert score.predicted_sync_ms == pytest.approx(124.0)
+    notes = [r for r in score.reasons if r.startswith("the test run made")]
+    assert len(notes) == 2
+    assert "6 SQL queries per request over 4 request(s), the code analysis predicted 2" in notes[0]
+
+
+def test_a_prediction_the_run_never_observed_is_kept() -> None:
+    score = scored(http(), db(), observed=observed(sql=1, http_calls=0))
+    assert score.overlap_ms == pytest.approx(100.0)
+    assert not any(r.startswith("the test run made") for r in score.reasons)
+    unobserved = scored(http(), db())
+    assert unobserved.predicted_sync_ms == score.predicted_sync_ms
+
+
+def test_observed_counts_that_match_change_nothing() -> None:
+    plain = scored(http(), db(), db())
+    seen = scored(http(), db(), db(), observed=observed(sql=2, http_calls=1))
+    assert (seen.value, seen.predicted_sync_ms, seen.capacity) == (
+        plain.value,
+        plain.predicted_sync_ms,
+        plain.capacity,
+    )
 
 
 # --- What the reports show ------------------------------------------------------------------
