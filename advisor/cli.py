@@ -20,6 +20,7 @@ from advisor.config import ConfigError, Settings, build_settings
 from advisor.model import Category, ScanResult, View, to_dict
 from advisor.pipeline import ScanError, scan
 from advisor.reporters import reporters
+from advisor.scoring import capacity_cell
 
 _CATEGORIES = [c.value for c in Category]
 
@@ -388,8 +389,9 @@ def explain_text(view: View) -> str:
         lines.append(
             f"  time: I/O ≈ {score.estimated_io_ms:.1f} ms (awaitable "
             f"{score.overlap_ms:.1f}, in threads {score.thread_ms:.1f}), CPU ≈ "
-            f"{score.estimated_cpu_ms:.1f} ms; p50 {score.predicted_sync_ms:.1f} → "
-            f"{score.predicted_async_ms:.1f} ms"
+            f"{score.estimated_cpu_ms:.1f} ms; latency {score.predicted_sync_ms:.1f} → "
+            f"{score.predicted_async_ms:.1f} ms (gathered {score.predicted_gathered_ms:.1f}); "
+            f"req/s per worker {capacity_cell(score.capacity)}"
         )
         for reason in score.reasons:
             lines.append(f"  • {reason}")

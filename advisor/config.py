@@ -25,6 +25,11 @@ DEFAULT_LATENCIES_MS: dict[str, float] = {
     "cpu": 60.0,
     "streaming": 250.0,  # a streamed response holds its worker for the whole stream
     "thread_hop": 0.1,  # one sync_to_async/async_to_sync switch
+    # CPU Django itself spends on one request (handler, middleware, URL resolving, the
+    # response), in either mode; calibrated with benchmarks/async_benefit.py.
+    "request_cpu": 2.0,
+    "asgi_request_cpu": 3.0,  # what a request costs on top under ASGI (uvicorn, asgiref)
+    "http_call_cpu": 1.0,  # CPU of one outbound HTTP call: building it, parsing the answer
     "none": 0.0,
 }
 
@@ -58,6 +63,10 @@ class Settings:
     strong_score: int = 60
     candidate_score: int = 25
     min_overlap_ms: float = 20.0
+    # The worker the capacity estimate compares against: a sync worker with this many
+    # threads (gunicorn gthread, uWSGI threads), and this many requests in flight.
+    worker_threads: int = 4
+    concurrency: int = 16
     extra_effects: tuple[ExtraEffect, ...] = ()
     jobs: int = 1
     use_cache: bool = False
@@ -73,7 +82,15 @@ class Settings:
         return 0.0
 
 
-_INT_KEYS = ("loop_iterations", "max_call_depth", "strong_score", "candidate_score", "jobs")
+_INT_KEYS = (
+    "loop_iterations",
+    "max_call_depth",
+    "strong_score",
+    "candidate_score",
+    "jobs",
+    "worker_threads",
+    "concurrency",
+)
 
 
 def read_pyproject_table(root: Path) -> dict[str, Any]:
@@ -129,6 +146,8 @@ def build_settings(root: Path, **overrides: Any) -> Settings:
         elif name in _INT_KEYS:
             if not isinstance(raw, int) or isinstance(raw, bool):
                 raise ConfigError(f"[tool.advisor] {key} must be an integer")
+            if name in ("worker_threads", "concurrency") and raw < 1:
+                raise ConfigError(f"[tool.advisor] {key} must be at least 1")
             values[name] = raw
         elif name in ("min_overlap_ms",):
             values[name] = float(raw)

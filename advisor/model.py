@@ -137,6 +137,30 @@ class Blocker:
 
 
 @dataclass(frozen=True, slots=True)
+class Capacity:
+    """Requests per second one worker serves for this view: sync (a pool of
+    `worker_threads`, each held for a whole request) against async (one event loop, held
+    only while it runs Python), with `concurrency` requests in flight and outbound HTTP
+    taking `upstream_ms`. Both are also bound by the process's CPU (one GIL)."""
+
+    worker_threads: int
+    concurrency: int
+    upstream_ms: float
+    sync_held_ms: float  # thread time a sync request holds: all of it
+    async_loop_ms: float  # event-loop time an async request holds: CPU and blocking calls
+    async_thread_ms: float  # thread time an async request still needs (sync_to_async)
+    sync_cpu_ms: float  # process CPU per request, sync (one GIL bounds both modes)
+    async_cpu_ms: float  # process CPU per request, async: ASGI and thread hops on top
+    sync_rps: float
+    async_rps: float  # as `advisor rewrite` leaves it: awaits in order
+    gathered_rps: float  # with independent outbound calls gathered (rewrite --gather)
+    ratio: float  # async_rps / sync_rps: > 1 is more requests per worker
+    gathered_ratio: float
+    sync_bound: str  # what limits sync: "threads" or "cpu"
+    async_bound: str  # what limits async: "concurrency", "event loop", "threads" or "cpu"
+
+
+@dataclass(frozen=True, slots=True)
 class Score:
     value: int
     category: Category
@@ -151,6 +175,7 @@ class Score:
     predicted_gathered_ms: float
     blockers: tuple[Blocker, ...]
     reasons: tuple[str, ...]
+    capacity: Capacity
 
 
 @dataclass(frozen=True, slots=True)

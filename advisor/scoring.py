@@ -7,16 +7,23 @@ Time model (per request, estimated from effect latencies in `Settings`):
 - thread wait: ORM, cache, email, files: Django's async APIs still run these in a thread
   (sync_to_async), so converting gains nothing on them and adds a thread hop each;
 - CPU: templates and heavy work: async cannot overlap it, and on the loop it stalls others.
+
+Capacity (what a user buys): a sync worker holds one of its threads for the whole request,
+an async one holds the event loop only while it runs Python; both share one process's CPU.
+`estimate_capacity` turns the time model into requests/s per worker for each, at the
+configured thread pool, requests in flight and upstream latency.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from advisor import django_api
 from advisor.config import Settings
 from advisor.model import (
     Blocker,
+    Capacity,
     Category,
     Effect,
     EffectKind,
@@ -62,6 +69,131 @@ def _gathered_ms(awaitable: list[Effect]) -> float:
     if len(independent) < 2:
         return _sum(awaitable)
     return max(e.estimated_ms for e in independent) + _sum(rest)
+
+
+def _per_second(workers: float, held_ms: float) -> float:
+    """Requests/s that `workers` slots serve when each request holds one for `held_ms`."""
+    return workers * 1000.0 / max(held_ms, 0.1)
+
+
+def estimate_capacity(
+    *,
+    sync_ms: float,
+    async_ms: float,
+    gathered_ms: float,
+    cpu_ms: float,
+    db_ms: float,
+    http_calls: int,
+    thread_ms: float,
+    hops_ms: float,
+    loop_blocking_ms: float,
+    settings: Settings,
+) -> Capacity:
+    """Requests/s one worker serves, sync against async, as a bottleneck model: throughput
+    is the smallest of what each resource a request holds allows.
+
+    - sync: each request holds a thread for all of it (`sync_ms` + Django's own
+      `request_cpu`), so `min(threads, in flight)` threads serve that many requests per
+      held time;
+    - async: a request holds the event loop for its CPU, its thread hops and any blocking
+      call left on the loop, and a thread for what stays sync (ORM, cache, email through
+      sync_to_async); awaited waits hold nothing, so `in flight` requests overlap, each
+      taking the async latency;
+    - both: one process's CPU (the GIL): Django's own `request_cpu` (plus
+      `asgi_request_cpu` under ASGI), `http_call_cpu` per outbound call, templates and
+      heavy work, and ORM time, which counts as CPU: the ORM builds queries and rows in
+      Python, and on SQLite or a nearby server that is most of a query's time.
+    """
+    base = settings.latency("request_cpu")
+    asgi = settings.latency("asgi_request_cpu")
+    threads, in_flight = settings.worker_threads, settings.concurrency
+    client_cpu = http_calls * settings.latency("http_call_cpu")
+    process_cpu = base + cpu_ms + db_ms + client_cpu
+    sync_held = sync_ms + base
+    sync_limits = {
+        "threads": _per_second(min(threads, in_flight), sync_held),
+        "cpu": _per_second(1, process_cpu),
+    }
+    loop_ms = base + asgi + cpu_ms + client_cpu + hops_ms + loop_blocking_ms
+
+    def async_limits(latency_ms: float) -> dict[str, float]:
+        return {
+            "concurrency": _per_second(in_flight, latency_ms + base),
+            "event loop": _per_second(1, loop_ms),
+            # Work that stays sync gets the same pool of threads as the sync worker: a like
+            # for like comparison (Django under ASGI would give each request in flight its own
+            # thread, which more threads in the sync worker would buy as well).
+            "threads": _per_second(min(threads, in_flight), thread_ms + hops_ms),
+            "cpu": _per_second(1, process_cpu + asgi + hops_ms),
+        }
+
+    sync_bound = min(sync_limits, key=lambda name: sync_limits[name])
+    sequential = async_limits(async_ms)
+    async_bound = min(sequential, key=lambda name: sequential[name])
+    sync_rps = sync_limits[sync_bound]
+    async_rps = sequential[async_bound]
+    gathered_rps = min(async_limits(gathered_ms).values())
+    return Capacity(
+        worker_threads=threads,
+        concurrency=in_flight,
+        upstream_ms=settings.latency("external_http"),
+        sync_held_ms=round(sync_held, 3),
+        async_loop_ms=round(loop_ms, 3),
+        async_thread_ms=round(thread_ms + hops_ms, 3),
+        sync_cpu_ms=round(process_cpu, 3),
+        async_cpu_ms=round(process_cpu + asgi + hops_ms, 3),
+        sync_rps=round(sync_rps, 2),
+        async_rps=round(async_rps, 2),
+        gathered_rps=round(gathered_rps, 2),
+        ratio=round(async_rps / sync_rps, 3),
+        gathered_ratio=round(gathered_rps / sync_rps, 3),
+        sync_bound=sync_bound,
+        async_bound=async_bound,
+    )
+
+
+def capacity_reason(capacity: Capacity) -> str:
+    """One sentence a user can check: the two throughputs, what bounds each, the ratio."""
+    held = f"each held {_ms(capacity.sync_held_ms)}"
+    if capacity.sync_bound == "cpu":
+        held += ", but CPU-bound"
+    loop = f"{_ms(capacity.async_loop_ms)} of event loop each"
+    if capacity.async_bound != "concurrency":
+        loop += f", {capacity.async_bound}-bound"
+    return (
+        f"capacity per worker at {capacity.concurrency} requests in flight: "
+        f"{_rps(capacity.sync_rps)} sync ({capacity.worker_threads} threads, {held}) → "
+        f"{_rps(capacity.async_rps)} async ({loop}): {capacity.ratio:.1f}x"
+        + (
+            f" ({_rps(capacity.gathered_rps)}, {capacity.gathered_ratio:.1f}x gathered)"
+            if capacity.gathered_rps > capacity.async_rps * 1.01
+            else ""
+        )
+    )
+
+
+def capacity_legend(basis: Capacity) -> str:
+    return (
+        "released = worker time per request async gives back (awaited waits); req/s per "
+        f"worker = one sync worker with {basis.worker_threads} threads → one event loop, "
+        f"{basis.concurrency} requests in flight, outbound HTTP {basis.upstream_ms:,.0f} ms "
+        "([tool.advisor] worker_threads, concurrency; --latency external_http=MS)"
+    )
+
+
+def _rate_short(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def capacity_cell(capacity: Capacity) -> str:
+    """`8.8→35 x4.0`: what one worker serves sync, then async, and the ratio."""
+    return (
+        f"{_rate_short(capacity.sync_rps)}→{_rate_short(capacity.async_rps)} x{capacity.ratio:.1f}"
+    )
+
+
+def _rps(value: float) -> str:
+    return f"{value:,.0f} req/s" if value >= 10 else f"{value:.1f} req/s"
 
 
 def blockers_for(view: View, project: ProjectFacts, index_mro: tuple[str, ...]) -> list[Blocker]:
@@ -244,10 +376,45 @@ def _costs(view: View, project: ProjectFacts) -> list[Blocker]:
     return costs
 
 
+def _calls(effects: list[Effect], kind: EffectKind) -> int:
+    return sum(e.multiplier for e in effects if e.kind == kind)
+
+
+def with_observed_counts(view: View) -> tuple[list[Effect], list[str]]:
+    """The view's effects with their DB and HTTP time scaled to the calls per request the
+    project's own test run made (`advisor observe`), where it saw any: an N+1 the loop
+    estimate missed, a branch the code analysis counted twice. Each call keeps its own
+    latency class; only the count changes. A kind predicted but never observed keeps the
+    prediction (a test may not reach that branch, and the disagreement is reported)."""
+    effects = list(view.effects)
+    seen = view.observed
+    if seen is None or seen.requests <= 0:
+        return effects, []
+    notes: list[str] = []
+    for kind, per_request, noun in (
+        (EffectKind.DB, seen.sql_per_request, "SQL queries"),
+        (EffectKind.HTTP, seen.http_per_request, "outbound HTTP calls"),
+    ):
+        predicted = _calls(effects, kind)
+        if not per_request or not predicted or abs(per_request - predicted) < 0.05:
+            continue
+        factor = per_request / predicted
+        effects = [
+            replace(e, estimated_ms=e.estimated_ms * factor) if e.kind == kind else e
+            for e in effects
+        ]
+        notes.append(
+            f"the test run made {per_request:g} {noun} per request over {seen.requests} "
+            f"request(s), the code analysis predicted {predicted}: the time model uses "
+            "the observed count"
+        )
+    return effects, notes
+
+
 def score_view(
     view: View, project: ProjectFacts, settings: Settings, index_mro: tuple[str, ...] = ()
 ) -> Score:
-    effects = list(view.effects)
+    effects, observed_notes = with_observed_counts(view)
     awaitable = [e for e in effects if e.kind in AWAITABLE_KINDS]
     thread = [e for e in effects if e.kind in THREAD_KINDS]
     cpu = [e for e in effects if e.kind in CPU_KINDS]
@@ -273,7 +440,11 @@ def score_view(
     ]
     blocking_ms = _sum(blocking)
 
-    share = awaitable_ms / sync_ms if sync_ms > 0 else 0.0
+    # The score is a function of the worker time async can release: its share of what a
+    # sync request holds a thread for (the view's time plus Django's own CPU), weighed by its
+    # absolute size (full weight from 2 * min_overlap_ms: a few ms released is noise).
+    held_ms = sync_ms + settings.latency("request_cpu")
+    share = awaitable_ms / held_ms if held_ms > 0 else 0.0
     magnitude = min(1.0, awaitable_ms / (2 * settings.min_overlap_ms)) if awaitable_ms else 0.0
     value = 100.0 * share * magnitude
     value -= 12 * len(hard) + 4 * len(costs)
@@ -306,6 +477,7 @@ def score_view(
         )
     if cpu:
         reasons.append(f"CPU ≈ {_ms(cpu_ms)} (templates, computation) that async cannot overlap")
+    reasons += observed_notes
     if not effects:
         reasons.append("no I/O found: nothing for async to overlap")
     n_plus_one = [e for e in thread if e.in_loop and e.kind == EffectKind.DB]
@@ -351,15 +523,28 @@ def score_view(
         reasons.insert(0, "its only I/O has no async API: converting moves it to a thread")
     else:
         category = Category.LITTLE
+    gathered_ms = min(async_ms, gathered + thread_ms + cpu_ms + thread_calls * hop)
+    on_loop = [e for e in blocking if e.kind not in CPU_KINDS] if view.is_async else []
+    loop_blocking_ms = _sum(on_loop)
+    capacity = estimate_capacity(
+        sync_ms=sync_ms,
+        async_ms=async_ms,
+        gathered_ms=gathered_ms,
+        cpu_ms=cpu_ms,
+        db_ms=_sum([e for e in thread if e.kind == EffectKind.DB]),
+        http_calls=sum(e.multiplier for e in awaitable if e.kind == EffectKind.HTTP),
+        thread_ms=thread_ms - _sum([e for e in on_loop if e.kind in THREAD_KINDS]),
+        hops_ms=thread_calls * hop,
+        loop_blocking_ms=loop_blocking_ms,
+        settings=settings,
+    )
     if not view.is_async:
         reasons.append(
-            f"predicted p50 {_ms(sync_ms)} sync → {_ms(async_ms)} async"
-            + (
-                f" ({_ms(gathered + thread_ms + cpu_ms)} gathered)"
-                if gathered < awaitable_ms - 1
-                else ""
-            )
+            f"latency per request: {_ms(sync_ms)} sync → {_ms(async_ms)} async"
+            + (f" ({_ms(gathered_ms)} gathered)" if gathered < awaitable_ms - 1 else "")
+            + "; async's gain is capacity, not latency"
         )
+    reasons.append(capacity_reason(capacity))
     return Score(
         value=score_value,
         category=category,
@@ -370,9 +555,10 @@ def score_view(
         blocking_ms=round(blocking_ms, 3),
         predicted_sync_ms=round(sync_ms, 3),
         predicted_async_ms=round(async_ms, 3),
-        predicted_gathered_ms=round(min(async_ms, gathered + thread_ms + cpu_ms), 3),
+        predicted_gathered_ms=round(gathered_ms, 3),
         blockers=tuple(blockers + costs),
         reasons=tuple(reasons),
+        capacity=capacity,
     )
 
 

@@ -81,8 +81,8 @@
     route: function (v) { return v.routes && v.routes.length ? v.routes[0].pattern : "\uffff"; },
     category: function (v) { return v.order; },
     score: function (v) { return v.score === undefined ? -1 : v.score; },
-    sync: function (v) { return v.sync_ms || 0; },
     released: function (v) { return v.overlap_ms || 0; },
+    capacity: function (v) { return v.capacity_ratio || 0; },
     blockers: function (v) { return (v.blockers || []).filter(isBlocker).length; }
   };
 
@@ -139,8 +139,8 @@
       el("td", { class: "route" }, route),
       el("td", null, badge(view)),
       el("td", { class: "num" }, score),
-      el("td", { class: "num" }, view.category ? ms(view.sync_ms) + " → " + ms(view.async_ms) : "–"),
       el("td", { class: "num" }, view.category ? ms(view.overlap_ms) : "–"),
+      el("td", { class: "num" }, view.category ? view.capacity : "–"),
       el("td", { class: "blockers" }, blockers.length ? blockers.map(function (b) { return b.message; }).join("; ") : "")
     );
   }
@@ -234,7 +234,7 @@
       else {
         state.sort = key;
         // Numbers read best high-to-low first; names and the rank low-to-high.
-        state.dir = ["score", "sync", "released", "blockers"].indexOf(key) >= 0 ? -1 : 1;
+        state.dir = ["score", "released", "capacity", "blockers"].indexOf(key) >= 0 ? -1 : 1;
       }
       state.page = 0;
       render();
@@ -331,9 +331,13 @@
     var parts = [];
     if (view.category) {
       parts.push(el("div", { class: "times" },
-        timeBox("p50 today (sync)", ms(view.sync_ms)),
-        timeBox("p50 predicted async", ms(view.async_ms)),
         timeBox("time released per request", ms(view.overlap_ms)),
+        timeBox("req/s per worker, sync", String(view.sync_rps)),
+        timeBox("req/s per worker, async", String(view.async_rps)),
+        timeBox("capacity gain", view.capacity_ratio.toFixed(1) + "x"),
+        timeBox("latency sync", ms(view.sync_ms)),
+        timeBox("latency async", ms(view.async_ms)),
+        timeBox("latency gathered", ms(view.gathered_ms)),
         timeBox("I/O still in threads", ms(view.thread_ms)),
         timeBox("blocking I/O", ms(view.blocking_ms)),
         timeBox("CPU", ms(view.cpu_ms))));

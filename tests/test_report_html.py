@@ -20,6 +20,7 @@ import pytest
 from advisor.model import (
     CATEGORY_ORDER,
     Blocker,
+    Capacity,
     Category,
     ChainLink,
     Confidence,
@@ -486,6 +487,8 @@ def _synthetic_result(view_count: int = 2000) -> ScanResult:
                         f"{number % 5 + 1} awaitable wait(s) (http) ≈ {overlap:.0f} ms released",
                         "4 DB queries stay in a thread even when async",
                     ),
+                    capacity=Capacity(4, 16, 150.0, 311.0, 7.0, 8.0, 11.0, 14.0, 12.9, 51.4,
+                                      51.4, 4.0, 4.0, "threads", "concurrency"),
                 ),
             )
         )

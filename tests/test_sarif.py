@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from advisor.model import (
+    Capacity,
     Category,
     ChainLink,
     Effect,
@@ -188,7 +189,10 @@ def _result(views: tuple[View, ...], root: str = "/srv/my project") -> ScanResul
 
 
 def _score(category: Category, reasons: tuple[str, ...] = ("a reason",)) -> Score:
-    return Score(100, category, 150.0, 0.0, 150.0, 0.0, 150.0, 150.0, 150.0, 150.0, (), reasons)
+    capacity = Capacity(4, 16, 150.0, 152.0, 6.0, 0.0, 3.0, 6.0, 26.3, 105.3, 105.3, 4.0, 4.0, "threads", "concurrency")
+    return Score(
+        100, category, 150.0, 0.0, 150.0, 0.0, 150.0, 150.0, 150.0, 150.0, (), reasons, capacity
+    )
 
 
 def test_paths_with_spaces_chains_and_views_without_calls(validator: Any) -> None:

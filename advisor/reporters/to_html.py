@@ -32,6 +32,7 @@ from advisor.model import (
     View,
 )
 from advisor.reporters import reporter
+from advisor.scoring import capacity_cell, capacity_legend
 
 CATEGORY_SLUGS: dict[Category, str] = {
     Category.STRONG: "strong",
@@ -380,7 +381,12 @@ def _view_data(view: View, rank: int, root: str) -> dict[str, Any]:
             "score": score.value,
             "sync_ms": score.predicted_sync_ms,
             "async_ms": score.predicted_async_ms,
+            "gathered_ms": score.predicted_gathered_ms,
             "overlap_ms": score.overlap_ms,
+            "sync_rps": score.capacity.sync_rps,
+            "async_rps": score.capacity.async_rps,
+            "capacity_ratio": score.capacity.ratio,
+            "capacity": capacity_cell(score.capacity),
             "thread_ms": score.thread_ms,
             "blocking_ms": score.blocking_ms,
             "io_ms": score.estimated_io_ms,
@@ -495,7 +501,9 @@ def build_context(result: ScanResult) -> dict[str, Any]:
     unknown = [(view, call) for view in ordered for call in view.unknown_calls]
     routed_scored = [v for v in result.routed_views if v.score is not None]
     released_views = [v for v in routed_scored if v.score and v.score.overlap_ms > 0]
+    basis = next((v.score.capacity for v in result.views if v.score is not None), None)
     return {
+        "capacity_legend": capacity_legend(basis) if basis is not None else "",
         "tool_version": result.tool_version,
         "root": root,
         "project_name": PurePath(root).name or root,

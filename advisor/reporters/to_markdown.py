@@ -22,6 +22,7 @@ from advisor.reporters.to_html import (
     rewrite_command,
     selection_command,
 )
+from advisor.scoring import capacity_cell
 
 TOP_CANDIDATES = 10
 BLOCKER_GROUPS = 8
@@ -68,7 +69,8 @@ def _candidate_rows(result: ScanResult) -> list[View]:
 
 def _candidates_table(views: list[View]) -> list[str]:
     lines = [
-        "| # | View | Route | Category | Score | p50 sync → async | Released | Why |",
+        "| # | View | Route | Category | Score | Released per request | "
+        "Req/s per worker sync → async | Why |",
         "|--:|---|---|---|--:|--:|--:|---|",
     ]
     for number, view in enumerate(views, 1):
@@ -81,8 +83,8 @@ def _candidates_table(views: list[View]) -> list[str]:
         lines.append(
             f"| {number} | {code(view.id, True)} | {code(first_route(view), True)} | "
             f"{score.category.value} | {score.value} | "
-            f"{format_ms(score.predicted_sync_ms)} → {format_ms(score.predicted_async_ms)} | "
-            f"{format_ms(score.overlap_ms)} | {escape(why, True)} |"
+            f"{format_ms(score.overlap_ms)} | {capacity_cell(score.capacity)} | "
+            f"{escape(why, True)} |"
         )
     return lines
 

@@ -234,6 +234,10 @@ def _properties(view: View) -> dict[str, Any]:
         "releasedMs": view.score.overlap_ms,
         "predictedSyncMs": view.score.predicted_sync_ms,
         "predictedAsyncMs": view.score.predicted_async_ms,
+        "predictedGatheredMs": view.score.predicted_gathered_ms,
+        "capacitySyncRps": view.score.capacity.sync_rps,
+        "capacityAsyncRps": view.score.capacity.async_rps,
+        "capacityRatio": view.score.capacity.ratio,
         "tags": ["django", "async", "performance"],
     }
 

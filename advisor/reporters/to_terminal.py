@@ -7,7 +7,7 @@ import shutil
 
 from advisor.model import Category, ScanResult, View
 from advisor.reporters import reporter
-from advisor.scoring import middleware_summary
+from advisor.scoring import capacity_cell, capacity_legend, middleware_summary
 
 _COLOURS = {
     Category.STRONG: "\033[1;32m",
@@ -66,7 +66,10 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
     out += readiness_lines(result)
     out.append("")
     routed = result.routed_views
-    header = f"{'score':>5}  {'category':<22}  {'io→async':>17}  {'view':<44}  route"
+    header = (
+        f"{'score':>5}  {'category':<22}  {'released':>8}  {_CAPACITY_HEADER:>24}  "
+        f"{'view':<44}  route"
+    )
     out.append(header)
     out.append("─" * min(width, len(header) + 30))
     for view in routed:
@@ -83,6 +86,9 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
             counts[view.score.category.value] = counts.get(view.score.category.value, 0) + 1
     out.append("")
     out.append(f"{len(routed)} routed views: " + ", ".join(f"{n} {c}" for c, n in counts.items()))
+    basis = next((v.score.capacity for v in result.views if v.score is not None), None)
+    if basis is not None:
+        out.append(capacity_legend(basis))
     if result.framework_routes:
         groups = sorted({r.group for r in result.framework_routes})
         out.append(
@@ -112,13 +118,20 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
     return "\n".join(out) + "\n"
 
 
+_CAPACITY_HEADER = "req/s/worker sync→async"
+
+
 def _view_line(view: View, colour: bool) -> str:
     score = view.score
     if score is None:
-        return f"{'':>5}  {'':<22}  {'':>17}  {view.id:<44}  {_route(view)}"
-    times = f"{score.predicted_sync_ms:,.0f}→{score.predicted_async_ms:,.0f} ms"
+        return f"{'':>5}  {'':<22}  {'':>8}  {'':>24}  {view.id:<44}  {_route(view)}"
+    released = f"{score.overlap_ms:,.0f} ms"
+    capacity = capacity_cell(score.capacity)
     category = _colour(colour, score.category, f"{score.category.value:<22}")
-    line = f"{score.value:>5}  {category}  {times:>17}  {view.id:<44}  {_route(view)}"
+    line = (
+        f"{score.value:>5}  {category}  {released:>8}  {capacity:>24}  {view.id:<44}  "
+        f"{_route(view)}"
+    )
     reason = score.reasons[0] if score.reasons else ""
     blockers = [b.message for b in score.blockers if b.severity == "blocker"]
     detail = f"       {reason}" + (f" · blocker: {blockers[0]}" if blockers else "")
