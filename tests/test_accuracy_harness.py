@@ -216,7 +216,8 @@ def test_smallest_real_project_keeps_its_recorded_figures(tmp_path: Path) -> Non
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ},
+        # Its own work trees: a harness run elsewhere on this machine must not share them.
+        env={**os.environ, "ADVISOR_ACCURACY_WORK": str(tmp_path / "work")},
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
