@@ -30,6 +30,8 @@ from advisor.facts import (
     ImportedName,
     Mapping,
     Name,
+    Seq,
+    Starred,
     Subscript,
 )
 from advisor.index import ModuleInfo, ProjectIndex
@@ -118,12 +120,35 @@ class T:
     """A static type: what an expression evaluates to, as far as we can tell."""
 
     kind: str  # module external class instance model_class manager queryset model function
-    # bound request user session builtin unknown
+    # method bound request super tuple builtin unknown
     name: str = ""
     model: str = ""
+    # A method's receiver (`self` inside it: the concrete class, the manager's model); a
+    # tuple's items (a function returning `st, attributes, pgt`).
+    owner: T | None = None
+    items: tuple[T, ...] = ()
 
 
 UNKNOWN = T("unknown")
+# Argument types worth a summary of their own: they change what the callee's body does.
+_BINDABLE_KINDS = frozenset(
+    {
+        "instance",
+        "model",
+        "model_class",
+        "queryset",
+        "manager",
+        "class",
+        "module",
+        "function",
+        "method",
+        "request",
+        "const",
+    }
+)
+# Per function, how many receiver/argument variants get their own summary before the
+# analysis falls back to the function's plain summary.
+_MAX_VARIANTS = 8
 
 
 @dataclass(slots=True)
@@ -135,6 +160,13 @@ class Context:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     # Bindings being evaluated: `qs = qs.filter(...)` refers to the earlier `qs`.
     evaluating: set[int] = field(default_factory=set)
+    # What `self` is (the concrete view class when a mixin's method runs for it) and the
+    # types the call site passed for parameters.
+    receiver: T | None = None
+    arguments: dict[str, T] = field(default_factory=dict)
+
+
+_SummaryKey = tuple[str, T | None, tuple[tuple[str, T], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +206,14 @@ class EffectAnalyzer:
         self.index = index
         self.catalog = catalog
         self.settings = settings
-        self._summaries: dict[str, Summary] = {}
-        self._in_progress: set[str] = set()
+        self._summaries: dict[_SummaryKey, Summary] = {}
+        self._in_progress: set[_SummaryKey] = set()
         self._fields: dict[str, dict[str, tuple[str, str]]] = {}
         self._reverse: dict[str, dict[str, str]] | None = None
         self._returns_in_progress: set[str] = set()
         self._model_cache: dict[str, bool] = {}
+        self._attributes_in_progress: set[tuple[str, str]] = set()
+        self._variants: dict[str, int] = {}
 
     # Types ---------------------------------------------------------------------------------
 
@@ -209,7 +243,12 @@ class EffectAnalyzer:
             return T("model_class", qualified, qualified)
         return T("external", qualified)
 
-    def context_for(self, qualified: str) -> Context | None:
+    def context_for(
+        self,
+        qualified: str,
+        receiver: T | None = None,
+        arguments: tuple[tuple[str, T], ...] = (),
+    ) -> Context | None:
         entry = self.index.functions.get(qualified)
         if entry is None:
             return None
@@ -218,27 +257,39 @@ class EffectAnalyzer:
         bindings: dict[str, list[Binding]] = {}
         for binding in function.bindings:
             bindings.setdefault(binding.name, []).append(binding)
-        return Context(qualified, info, function, class_qualified, bindings)
+        return Context(
+            qualified, info, function, class_qualified, bindings, set(), receiver, dict(arguments)
+        )
+
+    @staticmethod
+    def _decorated(function: FunctionFacts, name: str) -> bool:
+        return any(isinstance(d, Name) and d.dotted == name for d in function.decorators)
 
     def _param_type(self, name: str, context: Context) -> T | None:
         function = context.function
         if function is None or name not in function.params:
             return None
         if context.class_qualified is not None and function.params and name == function.params[0]:
-            if any(
-                d for d in function.decorators if isinstance(d, Name) and d.dotted == "staticmethod"
-            ):
+            if self._decorated(function, "staticmethod"):
                 return None
-            if any(
-                d for d in function.decorators if isinstance(d, Name) and d.dotted == "classmethod"
-            ):
+            if context.receiver is not None:
+                return context.receiver
+            if self._decorated(function, "classmethod"):
                 return T("class", context.class_qualified)
             if self.index.is_subclass(context.class_qualified, frozenset({QS, django_api.MANAGER})):
                 # `self` in a custom QuerySet/Manager method is a queryset.
                 return T("queryset", context.class_qualified, "")
             return T("instance", context.class_qualified)
+        argument = context.arguments.get(name)
+        if argument is not None:
+            return argument
         if name == "request" or name == "req":
             return T("request")
+        default = dict(function.defaults).get(name)
+        if default is not None and not isinstance(default, Const):
+            # `def request_sign_out(self, session=requests)`: what the body uses when the
+            # caller passes nothing (a caller's argument, above, wins).
+            return self.evaluate(default, Context(context.qualified, context.info, None, None))
         return None
 
     def evaluate(self, expr: Expr, context: Context, depth: int = 0) -> T:
@@ -262,14 +313,22 @@ class EffectAnalyzer:
                 and (self.index.resolve(context.info.name, expr.func.dotted) is None)
             ):
                 if expr.func.dotted == "super" and context.class_qualified:
-                    return T("super", context.class_qualified)
+                    return T("super", context.class_qualified, owner=context.receiver)
                 return T("builtin_result", expr.func.dotted)
             return self.call_result(self.evaluate(expr.func, context, down), expr, context, down)
         if isinstance(expr, Subscript):
             base = self.evaluate(expr.value, context, down)
             if base.kind == "queryset":
                 return base if expr.is_slice else T("model", base.model, base.model)
+            if base.kind == "tuple" and isinstance(expr.index, Const):
+                position = expr.index.value
+                if isinstance(position, int) and -len(base.items) <= position < len(base.items):
+                    return base.items[position]
             return UNKNOWN
+        if isinstance(expr, Seq) and expr.kind == "tuple":
+            return T(
+                "tuple", items=tuple(self.evaluate(item, context, down) for item in expr.items)
+            )
         if isinstance(expr, Comprehension):
             return T("list")
         if isinstance(expr, ImportedName):
@@ -318,7 +377,11 @@ class EffectAnalyzer:
             if base.name:
                 method = self.index.find_method(base.name, name)
                 if method is not None:
-                    return T("method", method, base.model)
+                    return T(
+                        "method", method, base.model, owner=T("queryset", base.name, base.model)
+                    )
+            if name == "model" and base.model:
+                return T("model_class", base.model, base.model)
             return T("bound", f"{QS}.{name}", base.model)
         if kind == "model":
             return self._model_attribute(base, name)
@@ -326,7 +389,7 @@ class EffectAnalyzer:
             if base.name in self.index.classes:
                 method = self.index.find_method(base.name, name)
                 if method is not None:
-                    return T("method", method)
+                    return T("method", method, owner=T(kind, base.name))
                 if name == "request" and self.index.is_subclass(
                     base.name, frozenset({django_api.VIEW})
                 ):
@@ -335,6 +398,10 @@ class EffectAnalyzer:
                 if attribute is not None and depth < _MAX_EVAL_DEPTH:
                     info, expr = attribute
                     return self.evaluate(expr, Context(base.name, info, None, None), depth + 1)
+                if kind == "instance" and depth < _MAX_EVAL_DEPTH:
+                    assigned = self._instance_attribute(base.name, name, depth + 1)
+                    if assigned is not None:
+                        return assigned
                 external = [c for c in self.index.mro(base.name) if c not in self.index.classes]
                 for ancestor in external:
                     # A framework method the class inherits: ModelForm.save, View.dispatch…
@@ -345,11 +412,18 @@ class EffectAnalyzer:
                 return T("unresolved_member", f"{base.name}.{name}")
             return T("bound", f"{base.name}.{name}")
         if kind == "super":
-            owner = base.name
-            for klass in self.index.mro(owner)[1:]:
+            # Along the receiver's MRO (a mixin's super() reaches the view's next base),
+            # after the class whose method is running.
+            defining = base.name
+            receiver = base.owner
+            order = self.index.mro(receiver.name) if receiver is not None and receiver.name else ()
+            if defining not in order:
+                order = self.index.mro(defining)
+            after = order[order.index(defining) + 1 :]
+            for klass in after:
                 entry = self.index.classes.get(klass)
                 if entry is not None and name in entry[1].methods:
-                    return T("method", f"{klass}.{name}")
+                    return T("method", f"{klass}.{name}", owner=receiver)
             return T("bound", f"super.{name}")
         if kind == "request":
             if name == "user":
@@ -358,6 +432,40 @@ class EffectAnalyzer:
                 )
             return T("request_attr", name)
         return UNKNOWN
+
+    def _instance_attribute(self, class_qualified: str, name: str, depth: int) -> T | None:
+        """`self.user_model = get_user_model()` in `__init__` (or another method of the class
+        or its project bases): the type of what was assigned."""
+        key = (class_qualified, name)
+        if key in self._attributes_in_progress:
+            return None
+        self._attributes_in_progress.add(key)
+        try:
+            return self._assigned_in_methods(class_qualified, name, depth)
+        finally:
+            self._attributes_in_progress.discard(key)
+
+    def _assigned_in_methods(self, class_qualified: str, name: str, depth: int) -> T | None:
+        for klass in self.index.mro(class_qualified):
+            entry = self.index.classes.get(klass)
+            if entry is None:
+                continue
+            methods = sorted(entry[1].methods, key=lambda method: method != "__init__")
+            for method in methods:
+                qualified = f"{klass}.{method}"
+                found = self.index.functions.get(qualified)
+                if found is None:
+                    continue
+                for attribute, expr in found[1].self_assignments:
+                    if attribute != name:
+                        continue
+                    context = self.context_for(qualified, T("instance", class_qualified))
+                    if context is None:
+                        continue
+                    value = self.evaluate(expr, context, depth)
+                    if value.kind != "unknown":
+                        return value
+        return None
 
     def _model_class_attribute(self, base: T, name: str) -> T:
         model = base.model
@@ -491,16 +599,118 @@ class EffectAnalyzer:
         if kind == "model_class":
             return T("model", callee.model, callee.model)
         if kind in ("function", "method"):
-            returned = self.return_type(callee.name, depth)
+            receiver, arguments = (
+                self.bind_call(callee, call.args, call.kwargs, context, depth)
+                if call is not None
+                else (self._receiver(callee), ())
+            )
+            returned = self.return_type(callee.name, depth, receiver, arguments)
             if returned.kind == "unknown" and callee.model:
                 return T("queryset", "", callee.model)
             return returned
         return UNKNOWN
 
-    def return_type(self, qualified: str, depth: int) -> T:
+    def _receiver(self, callee: T) -> T | None:
+        """What `self` is in a method reached through `callee`: None when it is the class
+        that defines the method (the plain summary), or for an unbound `Class.method(obj)`."""
+        owner = callee.owner
+        if owner is None or callee.kind != "method":
+            return None
+        entry = self.index.functions.get(callee.name)
+        if entry is None:
+            return None
+        function = entry[1]
+        if self._decorated(function, "staticmethod"):
+            return None
+        if owner.kind == "class" and not self._decorated(function, "classmethod"):
+            return None
+        defining = callee.name.rpartition(".")[0]
+        if owner.name == defining and owner.kind == "instance":
+            return None
+        return owner
+
+    def bind_call(
+        self,
+        callee: T,
+        args: tuple[Expr, ...],
+        kwargs: tuple[tuple[str | None, Expr], ...],
+        context: Context,
+        depth: int = 0,
+    ) -> tuple[T | None, tuple[tuple[str, T], ...]]:
+        """The receiver and the argument types a call gives a project function: only those
+        that change what its body does (objects, models, classes, callables)."""
+        entry = self.index.functions.get(callee.name)
+        if entry is None:
+            return None, ()
+        function = entry[1]
+        receiver = self._receiver(callee)
+        params = function.params
+        if callee.kind == "method" and not self._decorated(function, "staticmethod"):
+            unbound = (
+                callee.owner is not None
+                and callee.owner.kind == "class"
+                and not self._decorated(function, "classmethod")
+            )
+            if not unbound:
+                params = params[1:]
+        bound: dict[str, T] = {}
+        complete = True  # every argument the call passes is known by position or name
+        guarded = {guard.subject for call in function.calls for guard in call.guards}
+        for param, argument in zip(params, args, strict=False):
+            if isinstance(argument, Starred):
+                complete = False
+                break
+            bound[param] = self._argument(argument, param in guarded, context, depth)
+        for keyword, argument in kwargs:
+            if keyword is None:
+                complete = False
+            elif keyword in function.params:
+                bound[keyword] = self._argument(argument, keyword in guarded, context, depth)
+        if complete:
+            # A parameter the call leaves out has its default: `pgturl=None` decides the
+            # callee's `if pgturl is not None:`.
+            for param, default in function.defaults:
+                if param in guarded and param not in bound and isinstance(default, Const):
+                    bound[param] = T("const", repr(default.value))
+        arguments = tuple(
+            (param, value)
+            for param, value in sorted(bound.items())
+            if value.kind in _BINDABLE_KINDS
+            and not (value.kind == "request" and param in ("request", "req"))
+        )
+        return receiver, arguments
+
+    def _argument(self, argument: Expr, guarded: bool, context: Context, depth: int) -> T:
+        if isinstance(argument, Const):
+            # Constants only matter where the callee tests the parameter.
+            return T("const", repr(argument.value)) if guarded else UNKNOWN
+        return self.evaluate(argument, context, depth + 1)
+
+    def _excluded(self, call: CallSite, context: Context) -> bool:
+        """Whether an enclosing `if` on a parameter is decided against the call by the
+        constant the call site passed (or left to its default)."""
+        for guard in call.guards:
+            value = context.arguments.get(guard.subject)
+            if value is None or value.kind != "const":
+                continue
+            if guard.test == "is_none":
+                outcome = value.name == "None"
+            else:
+                outcome = value.name not in ("None", "False", "0", "''", "0.0")
+            if outcome != guard.holds:
+                return True
+        return False
+
+    def return_type(
+        self,
+        qualified: str,
+        depth: int,
+        receiver: T | None = None,
+        arguments: tuple[tuple[str, T], ...] = (),
+    ) -> T:
         if qualified in self._returns_in_progress or depth > _MAX_EVAL_DEPTH:
             return UNKNOWN
-        context = self.context_for(qualified)
+        context = self.context_for(qualified, receiver, arguments)
         if context is None or context.function is None:
             return UNKNOWN
         self._returns_in_progress.add(qualified)
@@ -583,24 +793,44 @@ class EffectAnalyzer:
     ) -> Location:
         return Location(context.info.path, line, column, end_line, end_column)
 
-    def summary(self, qualified: str) -> Summary:
-        cached = self._summaries.get(qualified)
+    def summary(
+        self,
+        qualified: str,
+        receiver: T | None = None,
+        arguments: tuple[tuple[str, T], ...] = (),
+    ) -> Summary:
+        """What calling `qualified` does, given what `self` is and the types of the
+        arguments that matter (each combination is summarised once, a few per function)."""
+        key: _SummaryKey = (qualified, receiver, arguments)
+        cached = self._summaries.get(key)
         if cached is not None:
             return cached
-        if qualified in self._in_progress or len(self._in_progress) >= (
-            self.settings.max_call_depth
+        if (receiver is not None or arguments) and self._variants.get(qualified, 0) >= (
+            _MAX_VARIANTS
         ):
+            return self.summary(qualified)
+        if key in self._in_progress or len(self._in_progress) >= (self.settings.max_call_depth):
             return Summary((), (), ())
-        context = self.context_for(qualified)
+        context = self.context_for(qualified, receiver, arguments)
         if context is None or context.function is None:
             return Summary((), (), ())
-        self._in_progress.add(qualified)
+        self._in_progress.add(key)
         try:
             result = self._analyse(context, context.function)
         finally:
-            self._in_progress.discard(qualified)
-        self._summaries[qualified] = result
+            self._in_progress.discard(key)
+        self._summaries[key] = result
+        if receiver is not None or arguments:
+            self._variants[qualified] = self._variants.get(qualified, 0) + 1
         return result
+
+    def view_summary(self, handler: str, view_class: str | None = None) -> Summary:
+        """A view function's summary, or a class-based view's handler run for `view_class`
+        (a mixin's `self.get_context_data()` is the view's own)."""
+        receiver = T("instance", view_class) if view_class is not None else None
+        if receiver is not None and handler.rpartition(".")[0] == view_class:
+            receiver = None
+        return self.summary(handler, receiver)
 
     def _atomic_ranges(self, context: Context, function: FunctionFacts) -> list[tuple[int, int]]:
         ranges = []
@@ -637,6 +867,8 @@ class EffectAnalyzer:
             return decorated_atomic or any(start <= line <= end for start, end in atomic)
 
         for call in function.calls:
+            if self._excluded(call, context):
+                continue
             self._call_effects(context, call, in_atomic(call.line), effects, unknown, callees)
         for iteration in function.iterations:
             iterable = self.evaluate(iteration.iterable, context)
@@ -818,7 +1050,7 @@ class EffectAnalyzer:
                 confidence = Confidence.HEURISTIC
             self._propagate(
                 context,
-                callee.name,
+                callee,
                 call,
                 location,
                 confidence,
@@ -974,7 +1206,7 @@ class EffectAnalyzer:
     def _propagate(
         self,
         context: Context,
-        callee: str,
+        callee: T,
         call: CallSite,
         location: Location,
         confidence: Confidence,
@@ -983,7 +1215,9 @@ class EffectAnalyzer:
         effects: list[Effect],
         unknown: list[UnknownCall],
     ) -> None:
-        summary = self.summary(callee)
+        summary = self.summary(
+            callee.name, *self.bind_call(callee, call.args, call.kwargs, context)
+        )
         multiplier = self.multiplier(call.loop_counts)
         link = ChainLink(context.qualified, location)
         for effect in summary.effects:

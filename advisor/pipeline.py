@@ -107,10 +107,11 @@ def view_effects(
 ) -> tuple[tuple[Effect, ...], tuple[UnknownCall, ...]]:
     summaries: list[Summary] = []
     if view.kind == ViewKind.FUNCTION:
-        summaries.append(analyzer.summary(view.id))
+        summaries.append(analyzer.view_summary(view.id))
     else:
         for handler in view.handlers:
-            summaries.append(analyzer.summary(f"{handler.defined_in}.{handler.name}"))
+            handler_id = f"{handler.defined_in}.{handler.name}"
+            summaries.append(analyzer.view_summary(handler_id, view.id))
     effects = [e for s in summaries for e in s.effects]
     implicit = _implicit_effects(view, analyzer.index)
     for effect in implicit:
