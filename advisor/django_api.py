@@ -294,3 +294,24 @@ BUILTIN_MIDDLEWARE: dict[str, MiddlewareSupport] = {
 }
 
 ASGI_SERVERS = ("uvicorn", "daphne", "hypercorn", "granian")
+
+
+@dataclass(frozen=True, slots=True)
+class ClassHook:
+    """Framework code that calls a method on each class a view names in an attribute, on
+    every request: DRF's APIView.initial() authenticates, checks permissions and throttles
+    (https://www.django-rest-framework.org/api-guide/views/#dispatch-methods)."""
+
+    view_base: str
+    attribute: str
+    method: str
+
+
+CLASS_HOOKS = (
+    ClassHook(DRF_API_VIEW, "authentication_classes", "authenticate"),
+    ClassHook(DRF_API_VIEW, "permission_classes", "has_permission"),
+    ClassHook(DRF_API_VIEW, "throttle_classes", "allow_request"),
+)
+
+# Functions that return a model class (not an instance): `get_user_model().objects.get()`.
+MODEL_CLASS_FACTORIES = {"django.contrib.auth.get_user_model": "django.contrib.auth.models.User"}

@@ -575,6 +575,9 @@ class EffectAnalyzer:
 
     def call_result(self, callee: T, call: Call | None, context: Context, depth: int) -> T:
         kind = callee.kind
+        factory = django_api.MODEL_CLASS_FACTORIES.get(callee.name) if kind == "external" else None
+        if factory is not None:
+            return T("model_class", factory, factory)
         if kind == "external" and callee.name in _SHORTCUTS_RETURNING_INSTANCE and call:
             target = self.evaluate(call.args[0], context, depth) if call.args else UNKNOWN
             if target.model:
@@ -823,6 +826,47 @@ class EffectAnalyzer:
         if receiver is not None or arguments:
             self._variants[qualified] = self._variants.get(qualified, 0) + 1
         return result
+
+    def hook_summaries(self, view_class: str) -> list[Summary]:
+        """What framework code runs for a class-based view through the classes it names:
+        DRF calls `authenticate()` on each of `authentication_classes`, and so on."""
+        entry = self.index.classes.get(view_class)
+        if entry is None:
+            return []
+        summaries: list[Summary] = []
+        for hook in django_api.CLASS_HOOKS:
+            if not self.index.is_subclass(view_class, frozenset({hook.view_base})):
+                continue
+            attribute = self.index.class_attribute(view_class, hook.attribute)
+            if attribute is None:
+                continue
+            info, value = attribute
+            named = value.items if isinstance(value, Seq) else (value,)
+            link = ChainLink(
+                f"{view_class}.{hook.attribute}", Location(entry[0].path, entry[1].line)
+            )
+            for item in named:
+                klass = self.evaluate(item, Context(view_class, info, None, None))
+                method = (
+                    self.index.find_method(klass.name, hook.method)
+                    if klass.kind == "class"
+                    else None
+                )
+                if method is None:
+                    continue
+                receiver: T | None = T("instance", klass.name)
+                if method.rpartition(".")[0] == klass.name:
+                    receiver = None
+                found = self.summary(method, receiver)
+                summaries.append(
+                    replace(
+                        found,
+                        effects=tuple(
+                            replace(effect, chain=(link, *effect.chain)) for effect in found.effects
+                        ),
+                    )
+                )
+        return summaries
 
     def view_summary(self, handler: str, view_class: str | None = None) -> Summary:
         """A view function's summary, or a class-based view's handler run for `view_class`

@@ -112,6 +112,7 @@ def view_effects(
         for handler in view.handlers:
             handler_id = f"{handler.defined_in}.{handler.name}"
             summaries.append(analyzer.view_summary(handler_id, view.id))
+        summaries.extend(analyzer.hook_summaries(view.id))
     effects = [e for s in summaries for e in s.effects]
     implicit = _implicit_effects(view, analyzer.index)
     for effect in implicit:
