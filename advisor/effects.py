@@ -314,6 +314,15 @@ class EffectAnalyzer:
             ):
                 if expr.func.dotted == "super" and context.class_qualified:
                     return T("super", context.class_qualified, owner=context.receiver)
+                if (
+                    expr.func.dotted == "getattr"
+                    and len(expr.args) >= 2
+                    and isinstance(expr.args[1], Const)
+                    and isinstance(expr.args[1].value, str)
+                ):
+                    # `getattr(obj, "name", default)` with a literal name is `obj.name`.
+                    owner = self.evaluate(expr.args[0], context, down)
+                    return self.attribute(owner, expr.args[1].value, context, down)
                 return T("builtin_result", expr.func.dotted)
             return self.call_result(self.evaluate(expr.func, context, down), expr, context, down)
         if isinstance(expr, Subscript):

@@ -760,7 +760,30 @@ class _Collector(ast.NodeVisitor):
                     tuple(self._guards),
                 )
             )
+            self._getattr_use(node, function)
         self.generic_visit(node)
+
+    def _getattr_use(self, node: ast.Call, function: _FunctionBuilder) -> None:
+        """`getattr(request, "user", None)` reads `request.user` like the attribute does."""
+        if not (
+            isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in _INTERESTING_ATTRIBUTES
+        ):
+            return
+        owner = _dotted(node.args[0])
+        if owner is not None and owner.split(".")[0] in function.params:
+            function.attribute_uses.append(
+                AttributeUse(
+                    f"{owner}.{node.args[1].value}",
+                    node.lineno,
+                    self.columns(node.lineno, node.col_offset),
+                    self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
+                    tuple(self._loops),
+                )
+            )
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         function = self._function
