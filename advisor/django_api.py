@@ -315,3 +315,23 @@ CLASS_HOOKS = (
 
 # Functions that return a model class (not an instance): `get_user_model().objects.get()`.
 MODEL_CLASS_FACTORIES = {"django.contrib.auth.get_user_model": "django.contrib.auth.models.User"}
+
+# What request.session costs per SESSION_ENGINE (https://docs.djangoproject.com/en/stable/
+# topics/http/sessions/#configuring-the-session-engine): the catalog row of its store, None
+# for signed cookies (no store). An engine not listed here is read as the database default.
+DEFAULT_SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_STORES: dict[str, str | None] = {
+    "django.contrib.sessions.backends.db": "django.http.HttpRequest.session",
+    "django.contrib.sessions.backends.cached_db": "django.http.HttpRequest.session",
+    "django.contrib.sessions.backends.cache": "django.contrib.sessions.backends.cache.SessionStore",
+    "django.contrib.sessions.backends.file": "django.contrib.sessions.backends.file.SessionStore",
+    "django.contrib.sessions.backends.signed_cookies": None,
+}
+# Calls whose only I/O is the session store: logout() flushes the session (user_logged_out
+# has no receivers of Django's own). login() is not one: update_last_login saves the user.
+SESSION_ONLY_CALLS = frozenset({"django.contrib.auth.logout", "django.contrib.auth.alogout"})
+# The middleware that puts a lazy request.user / request.session on the request.
+REQUEST_ATTRIBUTE_MIDDLEWARE = {
+    "user": "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "session": "django.contrib.sessions.middleware.SessionMiddleware",
+}

@@ -202,10 +202,28 @@ def expr_text(expr: Expr, limit: int = 80) -> str:
 
 
 class EffectAnalyzer:
-    def __init__(self, index: ProjectIndex, catalog: Catalog, settings: Settings) -> None:
+    def __init__(
+        self,
+        index: ProjectIndex,
+        catalog: Catalog,
+        settings: Settings,
+        django_settings: dict[str, object] | None = None,
+    ) -> None:
         self.index = index
         self.catalog = catalog
         self.settings = settings
+        values = django_settings or {}
+        chain = values.get("MIDDLEWARE")
+        # None: the chain is not known statically, and request.user/session are assumed.
+        self._middleware = (
+            tuple(m for m in chain if isinstance(m, str))
+            if isinstance(chain, list | tuple)
+            else None
+        )
+        engine = values.get("SESSION_ENGINE")
+        self._session_engine = (
+            engine if isinstance(engine, str) else django_api.DEFAULT_SESSION_ENGINE
+        )
         self._summaries: dict[_SummaryKey, Summary] = {}
         self._in_progress: set[_SummaryKey] = set()
         self._fields: dict[str, dict[str, tuple[str, str]]] = {}
@@ -787,6 +805,40 @@ class EffectAnalyzer:
             rewrite=row.rewrite,
         )
 
+    def _middleware_installed(self, middleware: str) -> bool:
+        if self._middleware is None:
+            return True
+        return any(
+            entry == middleware or self.index.is_subclass(entry, frozenset({middleware}))
+            for entry in self._middleware
+        )
+
+    def _session_store_row(self) -> CatalogRow | None:
+        """What the session store costs under SESSION_ENGINE (None: signed cookies)."""
+        engine = self._session_engine
+        if engine not in django_api.SESSION_STORES:
+            # A project engine built on one of Django's: its base decides.
+            engine = next(
+                (
+                    base.removesuffix(".SessionStore")
+                    for base in self.index.mro(f"{engine}.SessionStore")
+                    if base.removesuffix(".SessionStore") in django_api.SESSION_STORES
+                ),
+                django_api.DEFAULT_SESSION_ENGINE,
+            )
+        pattern = django_api.SESSION_STORES[engine]
+        return self._known(pattern) if pattern is not None else None
+
+    def _request_attribute_row(self, attribute: str) -> CatalogRow | None:
+        """request.user loads the session and the user when AuthenticationMiddleware put it
+        there; request.session loads from the store SessionMiddleware opened. Without the
+        middleware in a known MIDDLEWARE, whatever set the attribute did the loading."""
+        if not self._middleware_installed(django_api.REQUEST_ATTRIBUTE_MIDDLEWARE[attribute]):
+            return None
+        if attribute == "session":
+            return self._session_store_row()
+        return self._known(f"django.http.HttpRequest.{attribute}")
+
     def _known(self, call: str) -> CatalogRow:
         """The catalog row of a call the analysis itself names (queryset dunders, request
         attributes): its absence is a bug in the catalog, not in the scanned project."""
@@ -969,12 +1021,15 @@ class EffectAnalyzer:
             if owner.kind != "request" or last not in ("user", "session"):
                 continue
             seen_attributes.add(last)
-            row = self._known(f"django.http.HttpRequest.{last}")
+            found = self._request_attribute_row(last)
+            if found is None:
+                continue
+            row = found
             count = sum(1 for a in function.attribute_uses if a.dotted.endswith("." + last))
             effects.append(
                 self._effect(
                     row,
-                    f"django.http.HttpRequest.{last}",
+                    row.pattern,
                     self._location(
                         context,
                         attribute.line,
@@ -1118,6 +1173,11 @@ class EffectAnalyzer:
             if matched is None:
                 return
             row = matched
+            if callee.name in django_api.SESSION_ONLY_CALLS:
+                store = self._session_store_row()
+                if store is None:
+                    return
+                row = replace(row, kind=store.kind, latency=store.latency, note=store.note)
             if row.latency == "none" and row.kind not in (
                 EffectKind.TRANSACTION,
                 EffectKind.THREAD_LOCAL,

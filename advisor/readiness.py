@@ -77,6 +77,7 @@ def read_settings(index: ProjectIndex, module: str | None) -> DjangoSettings:
         "ASGI_APPLICATION",
         "CONN_MAX_AGE",
         "ATOMIC_REQUESTS",
+        "SESSION_ENGINE",
     )
     values = {name: module_value(index, info, name) for name in names}
     return DjangoSettings(module, values)
