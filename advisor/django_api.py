@@ -335,3 +335,19 @@ REQUEST_ATTRIBUTE_MIDDLEWARE = {
     "user": "django.contrib.auth.middleware.AuthenticationMiddleware",
     "session": "django.contrib.sessions.middleware.SessionMiddleware",
 }
+
+# Form validation runs the form's clean_<field>() and clean() methods
+# (https://docs.djangoproject.com/en/stable/ref/forms/validation/): calling any of these
+# on a project form runs the project's clean methods.
+FORM_BASES = frozenset(
+    {
+        "django.forms.BaseForm",
+        "django.forms.Form",
+        "django.forms.ModelForm",
+        "django.forms.forms.BaseForm",
+        "django.forms.forms.Form",
+        "django.forms.models.BaseModelForm",
+        "django.forms.models.ModelForm",
+    }
+)
+FORM_VALIDATION_CALLS = frozenset({"is_valid", "full_clean"})

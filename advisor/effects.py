@@ -433,9 +433,9 @@ class EffectAnalyzer:
                 for ancestor in external:
                     # A framework method the class inherits: ModelForm.save, View.dispatch…
                     if self.catalog.match(f"{ancestor}.{name}") is not None:
-                        return T("bound", f"{ancestor}.{name}")
+                        return T("bound", f"{ancestor}.{name}", owner=T(kind, base.name))
                 if external:
-                    return T("inherited", f"{external[0]}.{name}")
+                    return T("inherited", f"{external[0]}.{name}", owner=T(kind, base.name))
                 return T("unresolved_member", f"{base.name}.{name}")
             return T("bound", f"{base.name}.{name}")
         if kind == "super":
@@ -1168,6 +1168,19 @@ class EffectAnalyzer:
                 unknown,
             )
             return
+        for method in self._validation_methods(callee):
+            self._propagate(
+                context,
+                T("method", method, owner=callee.owner),
+                call,
+                location,
+                Confidence.EXACT,
+                in_transaction,
+                wrapped,
+                effects,
+                unknown,
+            )
+            callees.append(method)
         if callee.kind in ("external", "bound", "builtin"):
             matched = self.catalog.match(callee.name)
             if matched is None:
@@ -1230,6 +1243,28 @@ class EffectAnalyzer:
         reason = self._unknown_reason(target_expr, context)
         if reason is not None:
             unknown.append(UnknownCall(expr_text(target_expr), location, reason))
+
+    def _validation_methods(self, callee: T) -> list[str]:
+        """`form.is_valid()` on a project form runs its clean_<field>() and clean() methods
+        (the nearest definition of each name along the MRO)."""
+        owner = callee.owner
+        if (
+            callee.kind not in ("bound", "inherited")
+            or owner is None
+            or owner.kind != "instance"
+            or callee.name.rpartition(".")[2] not in django_api.FORM_VALIDATION_CALLS
+            or not self.index.is_subclass(owner.name, django_api.FORM_BASES)
+        ):
+            return []
+        found: dict[str, str] = {}
+        for klass in self.index.mro(owner.name):
+            entry = self.index.classes.get(klass)
+            if entry is None:
+                continue
+            for method in entry[1].methods:
+                if method == "clean" or method.startswith("clean_"):
+                    found.setdefault(method, f"{klass}.{method}")
+        return list(found.values())
 
     def _constant_number(self, expr: Expr, context: Context) -> float | None:
         """A literal number, or a name bound to one (`POLL_INTERVAL = 0.05`, imported or
