@@ -232,6 +232,7 @@ class EffectAnalyzer:
         self._model_cache: dict[str, bool] = {}
         self._attributes_in_progress: set[tuple[str, str]] = set()
         self._variants: dict[str, int] = {}
+        self._by_scope: dict[str, str] | None = None
 
     # Types ---------------------------------------------------------------------------------
 
@@ -380,6 +381,22 @@ class EffectAnalyzer:
             return param
         if context.function is not None and head in context.function.params:
             return UNKNOWN
+        if context.function is not None:
+            if head in context.function.nested:
+                # facts name a nested function by the scopes around it:
+                # `psa.decorator.<locals>.wrapper` for `wrapper` inside psa's `decorator`.
+                scope = context.qualified.replace(".<locals>.", ".")
+                return T("function", f"{scope}.<locals>.{head}")
+            enclosing = self._enclosing(context)
+            while enclosing is not None and depth < _MAX_EVAL_DEPTH:
+                function = enclosing.function
+                assert function is not None
+                if head in enclosing.bindings or head in function.params or head in function.nested:
+                    # A closure: the name is an enclosing function's (a factory's parameter
+                    # with its default, a local it bound, a sibling nested function).
+                    return self._name_type(head, enclosing, depth + 1)
+                enclosing = self._enclosing(enclosing)
+                depth += 1
         qualified = self.index.resolve(context.info.name, head)
         if qualified is None:
             local = f"{context.info.name}.{head}"
@@ -387,6 +404,44 @@ class EffectAnalyzer:
                 return T("function", local)
             return T("builtin", head) if head in _BUILTINS else UNKNOWN
         return self.classify(qualified, depth)
+
+    def _enclosing(self, context: Context) -> Context | None:
+        parent, marker, _ = context.qualified.rpartition(".<locals>.")
+        if not marker:
+            return None
+        if self._by_scope is None:
+            self._by_scope = {q.replace(".<locals>.", "."): q for q in self.index.functions}
+        enclosing = self.context_for(self._by_scope.get(parent, parent))
+        return enclosing if enclosing is not None and enclosing.function is not None else None
+
+    def decorator_wrappers(self, view: str) -> list[str]:
+        """The project wrapper functions a view's decorators put around it: `@psa(...)`
+        returns `decorator`, which returns `wrapper`; the wrapper's body runs on every
+        request before (and around) the view's own."""
+        context = self.context_for(view)
+        if context is None or context.function is None:
+            return []
+        module_context = Context(view, context.info, None, None)
+        wrappers: list[str] = []
+        for decorator in context.function.decorators:
+            if isinstance(decorator, Call):
+                factory = self.evaluate(decorator.func, module_context)
+                if factory.kind != "function":
+                    continue
+                applied = self.call_result(factory, decorator, module_context, 0)
+            else:
+                applied = self.evaluate(decorator, module_context)
+            if applied.kind != "function" or applied.name not in self.index.functions:
+                continue
+            wrapper = self.return_type(applied.name, 0)
+            if (
+                wrapper.kind == "function"
+                and ".<locals>." in wrapper.name
+                and wrapper.name in self.index.functions
+                and wrapper.name != view
+            ):
+                wrappers.append(wrapper.name)
+        return wrappers
 
     def element(self, iterable: T) -> T:
         if iterable.kind == "queryset":
@@ -935,7 +990,26 @@ class EffectAnalyzer:
         receiver = T("instance", view_class) if view_class is not None else None
         if receiver is not None and handler.rpartition(".")[0] == view_class:
             receiver = None
-        return self.summary(handler, receiver)
+        own = self.summary(handler, receiver)
+        if view_class is not None:
+            return own
+        wrapped = [self.summary(wrapper) for wrapper in self.decorator_wrappers(handler)]
+        if not wrapped:
+            return own
+        entry = self.index.functions[handler]
+        link = ChainLink(handler, Location(entry[0].path, entry[1].line))
+        return Summary(
+            (
+                *(
+                    replace(effect, chain=(link, *effect.chain))
+                    for summary in wrapped
+                    for effect in summary.effects
+                ),
+                *own.effects,
+            ),
+            (*(u for summary in wrapped for u in summary.unknown_calls), *own.unknown_calls),
+            (*own.callees, *(c for summary in wrapped for c in summary.callees)),
+        )
 
     def _atomic_ranges(self, context: Context, function: FunctionFacts) -> list[tuple[int, int]]:
         ranges = []

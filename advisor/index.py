@@ -143,7 +143,12 @@ class ProjectIndex:
         if symbol is None:
             for star in info.star_imports:
                 qualified = self.canonical(f"{star}.{head}")
-                if qualified != f"{star}.{head}" or self.module_for(qualified) is None:
+                star_module = self.modules.get(star)
+                if (
+                    qualified != f"{star}.{head}"
+                    or self.module_for(qualified) is None
+                    or (star_module is not None and head in star_module.symbols)
+                ):
                     return self.canonical(f"{qualified}.{tail}" if tail else qualified)
             return None
         qualified = f"{symbol.qualified}.{tail}" if tail else symbol.qualified
