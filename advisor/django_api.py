@@ -351,3 +351,11 @@ FORM_BASES = frozenset(
     }
 )
 FORM_VALIDATION_CALLS = frozenset({"is_valid", "full_clean"})
+
+# Signals: `@receiver(signal, sender=...)` and `signal.connect(handler, sender=...)` register
+# a receiver; `signal.send(...)`/`send_robust(...)` runs every receiver synchronously
+# (https://docs.djangoproject.com/en/stable/topics/signals/).
+SIGNAL_RECEIVER_DECORATORS = frozenset(
+    {"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"}
+)
+SIGNAL_SEND_METHODS = frozenset({"send", "send_robust"})
