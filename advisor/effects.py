@@ -472,7 +472,11 @@ class EffectAnalyzer:
             if base.name in self.index.classes:
                 method = self.index.find_method(base.name, name)
                 if method is not None:
-                    return T("method", method, owner=T(kind, base.name))
+                    bound = T("method", method, owner=T(kind, base.name))
+                    if kind == "instance" and self._is_property(method):
+                        # `self.client.get(...)` where `client` is a @property: its value.
+                        return self.call_result(bound, None, context, depth)
+                    return bound
                 if name == "request" and self.index.is_subclass(
                     base.name, frozenset({django_api.VIEW})
                 ):
@@ -515,6 +519,18 @@ class EffectAnalyzer:
                 )
             return T("request_attr", name)
         return UNKNOWN
+
+    def _is_property(self, method: str) -> bool:
+        entry = self.index.functions.get(method)
+        if entry is None:
+            return False
+        for decorator in entry[1].decorators:
+            if isinstance(decorator, Name) and decorator.dotted.rpartition(".")[2] in (
+                "property",
+                "cached_property",
+            ):
+                return True
+        return False
 
     def _instance_attribute(self, class_qualified: str, name: str, depth: int) -> T | None:
         """`self.user_model = get_user_model()` in `__init__` (or another method of the class

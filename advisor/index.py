@@ -10,7 +10,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from advisor import django_api
-from advisor.facts import ClassFacts, Expr, FunctionFacts, ImportedName, ModuleFacts, Name
+from advisor.facts import (
+    ClassFacts,
+    Expr,
+    FunctionFacts,
+    ImportedName,
+    ModuleFacts,
+    Name,
+    Subscript,
+)
 
 _MAX_REEXPORT_HOPS = 12
 
@@ -189,6 +197,8 @@ class ProjectIndex:
         info, klass = entry
         resolved: list[str] = []
         for base in klass.bases:
+            while isinstance(base, Subscript):
+                base = base.value  # `models.Manager["Book"]`, `Generic[T]`: the class subscripted
             name = self.resolve_expr(info.name, base)
             if name is not None:
                 resolved.append(name)

@@ -156,9 +156,90 @@ FLAGGED = [
             """,
         },
     ),
+    (
+        "http",
+        "requests.Session.get",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                from functools import cached_property
+                class Upstream:
+                    @property
+                    def client(self):
+                        return requests.Session()
+                    @cached_property
+                    def pooled(self):
+                        return requests.Session()
+                def view(request):
+                    Upstream().client.get("http://127.0.0.1")
+                    return Upstream().pooled.get("http://127.0.0.1")
+            """,
+        },
+    ),
+    (
+        "db",
+        "django.db.models.QuerySet.count",
+        "shop.views.view",
+        {
+            "shop/models.py": """
+                from django.db import models
+                class BookManager(models.Manager["Book"]):
+                    def total(self):
+                        return self.count()
+                class Book(models.Model):
+                    objects = BookManager()
+            """,
+            "shop/views.py": """
+                from shop.models import Book
+                def view(request):
+                    return Book.objects.total()
+            """,
+        },
+    ),
 ]
 
 NOT_FLAGGED = [
+    (
+        # A property returning a plain object, and a method read without calling it.
+        "http",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                class Outbox:
+                    def get(self, url):
+                        return url
+                class Upstream:
+                    @property
+                    def client(self):
+                        return Outbox()
+                    def make_client(self):
+                        return requests.Session()
+                def view(request):
+                    Upstream().client.get("x")
+                    return Upstream().make_client.get
+            """,
+        },
+    ),
+    (
+        # A subscripted base that is no manager: total() is the class's own count().
+        "db",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                from typing import Generic, TypeVar
+                T = TypeVar("T")
+                class Box(Generic[T]):
+                    def count(self):
+                        return 0
+                    def total(self):
+                        return self.count()
+                def view(request):
+                    return Box().total()
+            """,
+        },
+    ),
     (
         # The mixin's handler for a view whose own get_context_data does no I/O.
         "http",
