@@ -359,3 +359,7 @@ SIGNAL_RECEIVER_DECORATORS = frozenset(
     {"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"}
 )
 SIGNAL_SEND_METHODS = frozenset({"send", "send_robust"})
+
+# Functions that import what a dotted-path string names: `import_string(settings.X)`.
+IMPORT_BY_PATH = frozenset({"django.utils.module_loading.import_string"})
+SETTINGS = "django.conf.settings"

@@ -36,6 +36,7 @@ from advisor.facts import (
 )
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import ChainLink, Confidence, Effect, EffectKind, Location, UnknownCall
+from advisor.static_eval import module_value
 
 QS = django_api.QUERYSET
 MODEL = django_api.MODEL
@@ -208,6 +209,7 @@ class EffectAnalyzer:
         catalog: Catalog,
         settings: Settings,
         django_settings: dict[str, object] | None = None,
+        settings_module: str | None = None,
     ) -> None:
         self.index = index
         self.catalog = catalog
@@ -220,6 +222,7 @@ class EffectAnalyzer:
             if isinstance(chain, list | tuple)
             else None
         )
+        self._settings_module = settings_module
         engine = values.get("SESSION_ENGINE")
         self._session_engine = (
             engine if isinstance(engine, str) else django_api.DEFAULT_SESSION_ENGINE
@@ -520,6 +523,56 @@ class EffectAnalyzer:
             return T("request_attr", name)
         return UNKNOWN
 
+    def string_value(self, expr: Expr, context: Context, depth: int = 0) -> str | None:
+        """The string an expression holds, as far as it is static: a literal, a name bound to
+        one (local or module level), a setting, or `getattr(settings, "X", default)` (the
+        setting if the project's settings module sets it, else the library's default)."""
+        for _ in range(6):
+            if depth > _MAX_EVAL_DEPTH:
+                return None
+            depth += 1
+            if isinstance(expr, Const):
+                return expr.value if isinstance(expr.value, str) else None
+            if isinstance(expr, Call) and isinstance(expr.func, Name):
+                if expr.func.dotted != "getattr" or len(expr.args) < 2:
+                    return None
+                owner = self.evaluate(expr.args[0], context, depth)
+                name = expr.args[1]
+                if owner.name != django_api.SETTINGS or not (
+                    isinstance(name, Const) and isinstance(name.value, str)
+                ):
+                    return None
+                configured = self._setting(name.value)
+                if configured is not None:
+                    return configured
+                if len(expr.args) < 3:
+                    return None
+                expr = expr.args[2]
+                continue
+            if not isinstance(expr, Name):
+                return None
+            head, _, rest = expr.dotted.rpartition(".")
+            if head and self.evaluate(Name(head), context, depth).name == django_api.SETTINGS:
+                return self._setting(rest)
+            bindings = context.bindings.get(expr.dotted)
+            if bindings:
+                expr = bindings[-1].value
+                continue
+            qualified = self.index.resolve(context.info.name, expr.dotted)
+            found = self.index.value_of(qualified) if qualified else None
+            if found is None:
+                return None
+            context = Context(context.qualified, found[0], None, None)
+            expr = found[1]
+        return None
+
+    def _setting(self, name: str) -> str | None:
+        info = self.index.modules.get(self._settings_module or "")
+        if info is None:
+            return None
+        value = module_value(self.index, info, name)
+        return value if isinstance(value, str) else None
+
     def _is_property(self, method: str) -> bool:
         entry = self.index.functions.get(method)
         if entry is None:
@@ -681,6 +734,11 @@ class EffectAnalyzer:
             target = self.evaluate(call.args[0], context, depth) if call.args else UNKNOWN
             if target.model:
                 return T("model", target.model, target.model)
+        if kind == "external" and callee.name in django_api.IMPORT_BY_PATH and call and call.args:
+            path = self.string_value(call.args[0], context, depth)
+            if path is not None and "." in path:
+                return self.classify(self.index.canonical(path), depth + 1)
+            return UNKNOWN
         if kind in ("external", "bound"):
             row = self.catalog.match(callee.name)
             if row is not None and row.returns:

@@ -238,7 +238,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["views"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    analyzer = EffectAnalyzer(index, load_catalog(settings), settings, django_settings.values)
+    analyzer = EffectAnalyzer(
+        index, load_catalog(settings), settings, django_settings.values, django_settings.module
+    )
     scored: list[View] = []
     for view in views:
         effects, unknown = view_effects(view, analyzer, settings)
