@@ -150,6 +150,7 @@ _BINDABLE_KINDS = frozenset(
 # Per function, how many receiver/argument variants get their own summary before the
 # analysis falls back to the function's plain summary.
 _MAX_VARIANTS = 8
+_MAX_UNION = 16
 
 
 @dataclass(slots=True)
@@ -175,6 +176,15 @@ class Summary:
     effects: tuple[Effect, ...]
     unknown_calls: tuple[UnknownCall, ...]
     callees: tuple[str, ...]
+
+
+def _union(items: tuple[T, ...]) -> T:
+    """One of several types; a single known type stands for itself, unknowns drop out."""
+    flat = (member for i in items for member in (i.items if i.kind == "union" else (i,)))
+    known = tuple(dict.fromkeys(i for i in flat if i.kind != "unknown"))[:_MAX_UNION]
+    if not known:
+        return UNKNOWN
+    return known[0] if len(known) == 1 else T("union", items=known)
 
 
 def weaker(a: Confidence, b: Confidence) -> Confidence:
@@ -352,11 +362,17 @@ class EffectAnalyzer:
             base = self.evaluate(expr.value, context, down)
             if base.kind == "queryset":
                 return base if expr.is_slice else T("model", base.model, base.model)
+            if base.kind == "mapping" and not expr.is_slice:
+                return _union(base.items)
             if base.kind == "tuple" and isinstance(expr.index, Const):
                 position = expr.index.value
                 if isinstance(position, int) and -len(base.items) <= position < len(base.items):
                     return base.items[position]
             return UNKNOWN
+        if isinstance(expr, Mapping):
+            # `{"paypal": PayPalProvider, "stripe": StripeProvider}`: what a lookup can give.
+            values = expr.values[:_MAX_UNION]
+            return T("mapping", items=tuple(self.evaluate(v, context, down) for v in values))
         if isinstance(expr, Seq) and expr.kind == "tuple":
             return T(
                 "tuple", items=tuple(self.evaluate(item, context, down) for item in expr.items)
@@ -454,6 +470,10 @@ class EffectAnalyzer:
 
     def attribute(self, base: T, name: str, context: Context, depth: int) -> T:
         kind = base.kind
+        if kind == "union":
+            return _union(tuple(self.attribute(i, name, context, depth + 1) for i in base.items))
+        if kind == "mapping":
+            return T("mapping_get", items=base.items) if name == "get" else UNKNOWN
         if kind in ("module", "external"):
             qualified = self.index.canonical(f"{base.name}.{name}")
             return self.classify(qualified, depth)
@@ -727,6 +747,12 @@ class EffectAnalyzer:
 
     def call_result(self, callee: T, call: Call | None, context: Context, depth: int) -> T:
         kind = callee.kind
+        if kind == "union" and depth < _MAX_EVAL_DEPTH:
+            return _union(
+                tuple(self.call_result(item, call, context, depth + 1) for item in callee.items)
+            )
+        if kind == "mapping_get":
+            return _union(callee.items)
         factory = django_api.MODEL_CLASS_FACTORIES.get(callee.name) if kind == "external" else None
         if factory is not None:
             return T("model_class", factory, factory)
@@ -1294,6 +1320,35 @@ class EffectAnalyzer:
                 )
             return
         callee = self.evaluate(target_expr, context)
+        # A union (`HANDLERS[kind](...)` over a dict of classes or functions): each member.
+        members = callee.items if callee.kind == "union" else (callee,)
+        for member in members:
+            self._dispatch(
+                member,
+                target_expr,
+                context,
+                call,
+                location,
+                in_transaction,
+                wrapped,
+                effects,
+                unknown,
+                callees,
+            )
+
+    def _dispatch(
+        self,
+        callee: T,
+        target_expr: Expr,
+        context: Context,
+        call: CallSite,
+        location: Location,
+        in_transaction: bool,
+        wrapped: bool,
+        effects: list[Effect],
+        unknown: list[UnknownCall],
+        callees: list[str],
+    ) -> None:
         if callee.kind in ("function", "method") and self.catalog.match(callee.name):
             # A catalog row for a project function (the user's own HTTP wrapper declared in
             # [tool.advisor.effects]) wins over descending into its body.
