@@ -363,3 +363,19 @@ SIGNAL_SEND_METHODS = frozenset({"send", "send_robust"})
 # Functions that import what a dotted-path string names: `import_string(settings.X)`.
 IMPORT_BY_PATH = frozenset({"django.utils.module_loading.import_string"})
 SETTINGS = "django.conf.settings"
+
+# Model signals Django sends from ORM calls (https://docs.djangoproject.com/en/stable/ref/
+# signals/#model-signals): receivers connected for the model (or any sender) run inside the
+# call. QuerySet.update() and bulk_create() send none.
+_SAVE_SIGNALS = ("django.db.models.signals.pre_save", "django.db.models.signals.post_save")
+_DELETE_SIGNALS = ("django.db.models.signals.pre_delete", "django.db.models.signals.post_delete")
+MODEL_SIGNALS: dict[str, tuple[str, ...]] = {
+    **{f"{MODEL}.{m}": _SAVE_SIGNALS for m in ("save", "asave")},
+    **{f"{MODEL}.{m}": _DELETE_SIGNALS for m in ("delete", "adelete")},
+    **{
+        f"{QUERYSET}.{m}": _SAVE_SIGNALS
+        for m in ("create", "acreate", "get_or_create", "aget_or_create")
+    },
+    **{f"{QUERYSET}.{m}": _SAVE_SIGNALS for m in ("update_or_create", "aupdate_or_create")},
+    **{f"{QUERYSET}.{m}": _DELETE_SIGNALS for m in ("delete", "adelete")},
+}

@@ -1372,7 +1372,8 @@ class EffectAnalyzer:
                 unknown,
             )
             return
-        for receiver in self._signal_receivers(call, context):
+        receivers = [*self._signal_receivers(call, context), *self._model_signal_receivers(callee)]
+        for receiver in dict.fromkeys(receivers):
             callees.append(receiver)
             self._propagate(
                 context,
@@ -1510,6 +1511,19 @@ class EffectAnalyzer:
             return
         sender = next((self._sender(info.name, v) for k, v in kwargs if k == "sender"), None)
         found.setdefault(signal, []).append((handler, sender))
+
+    def _model_signal_receivers(self, callee: T) -> list[str]:
+        """`order.save()` sends pre_save/post_save for Order: the receivers connected for
+        it (or for any sender) run inside the call."""
+        signals = django_api.MODEL_SIGNALS.get(callee.name) if callee.kind == "bound" else None
+        if not signals or not callee.model:
+            return []
+        return [
+            receiver
+            for signal in signals
+            for receiver, wanted in self.receivers(signal)
+            if wanted is None or wanted == callee.model
+        ]
 
     def _signal_receivers(self, call: CallSite, context: Context) -> list[str]:
         """`order_paid.send(sender=Order, ...)` runs the receivers connected for that sender."""
