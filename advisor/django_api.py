@@ -379,3 +379,21 @@ MODEL_SIGNALS: dict[str, tuple[str, ...]] = {
     **{f"{QUERYSET}.{m}": _SAVE_SIGNALS for m in ("update_or_create", "aupdate_or_create")},
     **{f"{QUERYSET}.{m}": _DELETE_SIGNALS for m in ("delete", "adelete")},
 }
+
+# Django's access checks that read request.user before the view runs (a session and a
+# user query under AuthenticationMiddleware): decorators on functions, mixins on classes.
+USER_CHECK_DECORATORS = frozenset(
+    {
+        "django.contrib.auth.decorators.login_required",
+        "django.contrib.auth.decorators.permission_required",
+        "django.contrib.auth.decorators.user_passes_test",
+        "django.contrib.admin.views.decorators.staff_member_required",
+    }
+)
+USER_CHECK_MIXINS = frozenset(
+    {
+        "django.contrib.auth.mixins.LoginRequiredMixin",
+        "django.contrib.auth.mixins.PermissionRequiredMixin",
+        "django.contrib.auth.mixins.UserPassesTestMixin",
+    }
+)

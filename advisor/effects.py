@@ -1044,6 +1044,44 @@ class EffectAnalyzer:
             self._variants[qualified] = self._variants.get(qualified, 0) + 1
         return result
 
+    def _user_check(self, view: str, is_class: bool) -> tuple[Effect, ...]:
+        """@login_required (and the other access checks) or LoginRequiredMixin read
+        request.user before the view body runs."""
+        if is_class:
+            entry = self.index.classes.get(view)
+            if entry is None or not self.index.is_subclass(view, django_api.USER_CHECK_MIXINS):
+                return ()
+            info, line = entry[0], entry[1].line
+        else:
+            found = self.index.functions.get(view)
+            if found is None:
+                return ()
+            info, line = found[0], found[1].line
+            module_context = Context(view, info, None, None)
+            if not any(
+                self.evaluate(d.func if isinstance(d, Call) else d, module_context).name
+                in django_api.USER_CHECK_DECORATORS
+                for d in found[1].decorators
+            ):
+                return ()
+        row = self._request_attribute_row("user")
+        if row is None:
+            return ()
+        effect = self._effect(
+            row,
+            row.pattern,
+            Location(info.path, line),
+            Context(view, info, None, None),
+            (),
+            confidence=Confidence.HEURISTIC,
+            detail=f"{row.note} (the view's access check reads it)",
+            subject="request.user",
+        )
+        # Not a call in the view's body to rewrite: whether the check runs without
+        # blocking in an async view is the decorator's or mixin's own async support, which
+        # the conversion policy judges.
+        return (replace(effect, blocking=False, rewrite=None),)
+
     def hook_summaries(self, view_class: str) -> list[Summary]:
         """What framework code runs for a class-based view through the classes it names:
         DRF calls `authenticate()` on each of `authentication_classes`, and so on."""
@@ -1051,6 +1089,9 @@ class EffectAnalyzer:
         if entry is None:
             return []
         summaries: list[Summary] = []
+        checks = self._user_check(view_class, is_class=True)
+        if checks:
+            summaries.append(Summary(checks, (), ()))
         for hook in django_api.CLASS_HOOKS:
             if not self.index.is_subclass(view_class, frozenset({hook.view_base})):
                 continue
@@ -1094,13 +1135,15 @@ class EffectAnalyzer:
         own = self.summary(handler, receiver)
         if view_class is not None:
             return own
+        checks = self._user_check(handler, is_class=False)
         wrapped = [self.summary(wrapper) for wrapper in self.decorator_wrappers(handler)]
-        if not wrapped:
+        if not wrapped and not checks:
             return own
         entry = self.index.functions[handler]
         link = ChainLink(handler, Location(entry[0].path, entry[1].line))
         return Summary(
             (
+                *checks,
                 *(
                     replace(effect, chain=(link, *effect.chain))
                     for summary in wrapped
