@@ -877,8 +877,8 @@ class EffectAnalyzer:
         constant the call site passed (or left to its default)."""
         for guard in call.guards:
             value = context.arguments.get(guard.subject)
-            if value is None or value.kind != "const":
-                continue
+            if value is None or value.kind != "const" or guard.subject in context.bindings:
+                continue  # unknown, or reassigned in the body (`if x is None: x = ...`)
             if guard.test == "is_none":
                 outcome = value.name == "None"
             else:

@@ -392,6 +392,21 @@ def test_not_flagged(tmp_path: Path, kind: str, view_id: str, files: dict[str, s
     assert calls(view, kind) == [], view.effects
 
 
+def test_a_parameter_reassigned_in_the_body_is_not_decided_by_its_default(
+        tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        import requests
+        def validate(ticket, callback_url=None):
+            if callback_url is None:
+                callback_url = "http://127.0.0.1"
+            if callback_url is not None:
+                requests.get(callback_url, timeout=1)
+        def view(request):
+            validate("t")
+    """)
+    assert calls(view, "http") == ["requests.get"]
+
+
 def test_unpacked_call_with_star_arguments_keeps_both_branches(tmp_path: Path) -> None:
     # `**options` may carry callback_url: the default cannot be assumed.
     view = view_of(tmp_path, """
