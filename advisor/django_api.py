@@ -294,3 +294,106 @@ BUILTIN_MIDDLEWARE: dict[str, MiddlewareSupport] = {
 }
 
 ASGI_SERVERS = ("uvicorn", "daphne", "hypercorn", "granian")
+
+
+@dataclass(frozen=True, slots=True)
+class ClassHook:
+    """Framework code that calls a method on each class a view names in an attribute, on
+    every request: DRF's APIView.initial() authenticates, checks permissions and throttles
+    (https://www.django-rest-framework.org/api-guide/views/#dispatch-methods)."""
+
+    view_base: str
+    attribute: str
+    method: str
+
+
+CLASS_HOOKS = (
+    ClassHook(DRF_API_VIEW, "authentication_classes", "authenticate"),
+    ClassHook(DRF_API_VIEW, "permission_classes", "has_permission"),
+    ClassHook(DRF_API_VIEW, "throttle_classes", "allow_request"),
+)
+
+# Functions that return a model class (not an instance): `get_user_model().objects.get()`.
+MODEL_CLASS_FACTORIES = {"django.contrib.auth.get_user_model": "django.contrib.auth.models.User"}
+
+# What request.session costs per SESSION_ENGINE (https://docs.djangoproject.com/en/stable/
+# topics/http/sessions/#configuring-the-session-engine): the catalog row of its store, None
+# for signed cookies (no store). An engine not listed here is read as the database default.
+DEFAULT_SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_STORES: dict[str, str | None] = {
+    "django.contrib.sessions.backends.db": "django.http.HttpRequest.session",
+    "django.contrib.sessions.backends.cached_db": "django.http.HttpRequest.session",
+    "django.contrib.sessions.backends.cache": "django.contrib.sessions.backends.cache.SessionStore",
+    "django.contrib.sessions.backends.file": "django.contrib.sessions.backends.file.SessionStore",
+    "django.contrib.sessions.backends.signed_cookies": None,
+}
+# Calls whose only I/O is the session store: logout() flushes the session (user_logged_out
+# has no receivers of Django's own). login() is not one: update_last_login saves the user.
+SESSION_ONLY_CALLS = frozenset({"django.contrib.auth.logout", "django.contrib.auth.alogout"})
+# The middleware that puts a lazy request.user / request.session on the request.
+REQUEST_ATTRIBUTE_MIDDLEWARE = {
+    "user": "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "session": "django.contrib.sessions.middleware.SessionMiddleware",
+}
+
+# Form validation runs the form's clean_<field>() and clean() methods
+# (https://docs.djangoproject.com/en/stable/ref/forms/validation/): calling any of these
+# on a project form runs the project's clean methods.
+FORM_BASES = frozenset(
+    {
+        "django.forms.BaseForm",
+        "django.forms.Form",
+        "django.forms.ModelForm",
+        "django.forms.forms.BaseForm",
+        "django.forms.forms.Form",
+        "django.forms.models.BaseModelForm",
+        "django.forms.models.ModelForm",
+    }
+)
+FORM_VALIDATION_CALLS = frozenset({"is_valid", "full_clean"})
+
+# Signals: `@receiver(signal, sender=...)` and `signal.connect(handler, sender=...)` register
+# a receiver; `signal.send(...)`/`send_robust(...)` runs every receiver synchronously
+# (https://docs.djangoproject.com/en/stable/topics/signals/).
+SIGNAL_RECEIVER_DECORATORS = frozenset(
+    {"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"}
+)
+SIGNAL_SEND_METHODS = frozenset({"send", "send_robust"})
+
+# Functions that import what a dotted-path string names: `import_string(settings.X)`.
+IMPORT_BY_PATH = frozenset({"django.utils.module_loading.import_string"})
+SETTINGS = "django.conf.settings"
+
+# Model signals Django sends from ORM calls (https://docs.djangoproject.com/en/stable/ref/
+# signals/#model-signals): receivers connected for the model (or any sender) run inside the
+# call. QuerySet.update() and bulk_create() send none.
+_SAVE_SIGNALS = ("django.db.models.signals.pre_save", "django.db.models.signals.post_save")
+_DELETE_SIGNALS = ("django.db.models.signals.pre_delete", "django.db.models.signals.post_delete")
+MODEL_SIGNALS: dict[str, tuple[str, ...]] = {
+    **{f"{MODEL}.{m}": _SAVE_SIGNALS for m in ("save", "asave")},
+    **{f"{MODEL}.{m}": _DELETE_SIGNALS for m in ("delete", "adelete")},
+    **{
+        f"{QUERYSET}.{m}": _SAVE_SIGNALS
+        for m in ("create", "acreate", "get_or_create", "aget_or_create")
+    },
+    **{f"{QUERYSET}.{m}": _SAVE_SIGNALS for m in ("update_or_create", "aupdate_or_create")},
+    **{f"{QUERYSET}.{m}": _DELETE_SIGNALS for m in ("delete", "adelete")},
+}
+
+# Django's access checks that read request.user before the view runs (a session and a
+# user query under AuthenticationMiddleware): decorators on functions, mixins on classes.
+USER_CHECK_DECORATORS = frozenset(
+    {
+        "django.contrib.auth.decorators.login_required",
+        "django.contrib.auth.decorators.permission_required",
+        "django.contrib.auth.decorators.user_passes_test",
+        "django.contrib.admin.views.decorators.staff_member_required",
+    }
+)
+USER_CHECK_MIXINS = frozenset(
+    {
+        "django.contrib.auth.mixins.LoginRequiredMixin",
+        "django.contrib.auth.mixins.PermissionRequiredMixin",
+        "django.contrib.auth.mixins.UserPassesTestMixin",
+    }
+)

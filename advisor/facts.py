@@ -172,6 +172,17 @@ class Import:
 
 
 @dataclass(frozen=True, slots=True)
+class Guard:
+    """An enclosing `if` on a plain name: `if pgturl is not None:` is ("pgturl", "is_none",
+    False): the block runs when `pgturl is None` is False. `if x:` / `if not x:` test
+    "truthy"; an `else:` block has the opposite `holds`."""
+
+    subject: str
+    test: str  # "is_none" or "truthy"
+    holds: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CallSite:
     func: Expr
     args: tuple[Expr, ...]
@@ -185,6 +196,7 @@ class CallSite:
     awaited: bool
     context_manager: bool  # `with <call>:`
     with_depth: int  # how many `with` blocks enclose the call
+    guards: tuple[Guard, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +268,9 @@ class FunctionFacts:
     is_generator: bool = False
     nested: tuple[str, ...] = ()
     vararg: str | None = None  # the `*args` name: static evaluation binds extra arguments
+    defaults: tuple[tuple[str, Expr], ...] = ()  # parameters with a default value
+    # `self.user_model = get_user_model()`: attributes a method sets on its first parameter.
+    self_assignments: tuple[tuple[str, Expr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +504,7 @@ class _FunctionBuilder:
     is_generator: bool = False
     seen_attributes: set[str] = field(default_factory=set)
     bound_names: set[str] = field(default_factory=set)
+    self_assignments: list[tuple[str, Expr]] = field(default_factory=list)
 
     def bind(self, binding: Binding) -> None:
         self.bindings.append(binding)
@@ -496,6 +512,25 @@ class _FunctionBuilder:
 
 
 _INTERESTING_ATTRIBUTES = frozenset({"user", "session"})
+
+
+def _guard(test: ast.expr) -> Guard | None:
+    """The guard an `if` test sets for its body, when it is about a plain name."""
+    holds = True
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, holds = test.operand, not holds
+    if isinstance(test, ast.Name):
+        return Guard(test.id, "truthy", holds)
+    if (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is | ast.IsNot)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return Guard(test.left.id, "is_none", holds == isinstance(test.ops[0], ast.Is))
+    return None
 
 
 class _Collector(ast.NodeVisitor):
@@ -514,6 +549,7 @@ class _Collector(ast.NodeVisitor):
         self._with_depth = 0
         self._awaited: set[int] = set()
         self._context_calls: set[int] = set()
+        self._guards: list[Guard] = []
 
     # Module level ------------------------------------------------------------------------
 
@@ -602,6 +638,23 @@ class _Collector(ast.NodeVisitor):
         ):
             for sub_target, sub_value in zip(target.elts, raw.elts, strict=True):
                 self._bind(sub_target, self.convert(sub_value), line, sub_value)
+        elif isinstance(target, ast.Tuple | ast.List) and self._function is not None:
+            # `st, attributes, pgt = validate(...)`: each name is an item of the value.
+            for position, sub_target in enumerate(target.elts):
+                if isinstance(sub_target, ast.Starred):
+                    break  # later positions count from the end
+                if isinstance(sub_target, ast.Name):
+                    item = Subscript(value, Const(position), False, False)
+                    self._function.bind(Binding(sub_target.id, item, line, False))
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and self._function is not None
+            and self._function.params
+            and target.value.id == self._function.params[0]
+            and self._function.class_name is not None
+        ):
+            self._function.self_assignments.append((target.attr, value))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if self._module_level() and isinstance(node.value, ast.Call):
@@ -659,6 +712,17 @@ class _Collector(ast.NodeVisitor):
         params = tuple(
             a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
         )
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaulted = positional[len(positional) - len(arguments.defaults) :]
+        with_defaults = [
+            *zip(defaulted, arguments.defaults, strict=True),
+            *(
+                (a, d)
+                for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+                if d is not None
+            ),
+        ]
+        defaults = tuple((a.arg, self.convert(d)) for a, d in with_defaults)
         builder = _FunctionBuilder(
             node.name,
             qualname,
@@ -666,14 +730,14 @@ class _Collector(ast.NodeVisitor):
             ".".join(self._scope) if in_class else None,
             params,
         )
-        saved = (self._function, self._loops, self._with_depth, self._class_stack)
+        saved = (self._function, self._loops, self._with_depth, self._class_stack, self._guards)
         self._function, self._loops, self._with_depth = builder, [], 0
-        self._class_stack = []
+        self._class_stack, self._guards = [], []
         self._scope.append(node.name)
         for statement in node.body:
             self.visit(statement)
         self._scope.pop()
-        self._function, self._loops, self._with_depth, self._class_stack = saved
+        self._function, self._loops, self._with_depth, self._class_stack, self._guards = saved
         self.functions.append(
             FunctionFacts(
                 node.name,
@@ -695,6 +759,8 @@ class _Collector(ast.NodeVisitor):
                 builder.is_generator,
                 tuple(builder.nested),
                 arguments.vararg.arg if arguments.vararg else None,
+                defaults,
+                tuple(builder.self_assignments),
             )
         )
 
@@ -739,9 +805,33 @@ class _Collector(ast.NodeVisitor):
                     id(node) in self._awaited,
                     id(node) in self._context_calls,
                     self._with_depth,
+                    tuple(self._guards),
                 )
             )
+            self._getattr_use(node, function)
         self.generic_visit(node)
+
+    def _getattr_use(self, node: ast.Call, function: _FunctionBuilder) -> None:
+        """`getattr(request, "user", None)` reads `request.user` like the attribute does."""
+        if not (
+            isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in _INTERESTING_ATTRIBUTES
+        ):
+            return
+        owner = _dotted(node.args[0])
+        if owner is not None and owner.split(".")[0] in function.params:
+            function.attribute_uses.append(
+                AttributeUse(
+                    f"{owner}.{node.args[1].value}",
+                    node.lineno,
+                    self.columns(node.lineno, node.col_offset),
+                    self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
+                    tuple(self._loops),
+                )
+            )
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         function = self._function
@@ -821,7 +911,15 @@ class _Collector(ast.NodeVisitor):
 
     def visit_If(self, node: ast.If) -> None:
         self._truth_test(node.test)
-        self.generic_visit(node)
+        self.visit(node.test)
+        guard = _guard(node.test) if self._function is not None else None
+        for block, holds in ((node.body, True), (node.orelse, False)):
+            if guard is not None:
+                self._guards.append(Guard(guard.subject, guard.test, guard.holds == holds))
+            for statement in block:
+                self.visit(statement)
+            if guard is not None:
+                self._guards.pop()
 
     def visit_Compare(self, node: ast.Compare) -> None:
         function = self._function

@@ -10,7 +10,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from advisor import django_api
-from advisor.facts import ClassFacts, Expr, FunctionFacts, ImportedName, ModuleFacts, Name
+from advisor.facts import (
+    ClassFacts,
+    Expr,
+    FunctionFacts,
+    ImportedName,
+    ModuleFacts,
+    Name,
+    Subscript,
+)
 
 _MAX_REEXPORT_HOPS = 12
 
@@ -143,7 +151,12 @@ class ProjectIndex:
         if symbol is None:
             for star in info.star_imports:
                 qualified = self.canonical(f"{star}.{head}")
-                if qualified != f"{star}.{head}" or self.module_for(qualified) is None:
+                star_module = self.modules.get(star)
+                if (
+                    qualified != f"{star}.{head}"
+                    or self.module_for(qualified) is None
+                    or (star_module is not None and head in star_module.symbols)
+                ):
                     return self.canonical(f"{qualified}.{tail}" if tail else qualified)
             return None
         qualified = f"{symbol.qualified}.{tail}" if tail else symbol.qualified
@@ -184,6 +197,8 @@ class ProjectIndex:
         info, klass = entry
         resolved: list[str] = []
         for base in klass.bases:
+            while isinstance(base, Subscript):
+                base = base.value  # `models.Manager["Book"]`, `Generic[T]`: the class subscripted
             name = self.resolve_expr(info.name, base)
             if name is not None:
                 resolved.append(name)

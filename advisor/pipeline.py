@@ -115,10 +115,12 @@ def view_effects(
 ) -> tuple[tuple[Effect, ...], tuple[UnknownCall, ...]]:
     summaries: list[Summary] = []
     if view.kind == ViewKind.FUNCTION:
-        summaries.append(analyzer.summary(view.id))
+        summaries.append(analyzer.view_summary(view.id))
     else:
         for handler in view.handlers:
-            summaries.append(analyzer.summary(f"{handler.defined_in}.{handler.name}"))
+            handler_id = f"{handler.defined_in}.{handler.name}"
+            summaries.append(analyzer.view_summary(handler_id, view.id))
+        summaries.extend(analyzer.hook_summaries(view.id))
     effects = [e for s in summaries for e in s.effects]
     implicit = _implicit_effects(view, analyzer.index)
     for effect in implicit:
@@ -323,7 +325,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["views"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    analyzer = EffectAnalyzer(index, load_catalog(settings), settings)
+    analyzer = EffectAnalyzer(
+        index, load_catalog(settings), settings, django_settings.values, django_settings.module
+    )
     observed = _load_observed(observed_path, findings)
     scored: list[View] = []
     for view in views:

@@ -228,6 +228,24 @@ FLAGGED = [
             return render(request, "t.html", {})
     """,
     ),
+    (
+        "db",
+        "django.http.HttpRequest.user",
+        """
+        def view(request):
+            user = getattr(request, "user", None)
+            return user and user.is_authenticated
+    """,
+    ),
+    (
+        "db",
+        "django.db.models.QuerySet.get",
+        """
+        from shop.models import Book
+        def view(request):
+            return getattr(Book, "objects").get(pk=1)
+    """,
+    ),
 ]
 
 NOT_FLAGGED = [
@@ -317,6 +335,29 @@ NOT_FLAGGED = [
                 return url
         def view(request):
             return Client().get("x")
+    """,
+    ),
+    (
+        "db",
+        """
+        def view(request):
+            return getattr(request, "backend", None)
+    """,
+    ),
+    (
+        "db",
+        """
+        def view(request, name="user"):
+            return getattr(request, name, None)
+    """,
+    ),
+    (
+        "db",
+        """
+        class Plain:
+            objects = None
+        def view(request):
+            return getattr(Plain, "objects").get(pk=1)
     """,
     ),
 ]

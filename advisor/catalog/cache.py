@@ -20,6 +20,15 @@ _METHODS = (
 )
 
 ROWS = (
+    CatalogRow(
+        "django.contrib.sessions.backends.cache.SessionStore",
+        EffectKind.CACHE,
+        "cache",
+        "request.session loads the session from the cache (SESSION_ENGINE) on first access",
+        "request.session.aget (and the other a* session methods)",
+        "5.1",
+        rewrite="sync_to_async",
+    ),
     *(
         CatalogRow(
             f"django.core.cache.cache.{m}",

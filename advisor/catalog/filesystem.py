@@ -7,6 +7,15 @@ _F = EffectKind.FILESYSTEM
 
 ROWS = (
     CatalogRow(
+        "django.contrib.sessions.backends.file.SessionStore",
+        _F,
+        "filesystem",
+        "request.session reads the session file (SESSION_ENGINE) on first access",
+        "request.session.aget (and the other a* session methods)",
+        "5.1",
+        rewrite="sync_to_async",
+    ),
+    CatalogRow(
         "open", _F, "filesystem", "open() reads or writes a local file", rewrite="sync_to_async"
     ),
     CatalogRow(

@@ -1,0 +1,74 @@
+"""What request.user, request.session and logout() cost follows the settings: the
+middleware that puts them on the request, and SESSION_ENGINE's store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from snippets import SETTINGS, calls, view_of
+
+FULL_CHAIN = SETTINGS
+CACHE_SESSIONS = SETTINGS + 'SESSION_ENGINE = "django.contrib.sessions.backends.cache"\n'
+SIGNED_COOKIES = SETTINGS + 'SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"\n'
+NO_MIDDLEWARE = SETTINGS + "MIDDLEWARE = []\n"
+SESSIONS_ONLY = SETTINGS + (
+    'MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]\n'
+)
+COMPUTED_CHAIN = SETTINGS + "MIDDLEWARE = load_middleware()\n"
+
+USER = """
+def view(request):
+    return request.user.is_authenticated
+"""
+SESSION = """
+def view(request):
+    return request.session.get("cart")
+"""
+LOGOUT = """
+from django.contrib.auth import logout
+def view(request):
+    logout(request)
+"""
+LOGIN = """
+from django.contrib.auth import login
+def view(request, user):
+    login(request, user)
+"""
+
+# (settings, view body, kind, call)
+FLAGGED = [
+    (FULL_CHAIN, SESSION, "db", "django.http.HttpRequest.session"),
+    (CACHE_SESSIONS, SESSION, "cache", "django.contrib.sessions.backends.cache.SessionStore"),
+    (CACHE_SESSIONS, LOGOUT, "cache", "django.contrib.auth.logout"),
+    (CACHE_SESSIONS, LOGIN, "db", "django.contrib.auth.login"),
+    (CACHE_SESSIONS, USER, "db", "django.http.HttpRequest.user"),
+    (COMPUTED_CHAIN, USER, "db", "django.http.HttpRequest.user"),
+]
+
+# (settings, view body, kind that must not appear)
+NOT_FLAGGED = [
+    (NO_MIDDLEWARE, USER, "db"),
+    (SESSIONS_ONLY, USER, "db"),
+    (NO_MIDDLEWARE, SESSION, "db"),
+    (NO_MIDDLEWARE, SESSION, "cache"),
+    (SIGNED_COOKIES, SESSION, "db"),
+    (CACHE_SESSIONS, SESSION, "db"),
+    (CACHE_SESSIONS, LOGOUT, "db"),
+    (SIGNED_COOKIES, LOGOUT, "db"),
+]
+
+
+@pytest.mark.parametrize(("settings", "body", "kind", "call"), FLAGGED,
+                         ids=[f"{i}-{c}" for i, (_, _, _, c) in enumerate(FLAGGED)])
+def test_flagged(tmp_path: Path, settings: str, body: str, kind: str, call: str) -> None:
+    view = view_of(tmp_path, body, files={"settings.py": settings})
+    assert call in calls(view, kind), view.effects
+
+
+@pytest.mark.parametrize(("settings", "body", "kind"), NOT_FLAGGED,
+                         ids=[f"{k}-{i}" for i, (_, _, k) in enumerate(NOT_FLAGGED)])
+def test_not_flagged(tmp_path: Path, settings: str, body: str, kind: str) -> None:
+    view = view_of(tmp_path, body, files={"settings.py": settings})
+    assert calls(view, kind) == [], view.effects

@@ -1,0 +1,420 @@
+"""Values and types carried across calls: what `self` is when a mixin's method runs for a
+view, a manager's model, argument types from the call site and parameter defaults, tuple
+returns, attributes set in `__init__`, and `if` tests on parameters decided by the caller's
+constants. Each shape is checked flagged and not flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from snippets import calls, view_of
+
+CBV_URLS = """
+from django.urls import path
+from shop.views import V
+urlpatterns = [path("v/", V.as_view())]
+"""
+
+MIXIN = """
+import requests
+class ContextMixin:
+    def get(self, request):
+        context = self.get_context_data()
+        return self.render(context)
+    def render(self, context):
+        return context
+"""
+
+TICKETS = """
+import requests
+from django.db import models
+
+class TicketManager(models.Manager):
+    def notify_all(self, user):
+        for ticket in self.filter(user=user):
+            ticket.notify()
+
+class Ticket(models.Model):
+    user = models.CharField(max_length=5)
+    objects = TicketManager()
+    def notify(self):
+        requests.post("http://127.0.0.1", timeout=1)
+
+class Note(models.Model):
+    user = models.CharField(max_length=5)
+    objects = TicketManager()
+    def notify(self):
+        return None
+"""
+
+# (kind, call, view id, files)
+FLAGGED = [
+    (
+        "http",
+        "requests.get",
+        "shop.views.V",
+        {
+            "shop/mixins.py": MIXIN,
+            "shop/views.py": """
+                import requests
+                from django.views import View
+                from shop.mixins import ContextMixin
+                class V(ContextMixin, View):
+                    def get_context_data(self):
+                        return requests.get("http://127.0.0.1", timeout=1)
+            """,
+            "urls.py": CBV_URLS,
+        },
+    ),
+    (
+        "http",
+        "requests.post",
+        "shop.views.view",
+        {
+            "shop/models.py": TICKETS,
+            "shop/views.py": """
+                from shop.models import Ticket
+                def view(request):
+                    Ticket.objects.notify_all("u")
+            """,
+        },
+    ),
+    (
+        "http",
+        "requests.Session.post",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                def send(url, session=None):
+                    session.post(url)
+                def view(request):
+                    send("x", session=requests.Session())
+            """,
+        },
+    ),
+    (
+        "http",
+        "requests.post",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                def send(url, session=requests):
+                    session.post(url)
+                def view(request):
+                    send("x")
+            """,
+        },
+    ),
+    (
+        "db",
+        "django.db.models.Model.__related__",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                from shop.models import Book
+                def load(pk):
+                    return Book.objects.get(pk=pk), "found"
+                def view(request):
+                    book, status = load(1)
+                    return book.author
+            """,
+        },
+    ),
+    (
+        "db",
+        "django.db.models.QuerySet.get",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                from shop.models import Book
+                class Finder:
+                    def __init__(self):
+                        self.model = Book
+                    def find(self):
+                        return self.model.objects.get(pk=1)
+                def view(request):
+                    return Finder().find()
+            """,
+        },
+    ),
+    (
+        "http",
+        "requests.get",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                def validate(ticket, callback_url=None):
+                    if callback_url is not None:
+                        requests.get(callback_url, timeout=1)
+                def view(request):
+                    validate("t", callback_url=request.GET.get("cb"))
+            """,
+        },
+    ),
+    (
+        "http",
+        "requests.Session.get",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                from functools import cached_property
+                class Upstream:
+                    @property
+                    def client(self):
+                        return requests.Session()
+                    @cached_property
+                    def pooled(self):
+                        return requests.Session()
+                def view(request):
+                    Upstream().client.get("http://127.0.0.1")
+                    return Upstream().pooled.get("http://127.0.0.1")
+            """,
+        },
+    ),
+    (
+        "db",
+        "django.db.models.QuerySet.count",
+        "shop.views.view",
+        {
+            "shop/models.py": """
+                from django.db import models
+                class BookManager(models.Manager["Book"]):
+                    def total(self):
+                        return self.count()
+                class Book(models.Model):
+                    objects = BookManager()
+            """,
+            "shop/views.py": """
+                from shop.models import Book
+                def view(request):
+                    return Book.objects.total()
+            """,
+        },
+    ),
+]
+
+NOT_FLAGGED = [
+    (
+        # A property returning a plain object, and a method read without calling it.
+        "http",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                class Outbox:
+                    def get(self, url):
+                        return url
+                class Upstream:
+                    @property
+                    def client(self):
+                        return Outbox()
+                    def make_client(self):
+                        return requests.Session()
+                def view(request):
+                    Upstream().client.get("x")
+                    return Upstream().make_client.get
+            """,
+        },
+    ),
+    (
+        # A subscripted base that is no manager: total() is the class's own count().
+        "db",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                from typing import Generic, TypeVar
+                T = TypeVar("T")
+                class Box(Generic[T]):
+                    def count(self):
+                        return 0
+                    def total(self):
+                        return self.count()
+                def view(request):
+                    return Box().total()
+            """,
+        },
+    ),
+    (
+        # The mixin's handler for a view whose own get_context_data does no I/O.
+        "http",
+        "shop.views.V",
+        {
+            "shop/mixins.py": MIXIN,
+            "shop/views.py": """
+                import requests
+                from django.views import View
+                from shop.mixins import ContextMixin
+                class V(ContextMixin, View):
+                    def get_context_data(self):
+                        return {}
+                class Other(ContextMixin, View):
+                    def get_context_data(self):
+                        return requests.get("http://127.0.0.1", timeout=1)
+            """,
+            "urls.py": CBV_URLS,
+        },
+    ),
+    (
+        # The same manager on a model whose notify() does no I/O.
+        "http",
+        "shop.views.view",
+        {
+            "shop/models.py": TICKETS,
+            "shop/views.py": """
+                from shop.models import Note
+                def view(request):
+                    Note.objects.notify_all("u")
+            """,
+        },
+    ),
+    (
+        # A call site passing a plain object: the callee's session.post is no HTTP client.
+        "http",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                class Outbox:
+                    def post(self, url):
+                        return url
+                def send(url, session=None):
+                    session.post(url)
+                def view(request):
+                    send("x", session=Outbox())
+            """,
+        },
+    ),
+    (
+        # The caller's argument wins over the default.
+        "http",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                class Outbox:
+                    def post(self, url):
+                        return url
+                def send(url, session=requests):
+                    session.post(url)
+                def view(request):
+                    send("x", Outbox())
+            """,
+        },
+    ),
+    (
+        # The other item of the returned tuple is no model.
+        "db",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                from shop.models import Book
+                def load(pk):
+                    return Book.objects.none(), "found"
+                def view(request):
+                    books, status = load(1)
+                    return status.upper()
+            """,
+        },
+    ),
+    (
+        # The left-out parameter keeps its None default: the guarded call cannot run.
+        "http",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                def validate(ticket, callback_url=None):
+                    if callback_url is not None:
+                        requests.get(callback_url, timeout=1)
+                def view(request):
+                    validate("t")
+            """,
+        },
+    ),
+    (
+        # A falsy constant passed for a truth-tested parameter.
+        "http",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                def validate(ticket, notify=True):
+                    if not notify:
+                        return None
+                    if notify:
+                        requests.get("http://127.0.0.1", timeout=1)
+                def view(request):
+                    validate("t", notify=False)
+            """,
+        },
+    ),
+    (
+        # An `else:` of a test the constant decides the other way.
+        "http",
+        "shop.views.view",
+        {
+            "shop/views.py": """
+                import requests
+                def validate(ticket, offline=False):
+                    if offline:
+                        return None
+                    else:
+                        requests.get("http://127.0.0.1", timeout=1)
+                def view(request):
+                    validate("t", True)
+            """,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "call", "view_id", "files"), FLAGGED, ids=[f"{i}-{c}" for i, (_, c, _, _) in
+                                                        enumerate(FLAGGED)]
+)
+def test_flagged(tmp_path: Path, kind: str, call: str, view_id: str,
+                 files: dict[str, str]) -> None:
+    view = view_of(tmp_path, files["shop/views.py"], view_id=view_id, files=files)
+    assert call in calls(view, kind), view.effects
+
+
+@pytest.mark.parametrize(
+    ("kind", "view_id", "files"), NOT_FLAGGED, ids=[f"{k}-{i}" for i, (k, _, _) in
+                                                    enumerate(NOT_FLAGGED)]
+)
+def test_not_flagged(tmp_path: Path, kind: str, view_id: str, files: dict[str, str]) -> None:
+    view = view_of(tmp_path, files["shop/views.py"], view_id=view_id, files=files)
+    assert calls(view, kind) == [], view.effects
+
+
+def test_a_parameter_reassigned_in_the_body_is_not_decided_by_its_default(
+        tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        import requests
+        def validate(ticket, callback_url=None):
+            if callback_url is None:
+                callback_url = "http://127.0.0.1"
+            if callback_url is not None:
+                requests.get(callback_url, timeout=1)
+        def view(request):
+            validate("t")
+    """)
+    assert calls(view, "http") == ["requests.get"]
+
+
+def test_unpacked_call_with_star_arguments_keeps_both_branches(tmp_path: Path) -> None:
+    # `**options` may carry callback_url: the default cannot be assumed.
+    view = view_of(tmp_path, """
+        import requests
+        def validate(ticket, callback_url=None):
+            if callback_url is not None:
+                requests.get(callback_url, timeout=1)
+        def view(request, **options):
+            validate("t", **options)
+    """)
+    assert calls(view, "http") == ["requests.get"]
