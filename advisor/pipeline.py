@@ -13,7 +13,7 @@ from advisor import __version__, django_api
 from advisor.catalog import load_catalog
 from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
 from advisor.config import Settings
-from advisor.discovery.settings import find_settings, settings_lookup
+from advisor.discovery.settings import DjangoSettings, find_settings, settings_lookup
 from advisor.discovery.test_urlconfs import find_test_urlconfs
 from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import RouteEntry, UrlconfEvaluator
@@ -47,7 +47,7 @@ from advisor.runtime.evidence import (
 )
 from advisor.runtime.evidence import attach as attach_observed
 from advisor.runtime.merge import merge_resolved
-from advisor.runtime.resolve import ResolveError, project_python, resolve_routes
+from advisor.runtime.resolve import ResolveError, json_settings, project_python, resolve_routes
 from advisor.scoring import score_view
 
 
@@ -148,7 +148,7 @@ def _resolve(
     root: Path,
     import_root: str,
     index: ProjectIndex,
-    settings_module: str | None,
+    django_settings: DjangoSettings,
     settings: Settings,
     routes: list[RouteEntry],
     framework_routes: list[FrameworkRoute],
@@ -156,13 +156,25 @@ def _resolve(
 ) -> tuple[list[RouteEntry], list[FrameworkRoute]]:
     """Django's own route table in place of the static one; on failure, one finding and the
     static routes."""
-    if settings_module is None:
-        findings.append(Finding("resolve", "--resolve: no settings module to run Django with"))
-        return routes, framework_routes
+    configured: dict[str, Any] | None = None
+    if django_settings.module is None and django_settings.configured is not None:
+        configured, dropped = json_settings(django_settings.configured)
+        if dropped:
+            findings.append(
+                Finding(
+                    "resolve",
+                    "--resolve: settings.configure() values not replayed (not plain data): "
+                    + ", ".join(sorted(dropped)),
+                )
+            )
     python = project_python(root, settings.python)
     try:
         resolved = resolve_routes(
-            root / import_root, settings_module, python, extra_paths=(root,) if import_root else ()
+            root / import_root,
+            django_settings.module,
+            python,
+            extra_paths=(root,) if import_root else (),
+            configured=configured,
         )
     except ResolveError as error:
         findings.append(Finding("resolve", f"{error} (static routes used)"))
@@ -303,7 +315,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
             root,
             import_root,
             index,
-            django_settings.module,
+            django_settings,
             settings,
             root_routes,
             framework_routes,

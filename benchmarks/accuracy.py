@@ -179,7 +179,7 @@ def resolve_check(
     project: RealProject, env: environment.Venv, tree: Path, truth: dict[str, Any], roots: list[str]
 ) -> dict[str, Any]:
     """`advisor views --resolve` with the project's own interpreter against the routes Django
-    served under the project's settings (ROOT_URLCONF; override_settings URLconfs apart)."""
+    served under the project's settings (its ROOT_URLCONF; override_settings URLconfs apart)."""
     completed = advisor(
         "views",
         str(tree / project.scan_path),
@@ -194,13 +194,13 @@ def resolve_check(
     if completed.returncode != 0:
         return {"error": completed.stderr.strip()[-300:]}
     data = json.loads(completed.stdout)
-    failures = [f["message"] for f in data["findings"] if f["message"].startswith("--resolve:")]
+    notes = [f["message"] for f in data["findings"] if f["message"].startswith("--resolve:")]
     resolved = {
         compare.RouteKey(compare.normalise_pattern(r["pattern"]), r["view"])
         for r in data["routes"]
         if r["routed"] and not str(r["kind"]).startswith("framework")
     }
-    root_urlconf = truth["urlconfs"][0] if truth.get("urlconfs") else None
+    root_urlconf = truth.get("root_urlconf")
     served = compare.served_routes(
         {"routes": [r for r in truth["routes"] if r.get("urlconf") == root_urlconf]}, roots
     )
@@ -208,7 +208,7 @@ def resolve_check(
         "served": len(served),
         "resolved": len(resolved & served),
         "invented": sorted(f"{k.pattern} -> {k.view}" for k in resolved - served),
-        "failures": failures,
+        "notes": notes,
     }
 
 
@@ -250,8 +250,7 @@ def measure(project: RealProject, rewrite: bool) -> ProjectResult:
         )
         exercised = compare.exercised_views(truth, roots)
         predicted = compare.predicted_kinds(scan)
-        if project.settings:
-            result.resolve = resolve_check(project, env, pristine, truth, roots)
+        result.resolve = resolve_check(project, env, pristine, truth, roots)
         result.db = compare.compare_effects(exercised, predicted, "db")
         result.http = compare.compare_effects(exercised, predicted, "http")
         result.exercised = {
@@ -307,7 +306,7 @@ def _effect_cell(f: dict[str, Any], kind: str) -> str:
 
 def _resolve_cell(f: dict[str, Any]) -> str:
     if f.get("resolve_served") is None:
-        return "no settings module"
+        return "failed"
     return f"{f['resolve_found']} / {f['resolve_served']}"
 
 

@@ -111,3 +111,28 @@ def test_normalised_patterns_ignore_syntax_not_structure() -> None:
     assert normalise_pattern(r"^api/^items/(?P<pk>[0-9]+)/$") == "api/items/<pk>/"
     assert normalise_pattern("api/items/<int:pk>/") == "api/items/<pk>/"
     assert normalise_pattern("api/items/<int:pk>/") != normalise_pattern("api/item/<int:pk>/")
+
+
+def test_settings_configure_projects_are_resolved_by_replaying_the_keywords(
+    tmp_path: Path,
+) -> None:
+    """A reusable app configures Django in runtests.py; the probe replays those keywords."""
+    make_project(tmp_path, {
+        "runtests.py": "from django.conf import settings\n"
+                       "settings.configure(SECRET_KEY='x', ROOT_URLCONF='urls',\n"
+                       "    INSTALLED_APPS=['shop'],\n"
+                       "    DATABASES={'default': {'ENGINE': 'django.db.backends.sqlite3'}})\n",
+        "shop/__init__.py": "",
+        "shop/views.py": "def view(request):\n    return 1\n",
+        "urls.py": "from django.urls import path\nfrom shop import views\n"
+                   "urlpatterns = [path('v/', views.view, name='v')]\n",
+    })
+    code, out = run("views", str(tmp_path), "--resolve", "--format", "json", "--no-cache",
+                    "--jobs", "1", "--python", sys.executable)
+    assert code == 0, out
+    data = json.loads(out)
+    messages = [f["message"] for f in data["findings"] if f["kind"] == "resolve"]
+    assert any("1 project routes; static discovery missed 0 and invented 0" in m
+               for m in messages), messages
+    assert [(r["pattern"], r["view"]) for r in data["routes"] if r["routed"]] == [
+        ("v/", "shop.views.view")]

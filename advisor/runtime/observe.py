@@ -100,8 +100,10 @@ def merge_records(parts: list[dict[str, Any]]) -> dict[str, Any]:
     routes: dict[tuple[str, str, str], dict[str, Any]] = {}
     urlconfs: list[str] = []
     django_version = ""
+    root_urlconf = None
     for part in parts:
         django_version = part.get("django_version") or django_version
+        root_urlconf = part.get("root_urlconf") if root_urlconf is None else root_urlconf
         requests.extend(part.get("requests", []))
         tests.update(part.get("tests", {}))
         for urlconf in part.get("urlconfs", []):
@@ -112,6 +114,7 @@ def merge_records(parts: list[dict[str, Any]]) -> dict[str, Any]:
             routes.setdefault(key, row)
     return {
         "django_version": django_version,
+        "root_urlconf": root_urlconf,
         "urlconfs": urlconfs,
         "routes": list(routes.values()),
         "requests": requests,

@@ -117,6 +117,7 @@ class _State:
         self.http_doubles: dict[int, tuple[Any, str]] = {}
         self.lock = threading.Lock()
         self.installed = False
+        self.root_urlconf: str | None = None  # the settings' own, before any override
         self.pid = os.getpid()
         self.forked = False
         self.root = os.path.realpath(os.environ.get(ROOT_ENV) or os.getcwd())
@@ -260,6 +261,7 @@ def _install() -> None:
     from django.conf import settings
 
     urlconf = getattr(settings, "ROOT_URLCONF", None)
+    STATE.root_urlconf = urlconf if isinstance(urlconf, str) else None
     if isinstance(urlconf, str) and urlconf:
         STATE.urlconfs.append(urlconf)
     _install_handler()
@@ -876,6 +878,7 @@ def _write() -> None:
         "django_version": django.get_version(),
         "python": sys.version.split()[0],
         "root": STATE.root,
+        "root_urlconf": STATE.root_urlconf,
         "urlconfs": STATE.urlconfs,
         "routes": routes,
         "requests": [_plain(r) for r in STATE.records],

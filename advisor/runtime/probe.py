@@ -5,6 +5,9 @@ with the project's interpreter, in a child process:
 
     PY probe.py OUTPUT.json     (DJANGO_SETTINGS_MODULE set, the project on sys.path)
 
+or, for a project that calls `settings.configure(...)` instead of naming a settings module,
+with ADVISOR_PROBE_CONFIGURE naming a JSON file of those keyword values.
+
 It calls `django.setup()`, walks `get_resolver()` and writes every route: the pattern as
 Django joins it, the namespaced name, and the callback resolved to the code that runs —
 through decorators (`__wrapped__`), `functools.partial`, `view_class` (Django's
@@ -22,6 +25,7 @@ import sys
 from typing import Any
 
 PROBE_SCHEMA = 1
+CONFIGURE_ENV = "ADVISOR_PROBE_CONFIGURE"  # a JSON file of settings.configure() keywords
 
 
 def _unwrap(func: Any) -> Any:
@@ -136,6 +140,12 @@ def main(argv: list[str]) -> int:
     import django
     from django.conf import settings
 
+    configure = os.environ.get(CONFIGURE_ENV)
+    if configure:
+        # A project configured by settings.configure(...) in a script (runtests.py, a
+        # conftest): advisor read its keyword values statically and replays them here.
+        with open(configure, encoding="utf-8") as handle:
+            settings.configure(**json.load(handle))
     django.setup()
     data = {
         "schema": PROBE_SCHEMA,
@@ -143,7 +153,8 @@ def main(argv: list[str]) -> int:
         "python": sys.version.split()[0],
         "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"),
         "root_urlconf": getattr(settings, "ROOT_URLCONF", None),
-        "routes": routes(),
+        # An empty ROOT_URLCONF serves nothing (Django's resolver cannot even import it).
+        "routes": routes() if getattr(settings, "ROOT_URLCONF", None) else [],
     }
     partial = f"{argv[1]}.partial"
     with open(partial, "w", encoding="utf-8") as handle:

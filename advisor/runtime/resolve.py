@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.runtime.inject import PACKAGE, write_runtime_package
+from advisor.runtime.probe import CONFIGURE_ENV
 
 PROBE_TIMEOUT_S = 60.0
 
@@ -61,10 +62,11 @@ def project_python(root: Path, given: str | None) -> str:
 
 def resolve_routes(
     import_root: Path,
-    settings_module: str,
+    settings_module: str | None,
     python: str,
     timeout: float = PROBE_TIMEOUT_S,
     extra_paths: tuple[Path, ...] = (),
+    configured: dict[str, Any] | None = None,
 ) -> Resolved:
     """Run the probe and read its route table; raise ResolveError with one line on failure.
 
@@ -74,7 +76,15 @@ def resolve_routes(
         write_runtime_package(Path(folder))
         out = Path(folder) / "routes.json"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_OBSERVE")}
-        env["DJANGO_SETTINGS_MODULE"] = settings_module
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        if settings_module is not None:
+            env["DJANGO_SETTINGS_MODULE"] = settings_module
+        elif configured is not None:
+            keywords = Path(folder) / "configure.json"
+            keywords.write_text(json.dumps(configured), encoding="utf-8")
+            env[CONFIGURE_ENV] = str(keywords)
+        else:
+            raise ResolveError("--resolve: no settings module to run Django with")
         env["PYTHONPATH"] = os.pathsep.join(
             p
             for p in (folder, str(import_root), *map(str, extra_paths), env.get("PYTHONPATH", ""))
@@ -117,6 +127,19 @@ def resolve_routes(
             )
         )
     return Resolved(python, str(data.get("django_version", "")), tuple(routes), tuple(errors))
+
+
+def json_settings(configured: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The settings.configure() keywords that can be replayed in the child (plain data), and
+    the names of those that cannot."""
+    replayable: dict[str, Any] = {}
+    dropped: list[str] = []
+    for name, value in configured.items():
+        try:
+            replayable[name] = json.loads(json.dumps(value))
+        except (TypeError, ValueError):
+            dropped.append(name)
+    return replayable, dropped
 
 
 def _last_error_line(stderr: str) -> str:
