@@ -397,3 +397,7 @@ USER_CHECK_MIXINS = frozenset(
         "django.contrib.auth.mixins.UserPassesTestMixin",
     }
 )
+
+# Every backend Django ships subclasses BaseBackend, which provides aget_user().
+DJANGO_AUTH_BACKENDS = "django.contrib.auth.backends"
+DEFAULT_AUTHENTICATION_BACKENDS = ("django.contrib.auth.backends.ModelBackend",)

@@ -293,6 +293,9 @@ class ProjectFacts:
     atomic_requests: bool
     uses_drf: bool
     uses_adrf: bool
+    # AUTHENTICATION_BACKENDS entries not shown to provide aget_user(): request.auser() and
+    # the async path of login_required would fail with them (readiness.py).
+    auth_backends_without_aget_user: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

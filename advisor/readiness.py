@@ -237,5 +237,47 @@ def project_facts(
         atomic_requests=atomic_requests,
         uses_drf=uses_drf,
         uses_adrf=uses_adrf,
+        auth_backends_without_aget_user=backends_without_aget_user(index, settings),
     )
     return facts, findings
+
+
+UNREADABLE_BACKENDS = "AUTHENTICATION_BACKENDS (not a list of strings the scan can read)"
+
+
+def backends_without_aget_user(index: ProjectIndex, settings: DjangoSettings) -> tuple[str, ...]:
+    """The configured authentication backends not shown to provide `aget_user()`.
+
+    `await request.auser()` (5.0+) and the async path of `login_required` and its kin (5.1+)
+    call `backend.aget_user()`; Django's BaseBackend provides it, so every subclass has it,
+    but a custom class that neither subclasses it nor defines `aget_user` raises
+    AttributeError (django/contrib/auth/__init__.py `aget_user`). A third-party backend
+    whose source is not in the tree is not shown to have it.
+    """
+    if not settings.found:
+        return ()
+    value = settings.values.get("AUTHENTICATION_BACKENDS")
+    if value is None:
+        if _defines(index, settings, "AUTHENTICATION_BACKENDS"):
+            return (UNREADABLE_BACKENDS,)
+        value = django_api.DEFAULT_AUTHENTICATION_BACKENDS
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return (UNREADABLE_BACKENDS,)
+    return tuple(path for path in value if not _has_aget_user(index, path))
+
+
+def _defines(index: ProjectIndex, settings: DjangoSettings, name: str) -> bool:
+    if settings.configured is not None:
+        return name in settings.configured
+    info = index.modules.get(settings.module or "")
+    return info is not None and name in info.symbols
+
+
+def _has_aget_user(index: ProjectIndex, path: str) -> bool:
+    for klass in index.mro(path):
+        if klass.startswith(django_api.DJANGO_AUTH_BACKENDS + "."):
+            return True
+        entry = index.classes.get(klass)
+        if entry is not None and "aget_user" in entry[1].methods:
+            return True
+    return False

@@ -25,7 +25,7 @@ from advisor.config import ConfigError, build_settings
 from advisor.model import Category, Effect, EffectKind, Location, ScanResult, View, ViewKind
 from advisor.pipeline import ScanError, scan
 from codemods import Step, Target, codemods
-from codemods._auth_backends import AUSER_DECORATORS, backends_without_aget_user, why_not_auser
+from codemods._auth_backends import AUSER_DECORATORS, why_not_auser
 from codemods._engine import (
     CHANGED,
     FAILED,
@@ -413,7 +413,7 @@ def rewrite_project(
     project = Project(root)
     target = dataclasses.replace(
         target,
-        sync_only_auth_backends=backends_without_aget_user(project, result.project.settings_module),
+        sync_only_auth_backends=result.project.auth_backends_without_aget_user,
     )
     outcomes: dict[str, Outcome] = {}
     by_file: dict[str, list[ViewPlan]] = {}

@@ -2237,11 +2237,12 @@ def test_login_required_with_a_backend_without_aget_user_skips_the_view(tmp_path
 
 
 def test_which_backends_lack_aget_user(tmp_path: Path) -> None:
-    from codemods._auth_backends import backends_without_aget_user
-    from codemods._source import Project
+    from advisor.config import build_settings
+    from advisor.pipeline import scan
 
     root = tmp_path / "site"
     (root / "site").mkdir(parents=True)
+    (root / "site" / "__init__.py").write_text("")
     (root / "site" / "backends.py").write_text(
         TOKEN_BACKEND
         + "\n\nclass AsyncToken(TokenBackend):\n    async def aget_user(self, user_id):\n"
@@ -2249,19 +2250,20 @@ def test_which_backends_lack_aget_user(tmp_path: Path) -> None:
     )
     settings = root / "site" / "settings.py"
 
-    def lacking(value: str) -> tuple[str, ...]:
-        settings.write_text(f"AUTHENTICATION_BACKENDS = {value}\n")
-        return backends_without_aget_user(Project(root), "site.settings")
+    def lacking(value: str | None) -> tuple[str, ...]:
+        line = f"AUTHENTICATION_BACKENDS = {value}\n" if value is not None else ""
+        settings.write_text('ROOT_URLCONF = "site.urls"\n' + line)
+        options = build_settings(root, settings_module="site.settings", use_cache=False, jobs=1)
+        return scan(root, options).project.auth_backends_without_aget_user
 
     assert lacking('["django.contrib.auth.backends.RemoteUserBackend"]') == ()
     assert lacking('["site.backends.AsyncToken"]') == ()
     assert lacking('("site.backends.TokenBackend",)') == ("site.backends.TokenBackend",)
     assert lacking('["thirdparty.auth.Backend"]') == ("thirdparty.auth.Backend",)
     assert lacking("BACKENDS") == (
-        "AUTHENTICATION_BACKENDS (not a list of strings the rewrite can read)",
+        "AUTHENTICATION_BACKENDS (not a list of strings the scan can read)",
     )
-    settings.write_text("DEBUG = True\n")
-    assert backends_without_aget_user(Project(root), "site.settings") == ()
+    assert lacking(None) == ()  # Django's default, ModelBackend
 
 
 def test_super_call_into_a_project_base_doing_orm_work_skips_the_view(tmp_path: Path) -> None:
