@@ -121,14 +121,12 @@ def test_view_identity_unwraps_decorators_partials_and_class_views() -> None:
 
 def test_effects_recall_and_precision_over_exercised_views() -> None:
     truth = {
-        "requests": [
-            {"view": "a.v1", "file": f"{ROOT}/a.py", "sql": 2, "http": 1},
-            {"view": "a.v1", "file": f"{ROOT}/a.py", "sql": 0, "http": 0},
-            {"view": "a.v2", "file": f"{ROOT}/a.py", "sql": 0, "http": 0},
-            {"view": "a.v3", "file": f"{ROOT}/a.py", "sql": 1, "http": 0},
-            {"view": "django.views.static.serve", "file": "/venv/site-packages/x.py", "sql": 9},
-            {"view": None, "file": None, "sql": 3},
-        ]
+        "views": {
+            "a.v1": {"file": f"{ROOT}/a.py", "requests": 2, "sql": 2, "http": 1},
+            "a.v2": {"file": f"{ROOT}/a.py", "requests": 1, "sql": 0, "http": 0},
+            "a.v3": {"file": f"{ROOT}/a.py", "requests": 1, "sql": 1, "http": 0},
+            "django.views.static.serve": {"file": "/venv/site-packages/x.py", "sql": 9},
+        }
     }
     exercised = compare.exercised_views(truth, [ROOT])
     assert sorted(exercised) == ["a.v1", "a.v2", "a.v3"]

@@ -92,21 +92,19 @@ class ViewTruth:
 
 
 def exercised_views(truth: Mapping[str, Any], project_files: Iterable[str]) -> dict[str, ViewTruth]:
-    """Per project view the tests ran: requests, SQL statements and HTTP attempts, summed."""
+    """The project views the tests ran, from `advisor observe`'s per-view table."""
     roots = tuple(project_files)
-    views: dict[str, ViewTruth] = {}
-    for record in truth.get("requests", []):
-        view = record.get("view")
-        if not view or not is_project_file(record.get("file"), roots):
-            continue
-        seen = views.setdefault(view, ViewTruth(view))
-        seen.requests += 1
-        seen.sql += int(record.get("sql", 0))
-        seen.http += int(record.get("http", 0))
-        for call in record.get("http_calls", []):
-            if call not in seen.http_calls and len(seen.http_calls) < 8:
-                seen.http_calls.append(call)
-    return views
+    return {
+        view: ViewTruth(
+            view,
+            requests=int(seen.get("requests", 0)),
+            sql=int(seen.get("sql", 0)),
+            http=int(seen.get("http", 0)),
+            http_calls=list(seen.get("http_calls", [])),
+        )
+        for view, seen in truth.get("views", {}).items()
+        if is_project_file(seen.get("file"), roots)
+    }
 
 
 def predicted_kinds(scan_json: Mapping[str, Any]) -> dict[str, set[str]]:
