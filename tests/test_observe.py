@@ -67,6 +67,15 @@ def rarely(request):
     return JsonResponse({})
 
 
+class Upstream:
+    def ping(self):
+        return requests.get(UPSTREAM + "/ping", timeout=5).status_code
+
+
+def ping(request):
+    return JsonResponse({"s": Upstream().ping()})
+
+
 def curl(request):
     handle = pycurl.Curl()
     handle.setopt(pycurl.URL, UPSTREAM + "/curl")
@@ -93,6 +102,7 @@ urlpatterns = [
     path("rarely/", views.rarely),
     path("fetch/", views.fetch),
     path("curl/", views.curl),
+    path("ping/", views.ping),
 ]
 """
 
@@ -146,6 +156,10 @@ class EvidenceTests(TestCase):
 
     def test_pycurl(self):
         self.assertEqual(self.client.get("/curl/").json(), {"s": 200})
+
+    def test_ping_with_a_hand_written_double(self):
+        views.Upstream.ping = lambda self: 204
+        self.assertEqual(self.client.get("/ping/").json(), {"s": 204})
 """
 
 
@@ -211,7 +225,7 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     make_project(tmp_path)
     completed, data, independent = observe(tmp_path, upstream)
     assert completed.returncode == 0, completed.stderr
-    assert "observed 7 requests to 7 views" in completed.stderr
+    assert "observed 8 requests to 8 views" in completed.stderr
     assert data["schema_version"] == "1.0"
     views = data["views"]
     assert isinstance(views, dict)
@@ -228,6 +242,9 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     # An async view's aiohttp call (aiohttp has its own connector, not http.client).
     assert views["shop.views.fetch"]["http"] == _Upstream.hits.count("/aio") == 1
     assert views["shop.views.curl"]["http"] == _Upstream.hits.count("/curl") == 1
+    # A method that sends, replaced by hand in the test, is a test double too.
+    assert views["shop.views.ping"]["http"] == 1 and "/ping" not in _Upstream.hits
+    assert views["shop.views.ping"]["http_calls"] == ["hand-written double of Upstream.ping"]
     # Each effect keeps the chain of project frames down to its call site.
     sites = {s["kind"]: s for s in quote["sites"].values()}
     assert sites["http"]["chain"][-1].startswith("shop/views.py:")
@@ -235,7 +252,7 @@ def test_observe_counts_equal_the_tests_own_counts(tmp_path: Path, upstream: str
     # The chain starts at the view: the test and the test client above it are left out.
     assert not any("tests.py" in link for s in quote["sites"].values() for link in s["chain"])
     tests = data["tests"]
-    assert isinstance(tests, dict) and len(tests) == 6
+    assert isinstance(tests, dict) and len(tests) == 7
     assert {t["outcome"] for t in tests.values()} == {"passed"}
 
 
@@ -247,10 +264,10 @@ def test_observe_collects_forked_parallel_workers(tmp_path: Path, upstream: str)
     assert isinstance(views, dict)
     assert set(views) == {"shop.views.quote", "shop.views.Stock", "shop.views.notify",
                           "shop.views.hidden", "shop.views.rarely", "shop.views.fetch",
-                          "shop.views.curl"}
+                          "shop.views.curl", "shop.views.ping"}
     assert views["shop.views.quote"]["sql"] == 2
     tests = data["tests"]
-    assert isinstance(tests, dict) and len(tests) == 6
+    assert isinstance(tests, dict) and len(tests) == 7
 
 
 def test_observe_collects_pytest_xdist_workers(tmp_path: Path, upstream: str) -> None:
@@ -273,7 +290,7 @@ def test_observe_collects_pytest_xdist_workers(tmp_path: Path, upstream: str) ->
     assert views["shop.views.Stock"]["direct_calls"] == 1
     assert views["shop.views.notify"]["http"] == 1
     tests = data["tests"]
-    assert len(tests) == 6 and {t["outcome"] for t in tests.values()} == {"passed"}
+    assert len(tests) == 7 and {t["outcome"] for t in tests.values()} == {"passed"}
 
 
 def test_scan_merges_the_record_and_flags_every_disagreement(tmp_path: Path,

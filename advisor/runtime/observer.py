@@ -118,6 +118,10 @@ class _State:
         self.lock = threading.Lock()
         self.installed = False
         self.root_urlconf: str | None = None  # the settings' own, before any override
+        # Project methods whose own code sends HTTP: (class, attribute, function).
+        self.standins: list[tuple[type, str, Any]] = []
+        self.scanned: set[str] = set()
+        self.modules_seen = 0
         self.pid = os.getpid()
         self.forked = False
         self.root = os.path.realpath(os.environ.get(ROOT_ENV) or os.getcwd())
@@ -160,11 +164,14 @@ def _open(kind: str, method: str, path: str) -> dict[str, Any]:
     }
     with STATE.lock:
         STATE.records.append(record)
+    record["_standins"] = _count_hand_written_doubles(record)
     return record
 
 
 def _close(record: dict[str, Any]) -> None:
     record.pop("_open", None)
+    for owner, attribute, value in record.pop("_standins", ()):
+        _replace(owner, attribute, value)
     seen = record.pop("_doubles", {})
     for key, (double, how) in list(STATE.http_doubles.items()):
         calls = _double_count(double, how) - seen.get(key, 0)
@@ -270,6 +277,9 @@ def _install() -> None:
     _install_http()
     _install_doubles()
     _install_sleeps()
+    # Models are imported by now: remember their sending methods before a test's setUp can
+    # replace one by hand (views modules are scanned as windows open).
+    _scan_standins()
 
 
 def _current_urlconf(request: Any) -> str | None:
@@ -735,6 +745,77 @@ def _install_doubles() -> None:
     _replace(patch_class, "__exit__", __exit__)
 
 
+# Hand-written doubles (`Model._postback = lambda self: b"VERIFIED"`) ------------------------
+
+
+def _scan_standins() -> None:
+    """Remember every project method whose own code sends through an HTTP client, once per
+    newly imported project module, so a test that replaces one by hand can be noticed."""
+    if len(sys.modules) == STATE.modules_seen:
+        return
+    STATE.modules_seen = len(sys.modules)
+    for name, module in list(sys.modules.items()):
+        if name in STATE.scanned or not _in_project(getattr(module, "__file__", None)):
+            continue
+        STATE.scanned.add(name)
+        try:
+            classes = [v for v in vars(module).values() if isinstance(v, type)]
+            for value in classes:
+                if value.__module__ != name:
+                    continue
+                for attribute, member in list(vars(value).items()):
+                    if inspect.isfunction(member) and http_role(member) == "call":
+                        STATE.standins.append((value, attribute, member))
+        except Exception:  # a module that cannot be inspected must not break the test run
+            continue
+
+
+def _count_hand_written_doubles(record: dict[str, Any]) -> list[tuple[type, str, Any]]:
+    """For this window, wrap each hand-written replacement of such a method (on its class or
+    a subclass) so its calls count as HTTP attempts; `_close` puts the replacements back."""
+    _scan_standins()
+    wrapped: list[tuple[type, str, Any]] = []
+    for defining, attribute, original in STATE.standins:
+        for owner in (defining, *_subclasses(defining)):
+            current = owner.__dict__.get(attribute)
+            if current is None or current is original:
+                continue
+            if isinstance(current, unittest.mock.NonCallableMock) or not callable(current):
+                continue  # a mock.patch double is counted by the patch hook
+            label = f"hand-written double of {owner.__qualname__}.{attribute}"
+            _replace(owner, attribute, _counting_double(current, record, label))
+            wrapped.append((owner, attribute, current))
+    return wrapped
+
+
+def _subclasses(cls: type) -> list[type]:
+    found: list[type] = []
+    pending: list[type] = list(cls.__subclasses__())
+    while pending and len(found) < 200:
+        sub = pending.pop()
+        found.append(sub)
+        pending.extend(sub.__subclasses__())
+    return found
+
+
+def _counting_double(current: Any, record: dict[str, Any], label: str) -> Any:
+    if inspect.isfunction(current):  # a function on the class: it binds `self` as before
+
+        @functools.wraps(current)
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            _add_http(record, label)
+            return current(*args, **kwargs)
+
+        return counted
+
+    class Counted:  # a bound method or callable object: no __get__, so nothing rebinds
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            _add_http(record, label)
+            return current(*args, **kwargs)
+
+    return Counted()
+
+
 # Test outcomes --------------------------------------------------------------------------------
 
 
@@ -782,6 +863,7 @@ def _install_unittest_outcomes() -> None:
 
     def startTest(self: Any, test: Any) -> Any:
         _check_process()
+        _before_test()
         STATE.current_test = test.id()
         return original_start(self, test)
 
@@ -798,7 +880,15 @@ def _install_unittest_outcomes() -> None:
 
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
     _check_process()
+    _before_test()
     STATE.current_test = nodeid
+
+
+def _before_test() -> None:
+    """Modules the tests imported since: their sending methods are remembered before the
+    test's setUp can replace one by hand."""
+    if STATE.installed:
+        _scan_standins()
 
 
 def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
