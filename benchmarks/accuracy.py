@@ -63,6 +63,7 @@ class ProjectResult:
     sync_only_errors: int = 0
     unawaited: int = 0
     resolve: dict[str, Any] = field(default_factory=dict)
+    ranking: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     exercised: dict[str, Any] = field(default_factory=dict)
 
@@ -94,13 +95,23 @@ class ProjectResult:
             "newly_failing": len(self.newly_failing),
             "sync_only_errors": self.sync_only_errors,
             "unawaited": self.unawaited,
+            "http_views": self.ranking.get("http_views", 0),
+            "http_views_candidates": self.ranking.get("http_views_candidates", 0),
+            "db_only_views": self.ranking.get("db_only_views", 0),
+            "db_only_strong": self.ranking.get("db_only_strong", 0),
         }
 
 
 # What only the rewrite proof measures (left out of the check under --no-rewrite).
 REWRITE_FIGURES = {"newly_failing", "sync_only_errors", "unawaited", "rewrite_failed"}
 # Figures where a lower value is better, and those that describe the project, not the tool.
-LOWER_IS_BETTER = {"newly_failing", "sync_only_errors", "unawaited", "rewrite_failed"}
+LOWER_IS_BETTER = {
+    "newly_failing",
+    "sync_only_errors",
+    "unawaited",
+    "rewrite_failed",
+    "db_only_strong",
+}
 NOT_RATCHETED = {
     "rewrite_run",
     "version",
@@ -118,6 +129,8 @@ NOT_RATCHETED = {
     "rewrite_changed",
     "rewrite_skipped",
     "after_passed",
+    "http_views",
+    "db_only_views",
 }
 
 
@@ -260,6 +273,7 @@ def measure(project: RealProject, rewrite: bool) -> ProjectResult:
         )
         exercised = compare.exercised_views(truth, roots)
         predicted = compare.predicted_kinds(scan)
+        result.ranking = compare.ranking(exercised, compare.categories(scan))
         result.resolve = resolve_check(project, env, pristine, truth, roots)
         result.db = compare.compare_effects(exercised, predicted, "db")
         result.http = compare.compare_effects(exercised, predicted, "http")
@@ -369,12 +383,18 @@ def summary(rows: dict[str, dict[str, Any]]) -> str:
         precision = _ratio(both / predicted if predicted else None)
         return f"{kind.upper()} recall {recall} precision {precision}"
 
+    http_views = sum(f.get("http_views", 0) for f in figures)
+    http_candidates = sum(f.get("http_views_candidates", 0) for f in figures)
+    db_only = sum(f.get("db_only_views", 0) for f in figures)
+    db_strong = sum(f.get("db_only_strong", 0) for f in figures)
     proven = [f for f in figures if f.get("rewrite_run", True)]
     at_baseline = sum(1 for f in proven if f["newly_failing"] == 0)
     return (
         f"{len(figures)} projects: routes {found}/{served}"
         f" ({_ratio(found / served if served else None)}), {pooled('db')}, {pooled('http')},"
         f" suite at its baseline after the rewrite in {at_baseline}/{len(proven)}."
+        f" Views observed making outbound HTTP ranked as candidates: {http_candidates}/"
+        f"{http_views}; DB-only views ranked strong: {db_strong}/{db_only}."
     )
 
 

@@ -222,3 +222,18 @@ def test_smallest_real_project_keeps_its_recorded_figures(tmp_path: Path) -> Non
     measured = json.loads(out.read_text())["django-paypal"]
     assert measured["error"] is None
     assert measured["figures"]["baseline_passed"] == recorded["django-paypal"]["baseline_passed"]
+
+
+def test_ranking_counts_http_views_as_candidates_and_db_only_views_as_strong() -> None:
+    exercised = {
+        "a.http": compare.ViewTruth("a.http", requests=1, http=2),
+        "a.http_kept": compare.ViewTruth("a.http_kept", requests=1, http=1, sql=3),
+        "a.db": compare.ViewTruth("a.db", requests=1, sql=2),
+        "a.db_strong": compare.ViewTruth("a.db_strong", requests=1, sql=1),
+        "a.idle": compare.ViewTruth("a.idle", requests=1),
+    }
+    category = {"a.http": "strong candidate", "a.http_kept": "keep sync",
+                "a.db": "little benefit", "a.db_strong": "strong candidate"}
+    assert compare.ranking(exercised, category) == {
+        "http_views": 2, "http_views_candidates": 1, "db_only_views": 2, "db_only_strong": 1,
+    }

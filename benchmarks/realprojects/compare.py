@@ -115,6 +115,30 @@ def predicted_kinds(scan_json: Mapping[str, Any]) -> dict[str, set[str]]:
     }
 
 
+def categories(scan_json: Mapping[str, Any]) -> dict[str, str]:
+    """The category the scan gives each view id."""
+    return {
+        view["id"]: str((view.get("score") or {}).get("category", ""))
+        for view in scan_json.get("views", [])
+    }
+
+
+CANDIDATES = ("strong candidate", "candidate (needs work)")
+
+
+def ranking(exercised: Mapping[str, ViewTruth], category: Mapping[str, str]) -> dict[str, int]:
+    """Do views the tests saw making outbound HTTP rank as candidates, and do DB-only views
+    stay out of "strong candidate"?"""
+    http = [v for v, t in exercised.items() if t.http > 0]
+    db_only = [v for v, t in exercised.items() if t.sql > 0 and t.http == 0]
+    return {
+        "http_views": len(http),
+        "http_views_candidates": sum(category.get(v) in CANDIDATES for v in http),
+        "db_only_views": len(db_only),
+        "db_only_strong": sum(category.get(v) == "strong candidate" for v in db_only),
+    }
+
+
 @dataclass
 class EffectFigures:
     kind: str
