@@ -18,9 +18,28 @@ import click
 from advisor import __version__
 from advisor.config import ConfigError, Settings, build_settings
 from advisor.model import Category, ScanResult, View, to_dict
-from advisor.pipeline import ScanError, scan
-from advisor.reporters import reporters
-from advisor.scoring import capacity_cell
+
+# The analysis (pipeline, reporters, scoring) is imported when a command needs it, so that
+# `advisor observe`, which wraps a test run, adds as little start-up time as it can.
+
+
+def scan(path: Path, settings: Settings) -> ScanResult:
+    from advisor.pipeline import scan as run
+
+    return run(path, settings)
+
+
+def reporters() -> dict[str, Any]:
+    from advisor.reporters import reporters as available
+
+    return dict(available())
+
+
+def capacity_cell(capacity: Any) -> str:
+    from advisor.scoring import capacity_cell as cell
+
+    return cell(capacity)
+
 
 _CATEGORIES = [c.value for c in Category]
 
@@ -88,6 +107,8 @@ def _settings(path: Path, **flags: Any) -> Settings:
 
 
 def run_scan(path: Path, settings: Settings) -> ScanResult:
+    from advisor.pipeline import ScanError
+
     try:
         return scan(path, settings)
     except ScanError as error:

@@ -755,9 +755,11 @@ def _scan_standins() -> None:
         return
     STATE.modules_seen = len(sys.modules)
     for name, module in list(sys.modules.items()):
-        if name in STATE.scanned or not _in_project(getattr(module, "__file__", None)):
+        if name in STATE.scanned:
             continue
-        STATE.scanned.add(name)
+        STATE.scanned.add(name)  # project or not, a module is looked at once
+        if not _in_project(getattr(module, "__file__", None)):
+            continue
         try:
             classes = [v for v in vars(module).values() if isinstance(v, type)]
             for value in classes:
