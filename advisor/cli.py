@@ -394,7 +394,14 @@ def explain_text(view: View) -> str:
     ]
     for route in view.routes:
         methods = f" [{','.join(route.methods)}]" if route.methods else ""
-        lines.append(f"  route /{route.pattern.lstrip('^')}  name={route.name}{methods}")
+        seen = ""
+        if route.observed is not None:
+            seen = (
+                f"  · observed {route.observed.requests} requests, SQL "
+                f"{route.observed.sql_per_request:g}/request, HTTP "
+                f"{route.observed.http_per_request:g}/request"
+            )
+        lines.append(f"  route /{route.pattern.lstrip('^')}  name={route.name}{methods}{seen}")
     if not view.routes:
         lines.append("  not routed: no URLconf reaches it")
     if view.decorators:

@@ -185,6 +185,16 @@ class Route:
     location: Location | None
     methods: tuple[str, ...] = ()
     action: str | None = None
+    observed: ObservedRoute | None = None  # what the test run saw through this route
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedRoute:
+    """Requests the project's test run sent through one route (`advisor observe`)."""
+
+    requests: int
+    sql_per_request: float
+    http_per_request: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,6 +307,14 @@ def test_scan_merges_the_record_and_flags_every_disagreement(tmp_path: Path,
     quote = views["shop.views.quote"]["observed"]
     assert (quote["requests"], quote["sql_per_request"], quote["http_per_request"]) == (1, 2, 2)
     assert quote["disagreements"] == []
+    # Per route too: the requests the run sent through each route, beside the prediction.
+    (route,) = views["shop.views.quote"]["routes"]
+    assert route["pattern"] == "quote/"
+    assert route["observed"] == {"requests": 1, "sql_per_request": 2, "http_per_request": 2}
+    assert views["shop.views.rarely"]["routes"][0]["observed"]["requests"] == 1
+    # A view called directly (RequestFactory) has evidence, but its route saw no request.
+    assert views["shop.views.Stock"]["observed"]["direct_calls"] == 1
+    assert views["shop.views.Stock"]["routes"][0]["observed"] is None
     # HTTP the code analysis cannot see: flagged, and counted by the time model.
     hidden = views["shop.views.hidden"]
     assert hidden["observed"]["disagreements"][0].startswith(

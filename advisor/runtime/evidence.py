@@ -23,9 +23,12 @@ from advisor.model import (
     Finding,
     Location,
     Observed,
+    ObservedRoute,
     ObservedSite,
+    Route,
     View,
 )
+from advisor.runtime.resolve import normalise_pattern
 
 DEFAULT_OBSERVED = Path(".advisor") / "observed.json"
 _LATENCY_CLASS = {"db": "db_query", "http": "external_http"}
@@ -86,7 +89,36 @@ def attach(view: View, raw: dict[str, Any], settings: Settings) -> View:
         sites=sites,
         disagreements=tuple(disagreements),
     )
-    return replace(view, effects=(*view.effects, *added), observed=evidence)
+    return replace(
+        view,
+        effects=(*view.effects, *added),
+        observed=evidence,
+        routes=_routes_observed(view.routes, raw.get("by_route", {})),
+    )
+
+
+def _routes_observed(routes: tuple[Route, ...], by_route: dict[str, Any]) -> tuple[Route, ...]:
+    """Each static route with the requests the run sent through it (patterns matched in
+    either syntax)."""
+    seen = {normalise_pattern(pattern): counts for pattern, counts in by_route.items()}
+    matched: list[Route] = []
+    for route in routes:
+        counts = seen.get(normalise_pattern(route.pattern))
+        if counts is None or not counts.get("requests"):
+            matched.append(route)
+            continue
+        requests = int(counts["requests"])
+        matched.append(
+            replace(
+                route,
+                observed=ObservedRoute(
+                    requests=requests,
+                    sql_per_request=round(int(counts.get("sql", 0)) / requests, 2),
+                    http_per_request=round(int(counts.get("http", 0)) / requests, 2),
+                ),
+            )
+        )
+    return tuple(matched)
 
 
 def _observed_effect(

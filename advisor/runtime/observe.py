@@ -151,8 +151,15 @@ def _per_view(requests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         entry["http"] += int(record.get("http", 0))
         entry["http_ms"] = round(entry["http_ms"] + float(record.get("http_ms", 0.0)), 3)
         route = record.get("route")
-        if route is not None and route not in entry["routes"]:
-            entry["routes"].append(route)
+        if route is not None:
+            if route not in entry["routes"]:
+                entry["routes"].append(route)
+            through = entry.setdefault("by_route", {}).setdefault(
+                route, {"requests": 0, "sql": 0, "http": 0}
+            )
+            through["requests"] += 1
+            through["sql"] += int(record.get("sql", 0))
+            through["http"] += int(record.get("http", 0))
         for call in record.get("http_calls", []):
             if call not in entry["http_calls"] and len(entry["http_calls"]) < 8:
                 entry["http_calls"].append(call)
