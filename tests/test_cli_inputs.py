@@ -67,3 +67,9 @@ def test_a_fifo_named_py_is_skipped_not_read(tmp_path: Path) -> None:
     code, out = invoke("scan", str(tmp_path), "--no-cache", "--jobs", "1")
     assert code == 0
     assert "app/x.py" in out and "not a regular file" in out
+
+
+def test_an_empty_folder_says_zero_routed_views_without_a_dangling_colon(tmp_path: Path) -> None:
+    code, out = invoke("scan", str(tmp_path), "--no-cache", "--jobs", "1")
+    assert code == 0
+    assert "0 routed views\n" in out and "0 routed views:" not in out

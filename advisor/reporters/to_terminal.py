@@ -85,7 +85,9 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
         if view.score:
             counts[view.score.category.value] = counts.get(view.score.category.value, 0) + 1
     out.append("")
-    out.append(f"{len(routed)} routed views: " + ", ".join(f"{n} {c}" for c, n in counts.items()))
+    breakdown = ", ".join(f"{n} {c}" for c, n in counts.items())
+    noun = "routed view" if len(routed) == 1 else "routed views"
+    out.append(f"{len(routed)} {noun}" + (f": {breakdown}" if breakdown else ""))
     basis = next((v.score.capacity for v in result.views if v.score is not None), None)
     if basis is not None:
         out.append(capacity_legend(basis))
