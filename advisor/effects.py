@@ -574,17 +574,23 @@ class EffectAnalyzer:
             head, _, rest = expr.dotted.rpartition(".")
             if head and self.evaluate(Name(head), context, depth).name == django_api.SETTINGS:
                 return self._setting(rest)
-            bindings = context.bindings.get(expr.dotted)
-            if bindings:
-                expr = bindings[-1].value
-                continue
-            qualified = self.index.resolve(context.info.name, expr.dotted)
-            found = self.index.value_of(qualified) if qualified else None
-            if found is None:
+            followed = self._follow_name(expr, context)
+            if followed is None:
                 return None
-            context = Context(context.qualified, found[0], None, None)
-            expr = found[1]
+            expr, context = followed
         return None
+
+    def _follow_name(self, name: Name, context: Context) -> tuple[Expr, Context] | None:
+        """One hop from a name to the expression bound to it: its last local binding, else the
+        module-level value it resolves to (in that module's context)."""
+        bindings = context.bindings.get(name.dotted)
+        if bindings:
+            return bindings[-1].value, context
+        qualified = self.index.resolve(context.info.name, name.dotted)
+        found = self.index.value_of(qualified) if qualified else None
+        if found is None:
+            return None
+        return found[1], Context(context.qualified, found[0], None, None)
 
     def _setting(self, name: str) -> str | None:
         info = self.index.modules.get(self._settings_module or "")
@@ -1624,15 +1630,10 @@ class EffectAnalyzer:
                 return None
             if not isinstance(expr, Name):
                 return None
-            bindings = context.bindings.get(expr.dotted)
-            if bindings:
-                expr = bindings[-1].value
-                continue
-            qualified = self.index.resolve(context.info.name, expr.dotted)
-            found = self.index.value_of(qualified) if qualified else None
-            if found is None:
+            followed = self._follow_name(expr, context)
+            if followed is None:
                 return None
-            expr = found[1]
+            expr, context = followed
         return None
 
     def _async_generator_argument(self, call: CallSite, context: Context) -> bool:
