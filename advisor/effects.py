@@ -35,7 +35,15 @@ from advisor.facts import (
     Subscript,
 )
 from advisor.index import ModuleInfo, ProjectIndex
-from advisor.model import ChainLink, Confidence, Effect, EffectKind, Location, UnknownCall
+from advisor.model import (
+    BoundAttribute,
+    ChainLink,
+    Confidence,
+    Effect,
+    EffectKind,
+    Location,
+    UnknownCall,
+)
 from advisor.static_eval import module_value
 
 QS = django_api.QUERYSET
@@ -247,6 +255,23 @@ class EffectAnalyzer:
         self._variants: dict[str, int] = {}
         self._by_scope: dict[str, str] | None = None
         self._receivers: dict[str, list[tuple[str, str | None]]] | None = None
+        # view class -> attribute -> what the routes bind there (`bind_route_attributes`).
+        self._bound: dict[str, dict[str, list[T]]] = {}
+
+    def bind_route_attributes(self, view_class: str, bindings: Iterable[BoundAttribute]) -> None:
+        """What the view's routes bind on its instance (`as_view(**initkwargs)`, a factory
+        closure's classes): `self.<attribute>` is typed from them, the union over routes."""
+        for bound in bindings:
+            if bound.kind == "function":
+                value = T("function", bound.value)
+            else:
+                value = self.classify(bound.value)
+                if bound.kind == "instance" and value.kind == "class":
+                    value = T("instance", value.name)
+                elif bound.kind == "instance" and value.kind == "model_class":
+                    value = T("model", value.name, value.model)
+            if value.kind != "unknown":
+                self._bound.setdefault(view_class, {}).setdefault(bound.attribute, []).append(value)
 
     # Types ---------------------------------------------------------------------------------
 
@@ -492,6 +517,9 @@ class EffectAnalyzer:
         if kind == "model":
             return self._model_attribute(base, name)
         if kind in ("instance", "class"):
+            routed = self._bound.get(base.name, {}).get(name) if kind == "instance" else None
+            if routed:
+                return _union(tuple(dict.fromkeys(routed)))
             if base.name in self.index.classes:
                 method = self.index.find_method(base.name, name)
                 if method is not None:

@@ -271,6 +271,9 @@ class FunctionFacts:
     defaults: tuple[tuple[str, Expr], ...] = ()  # parameters with a default value
     # `self.user_model = get_user_model()`: attributes a method sets on its first parameter.
     self_assignments: tuple[tuple[str, Expr], ...] = ()
+    # `view.adapter = adapter(request)`: attributes set on another plain name (a local the
+    # function made, as a factory's closure does with the view instance): (name, attr, value).
+    attribute_assignments: tuple[tuple[str, str, Expr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,6 +508,7 @@ class _FunctionBuilder:
     seen_attributes: set[str] = field(default_factory=set)
     bound_names: set[str] = field(default_factory=set)
     self_assignments: list[tuple[str, Expr]] = field(default_factory=list)
+    attribute_assignments: list[tuple[str, str, Expr]] = field(default_factory=list)
 
     def bind(self, binding: Binding) -> None:
         self.bindings.append(binding)
@@ -655,6 +659,13 @@ class _Collector(ast.NodeVisitor):
             and self._function.class_name is not None
         ):
             self._function.self_assignments.append((target.attr, value))
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and self._function is not None
+            and target.value.id in self._function.bound_names
+        ):
+            self._function.attribute_assignments.append((target.value.id, target.attr, value))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if self._module_level() and isinstance(node.value, ast.Call):
@@ -761,6 +772,7 @@ class _Collector(ast.NodeVisitor):
                 arguments.vararg.arg if arguments.vararg else None,
                 defaults,
                 tuple(builder.self_assignments),
+                tuple(builder.attribute_assignments),
             )
         )
 

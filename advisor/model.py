@@ -179,6 +179,17 @@ class Score:
 
 
 @dataclass(frozen=True, slots=True)
+class BoundAttribute:
+    """What a route binds on its view instance: `as_view(client_class=PayPalClient)`
+    (Django's initkwargs, DRF's too) or a factory-made closure that stores a class it holds
+    (`self.adapter = adapter(request)`). The analysis types `self.<attribute>` from it."""
+
+    attribute: str
+    value: str  # qualified name of the class or function
+    kind: str  # "class" (the class object), "instance" (an instance of it) or "function"
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     pattern: str
     name: str | None
@@ -186,6 +197,7 @@ class Route:
     methods: tuple[str, ...] = ()
     action: str | None = None
     observed: ObservedRoute | None = None  # what the test run saw through this route
+    bindings: tuple[BoundAttribute, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -340,6 +340,8 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     analyzer = EffectAnalyzer(
         index, load_catalog(settings), settings, django_settings.values, django_settings.module
     )
+    for view in views:
+        analyzer.bind_route_attributes(view.id, (b for r in view.routes for b in r.bindings))
     observed = _load_observed(observed_path, findings)
     scored: list[View] = []
     for view in views:

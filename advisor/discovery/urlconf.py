@@ -31,7 +31,7 @@ from advisor.facts import (
     Starred,
 )
 from advisor.index import ModuleInfo, ProjectIndex
-from advisor.model import Finding, FrameworkRoute, Location
+from advisor.model import BoundAttribute, Finding, FrameworkRoute, Location
 from advisor.static_eval import ObjectRef, SettingsLookup, StaticEvaluator, literal
 
 _PATH_FUNCTIONS = {
@@ -72,6 +72,7 @@ class RouteEntry:
     decorators: tuple[str, ...] = ()
     methods: tuple[str, ...] = ()
     action: str | None = None
+    bindings: tuple[BoundAttribute, ...] = ()  # `as_view(client_class=X)` and the like
 
 
 @dataclass(slots=True)
@@ -729,7 +730,16 @@ class UrlconfEvaluator:
                         for v in mapping.values
                         if isinstance(v, Const) and isinstance(v.value, str)
                     )
-                self._record(klass, pattern, name, location, decorators, methods, action)
+                self._record(
+                    klass,
+                    pattern,
+                    name,
+                    location,
+                    decorators,
+                    methods,
+                    action,
+                    self._initkwargs(expr, scope),
+                )
                 return
             wrapper = self._qualified(func, scope)
             if expr.args and wrapper is not None:
@@ -801,6 +811,7 @@ class UrlconfEvaluator:
         decorators: tuple[str, ...],
         methods: tuple[str, ...],
         action: str | None,
+        bindings: tuple[BoundAttribute, ...] = (),
     ) -> None:
         if view not in self.index.functions and view not in self.index.classes:
             self.result.framework.append(
@@ -808,8 +819,28 @@ class UrlconfEvaluator:
             )
             return
         self.result.routes.append(
-            RouteEntry(view, pattern, name, location, decorators, methods, action)
+            RouteEntry(view, pattern, name, location, decorators, methods, action, bindings)
         )
+
+    def _initkwargs(self, call: Call, scope: _Scope) -> tuple[BoundAttribute, ...]:
+        """`View.as_view(client_class=PayPalClient, backend=Backend())`: the project classes
+        and functions the route binds on its view instance."""
+        bound: list[BoundAttribute] = []
+        for attribute, value in call.kwargs:
+            if attribute is None:
+                continue
+            kind = "class"
+            if isinstance(value, Call):
+                value, kind = value.func, "instance"
+            qualified = self._qualified(value, scope)
+            if qualified is None:
+                named = self._value(value, scope)
+                qualified = named.qualified if isinstance(named, ObjectRef) else None
+            if qualified in self.index.classes:
+                bound.append(BoundAttribute(attribute, qualified, kind))
+            elif qualified in self.index.functions and kind == "class":
+                bound.append(BoundAttribute(attribute, qualified, "function"))
+        return tuple(bound)
 
     # DRF routers -------------------------------------------------------------------------
 

@@ -84,7 +84,10 @@ def build_views(index: ProjectIndex, routes: list[RouteEntry], unrouted: list[st
 
 def _view(index: ProjectIndex, qualified: str, entries: list[RouteEntry]) -> View:
     route_records = tuple(
-        dict.fromkeys(Route(e.pattern, e.name, e.location, e.methods, e.action) for e in entries)
+        dict.fromkeys(
+            Route(e.pattern, e.name, e.location, e.methods, e.action, bindings=e.bindings)
+            for e in entries
+        )
     )
     urlconf_decorators = tuple(d for e in entries for d in e.decorators)
     if qualified in index.functions:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisor.discovery.urlconf import RouteEntry
+from advisor.facts import Call, Name
 from advisor.index import ProjectIndex
-from advisor.model import Finding, FrameworkRoute, Location
-from advisor.runtime.resolve import Resolved, normalise_pattern
+from advisor.model import BoundAttribute, Finding, FrameworkRoute, Location
+from advisor.runtime.resolve import Resolved, ResolvedRoute, normalise_pattern
 
 _MAX_LISTED = 20
 
@@ -54,6 +55,7 @@ def merge_resolved(
                 decorators=known.decorators if known else (),
                 methods=known.methods if known else (),
                 action=known.action if known else None,
+                bindings=bindings(route, index) or (known.bindings if known else ()),
             )
         )
     served = {(normalise_pattern(r.pattern), r.view) for r in routes}
@@ -75,6 +77,31 @@ def merge_resolved(
         Finding("resolve", f"static discovery invented {i}") for i in invented[:_MAX_LISTED]
     ]
     return routes, framework, findings
+
+
+def bindings(route: ResolvedRoute, index: ProjectIndex) -> tuple[BoundAttribute, ...]:
+    """What Django says the route binds on its view instance, as types the analysis can use:
+    `as_view(**initkwargs)` values, and what a factory-made closure stores on the view it
+    makes from the classes it holds (`self.adapter = adapter(request)`)."""
+    bound = [
+        BoundAttribute(attribute, value, kind)
+        for attribute, value, kind in route.initkwargs
+        # An instance of a framework class (a queryset) is typed better by the static
+        # reading of the class attribute it replaces; a project instance is not.
+        if kind != "instance" or value in index.classes
+    ]
+    found = index.functions.get(route.closure_function or "")
+    if found is not None:
+        cells = {name: (value, kind) for name, value, kind in route.closure_cells}
+        for _, attribute, expr in found[1].attribute_assignments:
+            if isinstance(expr, Name) and expr.dotted in cells:
+                value, kind = cells[expr.dotted]
+                bound.append(BoundAttribute(attribute, value, kind))
+            elif isinstance(expr, Call) and isinstance(expr.func, Name):
+                value, kind = cells.get(expr.func.dotted, ("", ""))
+                if kind == "class":
+                    bound.append(BoundAttribute(attribute, value, "instance"))
+    return tuple(dict.fromkeys(bound))
 
 
 def _group(view: str, static_framework: list[FrameworkRoute], pattern: str) -> str:

@@ -11,7 +11,10 @@ with ADVISOR_PROBE_CONFIGURE naming a JSON file of those keyword values.
 It calls `django.setup()`, walks `get_resolver()` and writes every route: the pattern as
 Django joins it, the namespaced name, and the callback resolved to the code that runs —
 through decorators (`__wrapped__`), `functools.partial`, `view_class` (Django's
-`as_view()`), `cls` / `actions` (DRF), and the class a factory-made closure holds.
+`as_view()`), `cls` / `actions` (DRF), and the class a factory-made closure holds. It also
+writes what a route binds on its view: `as_view(**initkwargs)` values that are classes,
+functions or instances of project classes, and the classes and functions a factory-made
+closure holds in its cells (which client, which adapter), so the scan can type them.
 The observer (`observer.py`) shares `view_identity` and `walk`.
 """
 
@@ -55,6 +58,65 @@ def _closure_class(function: Any) -> type | None:
         if isinstance(value, type) and hasattr(value, "dispatch"):
             return value
     return None
+
+
+def _dotted(value: Any) -> tuple[str, str] | None:
+    """(qualified name, kind) of a class, a function or an instance of a non-builtin class."""
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}", "class"
+    if inspect.isfunction(value):
+        return f"{value.__module__}.{value.__qualname__}", "function"
+    klass = type(value)
+    if (
+        klass.__module__ not in ("builtins", "functools")
+        and "<locals>" not in klass.__qualname__
+        and not callable(value)
+    ):
+        return f"{klass.__module__}.{klass.__qualname__}", "instance"
+    return None
+
+
+def _initkwargs(func: Any) -> dict[str, Any]:
+    """`as_view(**initkwargs)`: Django keeps them as `view_initkwargs`, DRF as `initkwargs`."""
+    target = func
+    for _ in range(32):
+        for name in ("view_initkwargs", "initkwargs"):
+            found = getattr(target, name, None)
+            if isinstance(found, dict):
+                return found
+        if isinstance(target, functools.partial):
+            target = target.func
+        elif getattr(target, "__wrapped__", None) is not None:
+            target = target.__wrapped__
+        else:
+            return {}
+    return {}
+
+
+def view_bindings(func: Any) -> dict[str, Any]:
+    """What the route binds on its view: initkwargs, and a factory closure's cells."""
+    bound = []
+    for attribute, value in sorted(_initkwargs(func).items()):
+        named = _dotted(value)
+        if named is not None:
+            bound.append([attribute, *named])
+    target = _unwrap(func)
+    closure = None
+    if "<locals>" in str(getattr(target, "__qualname__", "")) and getattr(
+        target, "__closure__", None
+    ):
+        held = _closure_class(target)
+        cells = {}
+        for name, cell in zip(target.__code__.co_freevars, target.__closure__, strict=False):
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            named = _dotted(value) if value is not held else None
+            if named is not None and named[1] != "instance":
+                cells[name] = list(named)
+        closure = {"function": f"{target.__module__}.{target.__qualname__}", "cells": cells}
+    return {"initkwargs": bound, "closure": closure}
 
 
 def view_identity(func: Any) -> str:
@@ -121,6 +183,7 @@ def walk(patterns: Any, prefix: str, namespace: str | None, rows: list[dict[str,
                     "file": file,
                     "line": line,
                     "actions": dict(actions) if isinstance(actions, dict) else None,
+                    **view_bindings(entry.callback),
                 }
             )
 

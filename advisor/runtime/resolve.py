@@ -37,6 +37,11 @@ class ResolvedRoute:
     file: str | None
     line: int | None
     actions: tuple[tuple[str, str], ...] = ()
+    # (attribute, qualified value, kind) of `as_view(**initkwargs)` values.
+    initkwargs: tuple[tuple[str, str, str], ...] = ()
+    # A factory-made closure view: the closure function and its cells (name, value, kind).
+    closure_function: str | None = None
+    closure_cells: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,7 @@ def resolve_routes(
             errors.append(str(row["error"]))
             continue
         actions = row.get("actions") or {}
+        closure = row.get("closure") or {}
         routes.append(
             ResolvedRoute(
                 pattern=str(row["pattern"]),
@@ -124,9 +130,20 @@ def resolve_routes(
                 file=row.get("file"),
                 line=row.get("line"),
                 actions=tuple(sorted((str(k), str(v)) for k, v in actions.items())),
+                initkwargs=tuple(_triple(item) for item in row.get("initkwargs") or ()),
+                closure_function=closure.get("function"),
+                closure_cells=tuple(
+                    (str(name), str(value), str(kind))
+                    for name, (value, kind) in sorted((closure.get("cells") or {}).items())
+                ),
             )
         )
     return Resolved(python, str(data.get("django_version", "")), tuple(routes), tuple(errors))
+
+
+def _triple(item: list[Any]) -> tuple[str, str, str]:
+    attribute, value, kind = (str(part) for part in item)
+    return attribute, value, kind
 
 
 def json_settings(configured: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
