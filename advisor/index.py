@@ -103,6 +103,21 @@ class ProjectIndex:
                 return info, ".".join(parts[cut:])
         return None
 
+    def module_near(self, dotted: str, anchor: str | None) -> str:
+        """`dotted` as a project module: as named from the import root, else relative to the
+        package of `anchor` (the settings module) or one of its ancestors — as when the test
+        runner puts the settings' own folder on sys.path (`ROOT_URLCONF = "urls"` beside
+        `pkg/tests/settings.py`). Unchanged when neither names a module."""
+        if dotted in self.modules or not anchor:
+            return dotted
+        parts = anchor.split(".")[:-1]
+        while parts:
+            candidate = ".".join([*parts, dotted])
+            if candidate in self.modules:
+                return candidate
+            parts.pop()
+        return dotted
+
     def canonical(self, qualified: str) -> str:
         """Follow re-exports (`pkg/__init__.py: from .views import home`) and known
         framework aliases to the place a name is defined."""

@@ -302,6 +302,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
             Finding("urlconf", f"ROOT_URLCONF {missing} in the settings ({django_settings.source})")
         )
     for test_urlconf in find_test_urlconfs(index):
+        if not test_urlconf.is_class:
+            near = index.module_near(test_urlconf.target, django_settings.module)
+            test_urlconf = replace(test_urlconf, target=near)
         urlconfs.evaluate_extra(test_urlconf)
     evaluated = urlconfs.result
     routes = evaluated.routes

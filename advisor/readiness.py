@@ -225,7 +225,13 @@ def project_facts(
     facts = ProjectFacts(
         root=str(root),
         settings_module=settings.module,
-        root_urlconf=root_urlconf if isinstance(root_urlconf, str) else None,
+        root_urlconf=(
+            index.module_near(root_urlconf, settings.module)
+            if isinstance(root_urlconf, str) and root_urlconf
+            else root_urlconf
+            if isinstance(root_urlconf, str)
+            else None
+        ),
         django_version=version,
         django_version_source=version_source,
         asgi_application=asgi_application if isinstance(asgi_application, str) else None,
