@@ -270,6 +270,40 @@ def test_observe_collects_forked_parallel_workers(tmp_path: Path, upstream: str)
     assert isinstance(tests, dict) and len(tests) == 7
 
 
+# A runner whose result class records outcomes its own way (xmlrunner's does): addSuccess
+# and addError overridden without calling TestResult's.
+RUNNER = """
+import unittest
+from django.test.runner import DiscoverRunner
+
+
+class OwnResult(unittest.TextTestResult):
+    def addSuccess(self, test):
+        self.stream.write("ok ")
+
+    def addError(self, test, err):
+        self.errors.append((test, "own"))
+
+
+class OwnRunner(DiscoverRunner):
+    def get_resultclass(self):
+        return OwnResult
+"""
+
+
+def test_observe_counts_outcomes_of_a_runner_with_its_own_result_class(
+    tmp_path: Path, upstream: str
+) -> None:
+    make_project(tmp_path)
+    (tmp_path / "shop" / "runner.py").write_text(RUNNER, encoding="utf-8")
+    completed, data, _ = observe(tmp_path, upstream, "--testrunner", "shop.runner.OwnRunner")
+    assert "ok " in completed.stderr, completed.stderr  # the runner's own result class ran
+    tests = data["tests"]
+    assert isinstance(tests, dict) and len(tests) == 7
+    assert {t["outcome"] for t in tests.values()} == {"passed"}
+    assert data["views"]["shop.views.quote"]["sql"] == 2
+
+
 def test_observe_collects_pytest_xdist_workers(tmp_path: Path, upstream: str) -> None:
     make_project(tmp_path)
     (tmp_path / "pytest.ini").write_text(

@@ -42,6 +42,7 @@ import threading
 import time
 import unittest
 import unittest.mock
+from collections.abc import Callable
 from typing import Any
 
 from . import probe
@@ -831,53 +832,106 @@ def _outcome(test_id: str, outcome: str, error: BaseException | type | None = No
         entry.setdefault("exceptions", []).append(kind.__name__)
 
 
+_OUTCOME_METHODS = (
+    ("addSuccess", "passed", False),
+    ("addFailure", "failed", True),
+    ("addError", "error", True),
+    ("addSkip", "skipped", False),
+    ("addExpectedFailure", "xfailed", False),
+    ("addUnexpectedSuccess", "failed", False),
+)
+_HOOKED_RESULTS: set[type] = set()
+_HOOK_ACTIVE: set[str] = set()  # hooks running now: an overriding method calling super()
+
+
+def _guarded(name: str, before: Callable[..., None], original: Callable[..., Any]) -> Any:
+    """`original`, with `before` run once per call however many overriding classes in the
+    result's MRO are hooked (a subclass's addSuccess calling super() runs it only once)."""
+
+    def method(self: Any, *args: Any) -> Any:
+        if name in _HOOK_ACTIVE:
+            return original(self, *args)
+        _HOOK_ACTIVE.add(name)
+        try:
+            before(*args)
+            return original(self, *args)
+        finally:
+            _HOOK_ACTIVE.discard(name)
+
+    return method
+
+
+def _record_outcome(outcome: str, with_error: bool) -> Callable[..., None]:
+    def before(test: Any, *args: Any) -> None:
+        error = None
+        if with_error and args and isinstance(args[0], tuple) and args[0]:
+            error = args[0][0]
+        _outcome(test.id(), outcome, error)
+
+    return before
+
+
+def _record_subtest(test: Any, subtest: Any, err: Any) -> None:
+    if err is not None:
+        failed = issubclass(err[0], test.failureException)
+        _outcome(test.id(), "failed" if failed else "error", err[0])
+
+
+def _start_test(test: Any) -> None:
+    _check_process()
+    _before_test()
+    STATE.current_test = test.id()
+
+
+def _stop_test(test: Any) -> None:
+    _test_finished()
+
+
+def _hook_result_class(klass: type) -> None:
+    """Record outcomes and test windows from every result class a runner uses: the methods
+    each class of its MRO defines are hooked, so a runner whose result class overrides
+    addSuccess without calling TestResult's (xmlrunner's) is still counted."""
+    for owner in klass.__mro__:
+        if owner in _HOOKED_RESULTS or owner is object:
+            continue
+        _HOOKED_RESULTS.add(owner)
+        hooks: list[tuple[str, Callable[..., None]]] = [
+            (name, _record_outcome(outcome, with_error))
+            for name, outcome, with_error in _OUTCOME_METHODS
+        ]
+        hooks += [("addSubTest", _record_subtest), ("startTest", _start_test)]
+        for name, before in hooks:
+            if name in vars(owner):
+                _replace(owner, name, _guarded(name, before, vars(owner)[name]))
+        if "stopTest" in vars(owner):
+            original_stop = vars(owner)["stopTest"]
+
+            def stopTest(self: Any, test: Any, _original: Any = original_stop) -> Any:
+                if "stopTest" in _HOOK_ACTIVE:
+                    return _original(self, test)
+                _HOOK_ACTIVE.add("stopTest")
+                try:
+                    result = _original(self, test)
+                finally:
+                    _HOOK_ACTIVE.discard("stopTest")
+                _stop_test(test)
+                return result
+
+            _replace(owner, "stopTest", stopTest)
+
+
 def _install_unittest_outcomes() -> None:
-    base = unittest.TestResult
+    _hook_result_class(unittest.TestResult)
+    original_run = unittest.TestCase.run
 
-    def wrap(name: str, outcome: str, with_error: bool) -> None:
-        original = getattr(base, name)
+    def run(self: Any, result: Any = None) -> Any:
+        # pytest hands unittest tests its own reporter (not a TestResult): its plugin hooks
+        # record those outcomes by node id.
+        if isinstance(result, unittest.TestResult) and type(result) not in _HOOKED_RESULTS:
+            _hook_result_class(type(result))
+        return original_run(self, result)
 
-        def method(self: Any, test: Any, *args: Any) -> Any:
-            error = None
-            if with_error and args and isinstance(args[0], tuple) and args[0]:
-                error = args[0][0]
-            _outcome(test.id(), outcome, error)
-            return original(self, test, *args)
-
-        setattr(base, name, method)
-
-    wrap("addSuccess", "passed", False)
-    wrap("addFailure", "failed", True)
-    wrap("addError", "error", True)
-    wrap("addSkip", "skipped", False)
-    wrap("addExpectedFailure", "xfailed", False)
-    wrap("addUnexpectedSuccess", "failed", False)
-    original_sub = base.addSubTest
-
-    def addSubTest(self: Any, test: Any, subtest: Any, err: Any) -> Any:
-        if err is not None:
-            failed = issubclass(err[0], test.failureException)
-            _outcome(test.id(), "failed" if failed else "error", err[0])
-        return original_sub(self, test, subtest, err)
-
-    _replace(base, "addSubTest", addSubTest)
-    original_start = base.startTest
-
-    def startTest(self: Any, test: Any) -> Any:
-        _check_process()
-        _before_test()
-        STATE.current_test = test.id()
-        return original_start(self, test)
-
-    _replace(base, "startTest", startTest)
-    original_stop = base.stopTest
-
-    def stopTest(self: Any, test: Any) -> Any:
-        result = original_stop(self, test)
-        _test_finished()
-        return result
-
-    _replace(base, "stopTest", stopTest)
+    _replace(unittest.TestCase, "run", run)
 
 
 def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
