@@ -43,6 +43,7 @@ class ModuleInfo:
 class ProjectIndex:
     def __init__(self, modules: Mapping[str, tuple[str, bool, ModuleFacts]]) -> None:
         self.modules: dict[str, ModuleInfo] = {}
+        self._by_path: dict[str, list[str]] | None = None
         self.functions: dict[str, tuple[ModuleInfo, FunctionFacts]] = {}
         self.classes: dict[str, tuple[ModuleInfo, ClassFacts]] = {}
         for name, (path, is_package, facts) in modules.items():
@@ -117,6 +118,29 @@ class ProjectIndex:
                 return candidate
             parts.pop()
         return dotted
+
+    def runtime_name(self, runtime: str, file: str | None) -> str | None:
+        """The project function or class a running interpreter named `runtime`, defined in
+        `file` (relative to the scanned folder): itself when the scan names it alike, else
+        the same file's module under a name that differs by a sys.path entry (a test runner
+        that puts `pkg/` on sys.path imports `pkg/tests/urls.py` as `tests.urls`)."""
+        if runtime in self.functions or runtime in self.classes:
+            return runtime
+        if not file:
+            return None
+        if self._by_path is None:
+            self._by_path = {}
+            for name, info in self.modules.items():
+                self._by_path.setdefault(info.path, []).append(name)
+        parts = runtime.split(".")
+        for module in self._by_path.get(file, ()):
+            for cut in range(len(parts) - 1, 0, -1):
+                head, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
+                if module == head or module.endswith(f".{head}") or head.endswith(f".{module}"):
+                    candidate = f"{module}.{rest}"
+                    if candidate in self.functions or candidate in self.classes:
+                        return candidate
+        return None
 
     def canonical(self, qualified: str) -> str:
         """Follow re-exports (`pkg/__init__.py: from .views import home`) and known

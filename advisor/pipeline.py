@@ -168,12 +168,22 @@ def _resolve(
                 )
             )
     python = project_python(root, settings.python)
+    extra = [root] if import_root else []
+    raw = django_settings.values.get("ROOT_URLCONF")
+    if isinstance(raw, str) and raw:
+        # A ROOT_URLCONF the scan found beside the settings: the folder the project's own
+        # runner puts on sys.path for it (`pkg/` for 'tests.urls' in pkg/tests/urls.py).
+        near = index.module_near(raw, django_settings.module)
+        if near != raw and near in index.modules:
+            info = index.modules[near]
+            depth = len(raw.split(".")) - (0 if info.is_package else 1)
+            extra.append((root / info.path).parents[depth])
     try:
         resolved = resolve_routes(
             root / import_root,
             django_settings.module,
             python,
-            extra_paths=(root,) if import_root else (),
+            extra_paths=tuple(extra),
             configured=configured,
         )
     except ResolveError as error:
@@ -202,6 +212,27 @@ def _load_observed(path: Path | None, findings: list[Finding]) -> dict[str, dict
     except EvidenceError as error:
         findings.append(Finding("observed", str(error)))
         return {}
+
+
+def _by_scan_name(
+    observed: dict[str, dict[str, Any]], index: ProjectIndex, root: Path
+) -> dict[str, dict[str, Any]]:
+    """The record keyed by the scan's view ids: the test run may have imported a module
+    under another sys.path entry's name (`tests.urls` for `pkg/tests/urls.py`)."""
+    keyed: dict[str, dict[str, Any]] = {}
+    for runtime, raw in observed.items():
+        file = raw.get("file")
+        relative = None
+        if isinstance(file, str):
+            try:
+                relative = Path(file).resolve().relative_to(root.resolve()).as_posix()
+            except (ValueError, OSError):
+                relative = None
+        name = index.runtime_name(runtime, relative) or runtime
+        known = keyed.get(name)
+        if known is None or int(raw.get("requests", 0)) > int(known.get("requests", 0)):
+            keyed[name] = raw
+    return keyed
 
 
 def scan(root: Path, settings: Settings) -> ScanResult:
@@ -345,7 +376,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     )
     for view in views:
         analyzer.bind_route_attributes(view.id, (b for r in view.routes for b in r.bindings))
-    observed = _load_observed(observed_path, findings)
+    observed = _by_scan_name(_load_observed(observed_path, findings), index, root)
     scored: list[View] = []
     for view in views:
         effects, unknown = view_effects(view, analyzer, settings)

@@ -4,6 +4,7 @@ discovery is wrong."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from advisor.discovery.urlconf import RouteEntry
@@ -30,6 +31,11 @@ def merge_resolved(
     findings = [Finding("resolve", f"--resolve: an include failed: {e}") for e in resolved.errors]
     missed: list[str] = []
     for route in resolved.routes:
+        where = _location(root, route.file, route.line)
+        # Django may name a project view by another sys.path entry than the scan does.
+        named = index.runtime_name(route.view, where.path if where else None)
+        if named is not None and named != route.view:
+            route = replace(route, view=named)
         key = (normalise_pattern(route.pattern), route.view)
         if route.view not in index.functions and route.view not in index.classes:
             framework.append(
