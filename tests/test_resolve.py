@@ -136,3 +136,25 @@ def test_settings_configure_projects_are_resolved_by_replaying_the_keywords(
                for m in messages), messages
     assert [(r["pattern"], r["view"]) for r in data["routes"] if r["routed"]] == [
         ("v/", "shop.views.view")]
+
+
+def test_a_decorator_made_class_is_traced_to_the_function_it_wraps(tmp_path: Path) -> None:
+    """DRF's @api_view turns a function into a class created at import time: the probe
+    names the function's own file and line, so the route counts as the project's."""
+    from advisor.runtime.resolve import resolve_routes
+
+    make_project(tmp_path, {
+        "manage.py": MANAGE,
+        "settings.py": SETTINGS.replace("['shop']", "['rest_framework', 'shop']"),
+        "shop/__init__.py": "",
+        "shop/views.py": "from rest_framework.decorators import api_view\n"
+                         "from rest_framework.response import Response\n\n\n"
+                         "@api_view(['GET'])\ndef ping(request):\n    return Response({})\n",
+        "urls.py": "from django.urls import path\nfrom shop import views\n"
+                   "urlpatterns = [path('ping/', views.ping)]\n",
+    })
+    resolved = resolve_routes(tmp_path, "settings", sys.executable)
+    (route,) = resolved.routes
+    assert route.view == "shop.views.ping"
+    assert route.file is not None and Path(route.file).resolve() == (tmp_path / "shop/views.py").resolve()
+    assert route.line == 5

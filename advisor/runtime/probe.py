@@ -143,10 +143,28 @@ def view_source(func: Any) -> tuple[str | None, int | None]:
         target = _closure_class(target) or target
     if not hasattr(target, "__qualname__"):
         target = type(target)
+    if isinstance(target, type):
+        # A class a decorator made around a function (DRF's @api_view makes WrappedAPIView,
+        # renamed after the function): the function is the code, in the project's file.
+        target = _decorated_function(target) or target
     try:
         return inspect.getsourcefile(target), inspect.getsourcelines(target)[1]
     except (TypeError, OSError):
         return None, None
+
+
+def _decorated_function(klass: type) -> Any:
+    """The function a decorator-made class wraps: one its handler methods hold in a
+    closure cell, named as the class is."""
+    for value in vars(klass).values():
+        for cell in getattr(value, "__closure__", None) or ():
+            try:
+                held = cell.cell_contents
+            except ValueError:
+                continue
+            if inspect.isfunction(held) and held.__name__ == klass.__name__:
+                return held
+    return None
 
 
 def _kind(func: Any) -> str:
