@@ -268,6 +268,7 @@ def measure(project: RealProject, rewrite: bool) -> ProjectResult:
         scan = static_scan(project, pristine, work / "scan.json")
         result.seconds["scan"] = round(time.perf_counter() - started, 1)
         roots = [str(pristine.resolve())]
+        truth = compare.scan_names(truth, scan, roots[0])
         result.routes = compare.compare_routes(
             compare.served_routes(truth, roots), compare.static_routes(scan)
         )

@@ -27,6 +27,35 @@ class RouteKey:
     view: str
 
 
+def scan_names(truth: Mapping[str, Any], scan_json: Mapping[str, Any], tree: str) -> dict[str, Any]:
+    """The truth with view ids as the scan names them. A test runner that puts a subfolder
+    on sys.path imports `pkg/tests/urls.py` as `tests.urls`: the same file, and one dotted
+    name a suffix of the other, is the same view."""
+    paths = {v["id"]: (v.get("location") or {}).get("path") for v in scan_json.get("views", [])}
+
+    def named(runtime: str, file: str | None) -> str:
+        if runtime in paths or not file or not file.startswith(tree):
+            return runtime
+        relative = file[len(tree) :].lstrip("/")
+        matches = [
+            static
+            for static, path in paths.items()
+            if path == relative
+            and (static.endswith(f".{runtime}") or runtime.endswith(f".{static}"))
+        ]
+        return matches[0] if len(matches) == 1 else runtime
+
+    renamed = dict(truth)
+    renamed["views"] = {
+        named(view, seen.get("file")): seen for view, seen in truth.get("views", {}).items()
+    }
+    renamed["routes"] = [
+        {**row, "view": named(row["view"], row.get("file"))} if row.get("view") else row
+        for row in truth.get("routes", [])
+    ]
+    return renamed
+
+
 def served_routes(truth: Mapping[str, Any], project_files: Iterable[str]) -> set[RouteKey]:
     """Routes Django served in the test run whose view lives in the project tree."""
     roots = tuple(project_files)

@@ -160,6 +160,44 @@ PROJECTS: tuple[RealProject, ...] = (
         "below the view, the backend class named by settings",
     ),
     RealProject(
+        name="dj-rest-auth",
+        dist="dj-rest-auth",
+        version="7.2.0",
+        requirements=(
+            DJANGO,
+            "djangorestframework==3.16.1",
+            "django-allauth[socialaccount,mfa]==65.14.1",
+            "djangorestframework-simplejwt==5.5.1",
+            "responses==0.25.8",
+            "pyotp==2.9.0",
+            "unittest-xml-reporting==3.2.0",
+            "requests==2.34.2",
+        ),
+        # Upstream's runtests.py puts dj_rest_auth/ on sys.path and runs Django's test
+        # command with the test settings; the tests route through 'tests.urls'. Left out:
+        # TestSocialLoginSerializer.test_http_error, which calls the real graph.facebook.com.
+        test_command=(
+            "{python}",
+            "-m",
+            "django",
+            "test",
+            "dj_rest_auth.tests.test_api",
+            "dj_rest_auth.tests.test_mfa",
+            "dj_rest_auth.tests.test_social",
+            "dj_rest_auth.tests.test_utils",
+            "dj_rest_auth.tests.test_serializers.TestUserDetailsSerializer",
+            "dj_rest_auth.tests.test_serializers.TestPasswordChangeSerializer",
+            "dj_rest_auth.tests.test_serializers.TestSocialLoginSerializer"
+            ".test_validate_no_view_submit",
+            "dj_rest_auth.tests.test_serializers.TestSocialLoginSerializer"
+            ".test_validate_no_adapter_class_present",
+        ),
+        settings="dj_rest_auth.tests.settings",
+        pythonpath=(".", "dj_rest_auth", "dj_rest_auth/tests"),
+        why="DRF views over django-allauth: social logins whose token exchange is an "
+        "installed library's requests call below a class attribute (adapter_class)",
+    ),
+    RealProject(
         name="django-mama-cas",
         dist="django-mama-cas",
         version="2.5.0",
