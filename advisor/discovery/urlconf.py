@@ -171,7 +171,7 @@ class UrlconfEvaluator:
     def _module_urlpatterns(
         self, info: ModuleInfo, scope: _Scope
     ) -> list[tuple[Expr | _RouterUrls, _Scope, int]] | None:
-        items: list[tuple[Expr | _RouterUrls, _Scope, int]] | None = None
+        items = self._imported_urlpatterns(info)
         for statement in info.facts.statements:
             # `urlpatterns = format_suffix_patterns(urlpatterns)`, `urlpatterns = urlpatterns
             # + [...]`: the name means the list built so far, not this assignment again.
@@ -204,6 +204,26 @@ class UrlconfEvaluator:
                     items = (items or []) + [(e, sc, statement.line) for e, sc in new]
         self._so_far.pop(info.name, None)
         return items
+
+    def _imported_urlpatterns(
+        self, info: ModuleInfo
+    ) -> list[tuple[Expr | _RouterUrls, _Scope, int]] | None:
+        """`from app.urls import urlpatterns`, then `urlpatterns += [...]`: the list starts as
+        the other URLconf's, with everything that module added to it."""
+        imported = next((i for i in info.facts.imports if i.local == "urlpatterns"), None)
+        if imported is None:
+            return None
+        qualified = self.index.resolve(info.name, "urlpatterns")
+        found = self.index.module_for(qualified) if qualified else None
+        if found is None or found[1] != "urlpatterns" or found[0].name in self._active:
+            return None
+        other = found[0]
+        self._active.add(other.name)
+        try:
+            items = self._module_urlpatterns(other, _Scope(other, {}))
+        finally:
+            self._active.discard(other.name)
+        return list(items) if items is not None else None
 
     def _items(
         self, expr: Expr, scope: _Scope, line: int, depth: int = 0
