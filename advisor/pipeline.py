@@ -120,6 +120,11 @@ def view_effects(
         for handler in view.handlers:
             handler_id = f"{handler.defined_in}.{handler.name}"
             summaries.append(analyzer.view_summary(handler_id, view.id))
+        # A project `dispatch` runs on every request before (or instead of) the handler: a
+        # View subclass's override, or the entry point of a class a factory closure serves.
+        dispatch = analyzer.index.find_method(view.id, "dispatch")
+        if dispatch is not None and dispatch in analyzer.index.functions:
+            summaries.append(analyzer.view_summary(dispatch, view.id))
         summaries.extend(analyzer.hook_summaries(view.id))
     effects = [e for s in summaries for e in s.effects]
     implicit = _implicit_effects(view, analyzer.index)

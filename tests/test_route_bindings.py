@@ -55,6 +55,8 @@ VIEWS = """
 from django.http import JsonResponse
 from django.views import View
 
+from shop.models import AuditEntry
+
 
 class PaymentView(View):
     client_class = None
@@ -88,19 +90,63 @@ class ProviderView(View):
 
 class DummyProviderView(ProviderView):
     pass
+
+
+class CallbackView:
+    # Not a Django View: a factory closure serves it and calls its dispatch.
+
+    @classmethod
+    def adapter_view(cls, adapter):
+        def view(request, *args, **kwargs):
+            self = cls()
+            self.adapter = adapter(request)
+            return self.dispatch(request, *args, **kwargs)
+
+        return view
+
+    def dispatch(self, request):
+        return JsonResponse(self.adapter.profile())
+
+
+class AuditedView(View):
+    def dispatch(self, request, *args, **kwargs):
+        AuditEntry.objects.create(path=request.path)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return JsonResponse({})
+
+
+class PlainView(View):
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return JsonResponse({})
 """
 
 URLS = """
 from django.urls import path
 
 from shop.clients import DummyAdapter, GitHubAdapter, HttpClient, LedgerClient
-from shop.views import DummyProviderView, LedgerView, PaymentView, ProviderView
+from shop.views import (
+    AuditedView,
+    CallbackView,
+    DummyProviderView,
+    LedgerView,
+    PaymentView,
+    PlainView,
+    ProviderView,
+)
 
 urlpatterns = [
     path("pay/", PaymentView.as_view(client_class=HttpClient)),
     path("ledger/", LedgerView.as_view(client_class=LedgerClient)),
     path("github/", ProviderView.adapter_view(GitHubAdapter)),
     path("dummy/", DummyProviderView.adapter_view(DummyAdapter)),
+    path("callback/", CallbackView.adapter_view(GitHubAdapter)),
+    path("audited/", AuditedView.as_view()),
+    path("plain/", PlainView.as_view()),
 ]
 """
 
@@ -111,6 +157,8 @@ def project(root: Path) -> Path:
         "settings.py": SETTINGS,
         "shop/__init__.py": "",
         "shop/clients.py": CLIENTS,
+        "shop/models.py": "from django.db import models\n\n\n"
+        "class AuditEntry(models.Model):\n    path = models.CharField(max_length=200)\n",
         "shop/views.py": VIEWS,
         "urls.py": URLS,
     }
@@ -166,3 +214,17 @@ def test_resolve_types_what_a_factory_closure_stores_on_the_view(tmp_path: Path)
         {"attribute": "client_class", "value": "shop.clients.HttpClient", "kind": "class"}
     ]
     assert http_calls(payment) == ["requests.post"]
+
+
+def test_a_project_dispatch_is_part_of_every_request(tmp_path: Path) -> None:
+    views = scan(project(tmp_path))
+    audited = [e["kind"] for e in views["shop.views.AuditedView"]["effects"]]
+    assert "db" in audited
+    assert [e["kind"] for e in views["shop.views.PlainView"]["effects"] if e["kind"] == "db"] == []
+
+
+def test_resolve_follows_the_dispatch_of_a_class_a_factory_closure_serves(tmp_path: Path) -> None:
+    views = scan(project(tmp_path), "--resolve", "--python", sys.executable)
+    callback = views["shop.views.CallbackView"]
+    assert callback["routes"][0]["bindings"][0]["value"] == "shop.clients.GitHubAdapter"
+    assert http_calls(callback) == ["requests.get"], callback["effects"]
