@@ -44,7 +44,10 @@ def _plural(count: int, noun: str, plural: str | None = None) -> str:
 
 def readiness_lines(result: ScanResult) -> list[str]:
     project = result.project
-    version = project.django_version or "unknown"
+    if project.django_version is None:
+        version = "version UNKNOWN (pass --django-version X.Y)"
+    else:
+        version = project.django_version
     if project.django_version_source:
         version += f" (from {project.django_version_source})"
     asgi = ", ".join(project.asgi_entry_points) or "none"
@@ -237,7 +240,8 @@ def _print(console: Console, result: ScanResult) -> None:
     console.print(f"django-async-advisor {result.tool_version} · {result.project.root}")
     console.print()
     for line in readiness_lines(result):
-        console.print(line)
+        loud = line.startswith("Django version UNKNOWN")
+        console.print(line, style="bold yellow" if loud else None)
     console.print()
     routed = ranked(result.routed_views)
     if routed:
