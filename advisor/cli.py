@@ -392,7 +392,8 @@ def scan_command(
         write_atomically(output, text)
         click.echo(f"advisor: wrote {output_format} report to {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        # The reporter already chose colour (NO_COLOR, FORCE_COLOR, a tty): keep its codes.
+        click.echo(text, nl=False, color=True)
     if html_path is not None:
         if "html" not in available:
             _fail("the HTML report is not available in this version")

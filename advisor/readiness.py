@@ -42,9 +42,11 @@ def _dependency_texts(root: Path) -> list[tuple[str, str]]:
             path = candidate / name
             if path.is_file():
                 try:
+                    # Named as seen from the scanned folder: `requirements.txt`, or
+                    # `../requirements.txt` for the parent folder's.
                     texts.append(
                         (
-                            str(path.relative_to(root.parent)),
+                            name if candidate == root else f"../{name}",
                             path.read_text(encoding="utf-8", errors="replace"),
                         )
                     )

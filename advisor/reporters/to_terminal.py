@@ -7,6 +7,7 @@ finds, which hand-written padding did not."""
 from __future__ import annotations
 
 import io
+import os
 import sys
 
 from rich import box
@@ -216,7 +217,9 @@ def _summary_lines(result: ScanResult) -> list[str]:
     return out
 
 
-def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 100) -> str:
+def render_terminal_text(
+    result: ScanResult, colour: bool = False, width: int = 100, colour_system: str = "standard"
+) -> str:
     """The report for a terminal `width` columns wide, with ANSI styles when `colour`."""
     stream = io.StringIO()
     console = Console(
@@ -224,7 +227,7 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
         width=max(width, 40),
         force_terminal=colour,
         no_color=None if colour else True,
-        color_system="auto" if colour else None,
+        color_system=colour_system if colour else None,  # type: ignore[arg-type]
         highlight=False,
         markup=False,
         emoji=False,
@@ -263,8 +266,16 @@ def _print(console: Console, result: ScanResult) -> None:
 
 @reporter("terminal")
 def render_terminal(result: ScanResult) -> str:
-    # The console decides colour (NO_COLOR, FORCE_COLOR, TERM=dumb, a tty on stdout) and
-    # width (COLUMNS, else the terminal's) the way every rich-based tool does.
+    # The console decides width (COLUMNS, else the terminal's) and whether stdout is a
+    # terminal the way every rich-based tool does; NO_COLOR (no-color.org) always wins, and
+    # FORCE_COLOR (force-color.org) colours even a pipe or a dumb terminal.
     probe = Console(file=sys.stdout)
-    colour = probe.is_terminal and not probe.no_color and not probe.is_dumb_terminal
-    return render_terminal_text(result, colour, probe.width)
+    forced = os.environ.get("FORCE_COLOR", "") != ""
+    colour = not probe.no_color and (forced or (probe.is_terminal and not probe.is_dumb_terminal))
+    return render_terminal_text(result, colour, probe.width, _colour_system())
+
+
+def _colour_system() -> str:
+    if os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return "truecolor"
+    return "256" if "256color" in os.environ.get("TERM", "") else "standard"
