@@ -351,6 +351,9 @@ def test_ids_are_in_the_json_and_fail_on_takes_slugs_codes_and_old_names(
     data = json.loads(run("scan", bookshop, "--format", "json")[1])
     upstream = next(v for v in data["views"] if v["id"] == "pages.views.upstream_status")
     assert upstream["score"]["rule"] == "ADV101"
+    sarif = json.loads(run("scan", bookshop, "--format", "sarif")[1])
+    rule_ids = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert rule_ids == {"ADV101", "ADV102", "ADV103"}
     for name in ("async-but-blocking", "ADV101", "adv101", "async but blocking"):
         code, _, err = run("scan", bookshop, "--fail-on", name)
         assert code == 1 and "ADV101 async-but-blocking" in err and "upstream_status" in err
@@ -390,6 +393,10 @@ def test_a_suppression_comment_silences_the_view(bookshop: Path, comment_at: str
     assert upstream["suppressed"] == ["ADV101"]
     _, out, _ = run("scan", str(bookshop), env={"COLUMNS": "160"})
     assert "suppressed: ADV101" in out
+    sarif = json.loads(run("scan", str(bookshop), "--format", "sarif")[1])
+    results = sarif["runs"][0]["results"]
+    assert results and all(r["properties"]["viewId"] != "pages.views.upstream_status"
+                           for r in results)
 
 
 def test_a_suppression_names_its_rule(bookshop: Path) -> None:
