@@ -619,7 +619,9 @@ def explain_text(view: View) -> str:
         )
     score = view.score
     if score is not None:
-        lines.append(f"  score {score.value}/100 · {score.category.value}")
+        lines.append(f"  score {score.value}/100 · {score.rule} {score.category.value}")
+        if view.suppressed:
+            lines.append("  suppressed by `# advisor: ignore[...]`: " + ", ".join(view.suppressed))
         lines.append(
             f"  time: I/O ≈ {score.estimated_io_ms:.1f} ms (awaitable "
             f"{score.overlap_ms:.1f}, in threads {score.thread_ms:.1f}), CPU ≈ "
@@ -631,7 +633,8 @@ def explain_text(view: View) -> str:
             lines.append(f"  • {reason}")
         for blocker in score.blockers:
             where = f" ({blocker.location})" if blocker.location else ""
-            lines.append(f"  {blocker.severity}: {blocker.message}{where}")
+            code = f"{blocker.rule} " if blocker.rule else ""
+            lines.append(f"  {blocker.severity} {code}{blocker.id}: {blocker.message}{where}")
             lines.append(f"      → {blocker.advice}")
     lines.append(f"  effects ({len(view.effects)}):")
     for effect in view.effects:
@@ -759,7 +762,10 @@ def explain_command(target: tuple[str, ...], output_format: str, **flags: Any) -
     path, view_id = (Path(target[0]), target[1]) if len(target) == 2 else (Path("."), target[0])
     if not path.exists():
         _fail(f"{path}: no such directory")
+    from advisor.rules import apply_suppressions
+
     result = run_scan(path, _settings(path, **_scan_flags(**flags)))
+    result = apply_suppressions(result, Path(result.project.root))
     view, close = find_view(result, view_id)
     if view is None:
         hint = f" (did you mean {', '.join(close)}?)" if close else ""

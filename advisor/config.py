@@ -4,6 +4,7 @@ pyproject.toml plus command-line flags (flags win). Passed down explicitly; no g
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +160,11 @@ def build_settings(root: Path, **overrides: Any) -> Settings:
         elif name in ("settings_module", "django_version", "cache_dir"):
             values[name] = str(raw)
             if name == "django_version":
+                if not re.fullmatch(r"\d+\.\d+", str(raw)):
+                    raise ConfigError(
+                        f"[tool.advisor] django_version = {raw!r}: expected MAJOR.MINOR, "
+                        'such as "5.2"'
+                    )
                 values["django_version_source"] = f"[tool.advisor] in {_PYPROJECT}"
         else:
             raise ConfigError(f"unknown [tool.advisor] key {key!r}")

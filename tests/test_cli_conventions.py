@@ -274,6 +274,7 @@ def test_help_summaries_are_whole_sentences() -> None:
     (["--latency", "external_http=-5"], "", "external_http=-5"),
     ([], "[tool.advisor]\nstrong_score = 20\ncandidate_score = 40\n", "strong_score (20)"),
     (["--django-version", "abc"], "", "--django-version abc"),
+    ([], '[tool.advisor]\ndjango_version = "five"\n', "django_version = 'five'"),
 ])
 def test_impossible_settings_are_refused_in_one_line(
     tmp_path: Path, args: list[str], pyproject: str, message: str
