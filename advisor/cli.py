@@ -293,7 +293,7 @@ _PATH = click.argument("path", type=click.Path(path_type=Path), default=Path("."
     "output_format",
     default="terminal",
     type=FormatParam(["terminal", "json", "html", "sarif", "markdown"]),
-    help="Report format (terminal, json, html, sarif, markdown).",
+    help="Report format (`table` and `text` also name the terminal report).",
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option(
@@ -705,6 +705,30 @@ def observe_command(output: Path | None, root: Path, command: tuple[str, ...]) -
         err=True,
     )
     sys.exit(outcome.returncode)
+
+
+@main.command("rules")
+@click.option(
+    "--format",
+    "output_format",
+    default="terminal",
+    type=FormatParam(["terminal", "json"]),
+    help="terminal (a table) or json.",
+)
+def rules_command(output_format: str) -> None:
+    """List the rule codes and slugs that --fail-on, --select, --ignore, suppression comments
+    and baselines take."""
+    from advisor.rules import RULES
+
+    if output_format == "json":
+        rows = [
+            {"code": r.code, "slug": r.slug, "summary": r.summary, "category": r.category}
+            for r in RULES
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for rule in RULES:
+        click.echo(f"{rule.code}  {rule.slug:<22} {rule.summary}")
 
 
 def find_view(result: ScanResult, wanted: str) -> tuple[View | None, list[str]]:

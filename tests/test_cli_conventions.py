@@ -345,6 +345,14 @@ def test_rule_ids_are_stable_and_unique() -> None:
         assert f"`{rule.code}`" in readme and f"`{rule.slug}`" in readme, rule.code
 
 
+def test_advisor_rules_lists_every_code() -> None:
+    code, out, _ = run("rules")
+    assert code == 0
+    assert [line.split()[:2] for line in out.splitlines()] == [[r.code, r.slug] for r in RULES]
+    listed = json.loads(run("rules", "--format", "json")[1])
+    assert [r["code"] for r in listed] == [r.code for r in RULES]
+
+
 def test_ids_are_in_the_json_and_fail_on_takes_slugs_codes_and_old_names(
     sample_projects: Path,
 ) -> None:
