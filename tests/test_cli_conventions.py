@@ -203,9 +203,9 @@ def test_views_has_a_header_a_root_and_readable_regex_routes(tmp_path: Path) -> 
     assert max(len(line) for line in narrow.splitlines()) <= 80
 
 
-def test_views_json_has_handlers_as_a_list_like_scan_json(sample_projects: Path) -> None:
-    data = json.loads(run("views", str(sample_projects / "opsdesk"), "--format", "json")[1])
-    scan = json.loads(run("scan", str(sample_projects / "opsdesk"), "--format", "json")[1])
+def test_views_json_has_handlers_as_a_list_like_scan_json(opsdesk: Path) -> None:
+    data = json.loads(run("views", str(opsdesk), "--format", "json")[1])
+    scan = json.loads(run("scan", str(opsdesk), "--format", "json")[1])
     handlers = {v["id"]: [h["name"] for h in v["handlers"]] for v in scan["views"]}
     for row in data["routes"]:
         assert isinstance(row["handlers"], list)
@@ -214,20 +214,20 @@ def test_views_json_has_handlers_as_a_list_like_scan_json(sample_projects: Path)
     assert status["handlers"] == handlers["services.views.ServiceStatusView"] != []
 
 
-def test_views_takes_no_latency_and_format_names_are_shared(sample_projects: Path) -> None:
-    code, _, err = run("views", str(sample_projects / "bookshop"), "--latency", "db_query=3")
+def test_views_takes_no_latency_and_format_names_are_shared(bookshop: Path) -> None:
+    code, _, err = run("views", str(bookshop), "--latency", "db_query=3")
     assert code == 2 and "No such option" in err and len(err.strip().splitlines()) <= 2
     for command in ("scan", "views", "explain"):
         extra = ["shipping.views.shipping_quotes"] if command == "explain" else []
         for name in ("terminal", "table", "text"):
-            code, out, err = run(command, str(sample_projects / "bookshop"), *extra,
+            code, out, err = run(command, str(bookshop), *extra,
                                  "--format", name)
             assert code == 0, (command, name, err)
 
 
-def test_path_defaults_to_the_current_folder(sample_projects: Path,
+def test_path_defaults_to_the_current_folder(bookshop: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(sample_projects / "bookshop")
+    monkeypatch.chdir(bookshop)
     assert "shipping.views.shipping_quotes" in run("scan")[1]
     assert "shipping.views.shipping_quotes" in run("views")[1]
     assert "shipping_quotes" in run("explain", "shipping.views.shipping_quotes")[1]
@@ -235,17 +235,17 @@ def test_path_defaults_to_the_current_folder(sample_projects: Path,
     assert code == 0 and "shipping.views.shipping_quotes" in err
 
 
-def test_explain_takes_a_url_path_or_a_route_name(sample_projects: Path) -> None:
-    bookshop = str(sample_projects / "bookshop")
-    by_id = run("explain", bookshop, "shipping.views.shipping_quotes")[1]
-    data = json.loads(run("views", bookshop, "--format", "json")[1])
+def test_explain_takes_a_url_path_or_a_route_name(bookshop: Path) -> None:
+    project = str(bookshop)
+    by_id = run("explain", project, "shipping.views.shipping_quotes")[1]
+    data = json.loads(run("views", project, "--format", "json")[1])
     row = next(r for r in data["routes"] if r["view"] == "shipping.views.shipping_quotes")
-    assert run("explain", bookshop, row["route"])[1] == by_id
-    assert row["name"] and run("explain", bookshop, row["name"])[1] == by_id
+    assert run("explain", project, row["route"])[1] == by_id
+    assert row["name"] and run("explain", project, row["name"])[1] == by_id
     detail = next(r for r in data["routes"] if "<int:" in (r["route"] or ""))
     concrete = re.sub(r"<int:[^>]+>", "42", detail["route"])
-    assert run("explain", bookshop, concrete)[1].startswith(detail["view"])
-    code, _, err = run("explain", bookshop, "/no/such/page/")
+    assert run("explain", project, concrete)[1].startswith(detail["view"])
+    code, _, err = run("explain", project, "/no/such/page/")
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
@@ -354,32 +354,32 @@ def test_advisor_rules_lists_every_code() -> None:
 
 
 def test_ids_are_in_the_json_and_fail_on_takes_slugs_codes_and_old_names(
-    sample_projects: Path,
+    bookshop: Path, opsdesk: Path,
 ) -> None:
-    bookshop = str(sample_projects / "bookshop")
-    data = json.loads(run("scan", bookshop, "--format", "json")[1])
+    project = str(bookshop)
+    data = json.loads(run("scan", project, "--format", "json")[1])
     upstream = next(v for v in data["views"] if v["id"] == "pages.views.upstream_status")
     assert upstream["score"]["rule"] == "ADV101"
-    sarif = json.loads(run("scan", bookshop, "--format", "sarif")[1])
+    sarif = json.loads(run("scan", project, "--format", "sarif")[1])
     rule_ids = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert rule_ids == {"ADV101", "ADV102", "ADV103"}
     for name in ("async-but-blocking", "ADV101", "adv101", "async but blocking"):
-        code, _, err = run("scan", bookshop, "--fail-on", name)
+        code, _, err = run("scan", project, "--fail-on", name)
         assert code == 1 and "ADV101 async-but-blocking" in err and "upstream_status" in err
     # A blocker can gate too.
-    code, _, err = run("scan", str(sample_projects / "opsdesk"), "--fail-on", "transaction")
+    code, _, err = run("scan", str(opsdesk), "--fail-on", "transaction")
     assert code == 1 and "deploys.views.trigger_deploy" in err
 
 
-def test_select_and_ignore_choose_the_rules_reported(sample_projects: Path) -> None:
-    bookshop = str(sample_projects / "bookshop")
-    data = json.loads(run("scan", bookshop, "--format", "json", "--select", "ADV1",
+def test_select_and_ignore_choose_the_rules_reported(bookshop: Path) -> None:
+    project = str(bookshop)
+    data = json.loads(run("scan", project, "--format", "json", "--select", "ADV1",
                           "--ignore", "little-benefit,keep-sync")[1])
     categories = {v["score"]["category"] for v in data["views"] if v["score"]}
     assert categories and not categories & {"little benefit", "keep sync"}
-    code, _, _ = run("scan", bookshop, "--ignore", "ADV101", "--fail-on", "ADV101")
+    code, _, _ = run("scan", project, "--ignore", "ADV101", "--fail-on", "ADV101")
     assert code == 0
-    code, _, err = run("scan", bookshop, "--select", "ADV999")
+    code, _, err = run("scan", project, "--select", "ADV999")
     assert code == 2 and "unknown rule 'ADV999'" in err and len(err.strip().splitlines()) == 1
 
 
