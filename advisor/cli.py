@@ -17,7 +17,8 @@ import click
 
 from advisor import __version__
 from advisor.config import ConfigError, Settings, build_settings
-from advisor.model import Category, ScanResult, View, to_dict
+from advisor.model import ScanResult, View, to_dict
+from advisor.rules import RuleParam
 
 # The analysis (pipeline, reporters, scoring) is imported when a command needs it, so that
 # `advisor observe`, which wraps a test run, adds as little start-up time as it can.
@@ -39,9 +40,6 @@ def capacity_cell(capacity: Any) -> str:
     from advisor.scoring import capacity_cell as cell
 
     return cell(capacity)
-
-
-_CATEGORIES = [c.value for c in Category]
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -116,7 +114,7 @@ def run_scan(path: Path, settings: Settings) -> ScanResult:
         raise AssertionError from error
 
 
-def _common(function: Any) -> Any:
+def _common(function: Any, latency: bool = True) -> Any:
     options = [
         click.option(
             "--settings",
@@ -136,11 +134,17 @@ def _common(function: Any) -> Any:
             metavar="GLOB",
             help="Skip paths matching GLOB (repeatable).",
         ),
-        click.option(
-            "--latency",
-            multiple=True,
-            metavar="CLASS=MS",
-            help="Override a latency class, e.g. external_http=300 (repeatable).",
+        *(
+            [
+                click.option(
+                    "--latency",
+                    multiple=True,
+                    metavar="CLASS=MS",
+                    help="Override a latency class, e.g. external_http=300 (repeatable).",
+                )
+            ]
+            if latency
+            else []
         ),
         click.option(
             "--jobs",
@@ -170,16 +174,21 @@ def _common(function: Any) -> Any:
     return function
 
 
+def _common_without_latency(function: Any) -> Any:
+    """`views` lists routes: latencies change no route, so it does not take --latency."""
+    return _common(function, latency=False)
+
+
 def _scan_flags(
     settings_module: str | None,
     django_version: str | None,
     exclude: tuple[str, ...],
-    latency: tuple[str, ...],
     jobs: int | None,
     no_cache: bool,
     resolve: bool = False,
     python: str | None = None,
     observed: str | None = None,
+    latency: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     return {
         "observed": observed,
@@ -194,6 +203,14 @@ def _scan_flags(
     }
 
 
+def _usage_line(error: click.UsageError) -> None:
+    """A click usage error in two lines, not the usage block plus a blank line."""
+    hint = ""
+    if error.ctx is not None:
+        hint = f"\n  (see: {error.ctx.command_path} --help)"
+    click.echo(f"advisor: error: {error.format_message()}{hint}", err=True)
+
+
 class _AdvisorGroup(click.Group):
     """Imports a subcommand's module only when it runs: `rewrite` pulls in libcst, which
     would add a third of a second to every `scan`."""
@@ -201,6 +218,19 @@ class _AdvisorGroup(click.Group):
     _lazy: ClassVar[dict[str, tuple[str, str]]] = {
         "rewrite": ("advisor.rewrite", "rewrite_command"),
     }
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            _usage_line(error)
+            sys.exit(2)
 
     def invoke(self, ctx: click.Context) -> Any:
         # Ctrl-C is not a `--fail-on` match: exit 130, as shells expect (the caches are
@@ -210,6 +240,9 @@ class _AdvisorGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("advisor: interrupted", err=True)
             ctx.exit(130)
+        except click.UsageError as error:
+            _usage_line(error)
+            ctx.exit(2)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._lazy})
@@ -218,8 +251,16 @@ class _AdvisorGroup(click.Group):
         if cmd_name in self._lazy:
             module, attribute = self._lazy[cmd_name]
             command: click.Command = getattr(importlib.import_module(module), attribute)
-            return command
-        return super().get_command(ctx, cmd_name)
+        else:
+            found = super().get_command(ctx, cmd_name)
+            if found is None:
+                return None
+            command = found
+        if not command.short_help and command.help:
+            # The whole first sentence, not click's 45 characters and an ellipsis.
+            first = " ".join(command.help.strip().split("\n\n")[0].split())
+            command.short_help = first.split(". ")[0].rstrip(".")
+        return command
 
 
 @click.group(cls=_AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -228,14 +269,31 @@ def main() -> None:
     """Find the Django views worth converting to async, and convert them."""
 
 
+class FormatParam(click.Choice):  # type: ignore[type-arg]
+    """A report format by its name, or by a name another command used to take for it
+    (`table` and `text` are the terminal report; `md` is Markdown)."""
+
+    ALIASES: ClassVar[dict[str, str]] = {"table": "terminal", "text": "terminal", "md": "markdown"}
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(names, case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value).lower()
+        return super().convert(self.ALIASES.get(text, text), param, ctx)
+
+
+_PATH = click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
+
+
 @main.command("scan")
-@click.argument("path", type=click.Path(path_type=Path))
+@_PATH
 @click.option(
     "--format",
     "output_format",
     default="terminal",
-    type=click.Choice(["terminal", "json", "html", "sarif", "markdown"]),
-    help="Report format.",
+    type=FormatParam(["terminal", "json", "html", "sarif", "markdown"]),
+    help="Report format (`table` and `text` also name the terminal report).",
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option(
@@ -247,8 +305,34 @@ def main() -> None:
 @click.option(
     "--fail-on",
     multiple=True,
-    type=click.Choice(_CATEGORIES),
-    help="Exit 1 when any routed view falls in this category (repeatable).",
+    type=RuleParam(),
+    help="Exit 1 when a routed view reports this rule: a category (async-but-blocking, "
+    "ADV101) or a blocker (transaction, ADV206). Repeatable.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Report only these rules (codes, slugs or prefixes such as ADV1; comma-separated "
+    "or repeated).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULES",
+    help="Do not report these rules (codes, slugs or prefixes).",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Findings listed in this file are known: --fail-on counts only new ones.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the current findings to this file, to pass as --baseline later.",
 )
 @_common
 def scan_command(
@@ -257,69 +341,132 @@ def scan_command(
     output: Path | None,
     html_path: Path | None,
     fail_on: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline_path: Path | None,
+    write_baseline_path: Path | None,
     **flags: Any,
 ) -> None:
-    """Scan the Django project at PATH (never imports or runs it) and rank its views."""
+    """Scan the Django project at PATH (default: the current folder; never imports or runs
+    it) and rank its views."""
+    from advisor.rules import (
+        BaselineError,
+        active_codes,
+        apply_suppressions,
+        baseline_text,
+        enabled_codes,
+        expand,
+        lookup,
+        read_baseline,
+        select_views,
+    )
+
     if not path.exists():
         _fail(f"{path}: no such directory")
-    for target in (output, html_path):
+    for target in (output, html_path, write_baseline_path):
         if target is not None:
             _check_writable(target)
+    try:
+        enabled = enabled_codes(expand(select, "--select"), expand(ignore, "--ignore"))
+        known = read_baseline(baseline_path) if baseline_path is not None else frozenset()
+    except click.BadParameter as error:
+        _fail(error.format_message())
+        raise AssertionError from error
+    except BaselineError as error:
+        _fail(str(error))
+        raise AssertionError from error
     settings = _settings(path, **_scan_flags(**flags))
     result = run_scan(path, settings)
+    result = select_views(apply_suppressions(result, Path(result.project.root)), enabled)
     available = reporters()
     if output_format not in available:
         _fail(f"the {output_format} report is not available in this version")
-    text = available[output_format](result)
+    if output is not None and output_format == "terminal":
+        # A file gets the plain text, as wide as a terminal would be, with no colour codes.
+        from advisor.reporters.to_terminal import render_terminal_text
+
+        text = render_terminal_text(result, colour=False, width=_terminal_width())
+    else:
+        text = available[output_format](result)
     if output is not None:
         write_atomically(output, text)
         click.echo(f"advisor: wrote {output_format} report to {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        # The reporter already chose colour (NO_COLOR, FORCE_COLOR, a tty): keep its codes.
+        click.echo(text, nl=False, color=True)
     if html_path is not None:
         if "html" not in available:
             _fail("the HTML report is not available in this version")
         write_atomically(html_path, available["html"](result))
         click.echo(f"advisor: wrote HTML report to {html_path}", err=True)
-    failing = [
-        v for v in result.routed_views if v.score is not None and v.score.category.value in fail_on
-    ]
-    if failing:
+    if write_baseline_path is not None:
+        write_atomically(write_baseline_path, baseline_text(result))
+        click.echo(f"advisor: wrote the baseline to {write_baseline_path}", err=True)
+    if not fail_on:
+        return
+    wanted = set(fail_on)
+    failing: list[tuple[View, list[str]]] = []
+    in_baseline = 0
+    for view in result.routed_views:
+        matched = [c for c in active_codes(view, enabled) if c in wanted]
+        new = [c for c in matched if (view.id, c) not in known]
+        in_baseline += len(matched) - len(new)
+        if new:
+            failing.append((view, new))
+    if in_baseline:
         click.echo(
-            f"advisor: {len(failing)} view(s) in {', '.join(fail_on)}: "
-            + ", ".join(v.id for v in failing[:5]),
+            f"advisor: {_plural(in_baseline, 'finding')} already in {baseline_path}, not counted",
+            err=True,
+        )
+    if failing:
+        names = ", ".join(
+            f"{code} {rule.slug}" for code in sorted(wanted) if (rule := lookup(code)) is not None
+        )
+        click.echo(
+            f"advisor: {_plural(len(failing), 'view')} "
+            f"{'reports' if len(failing) == 1 else 'report'} {names}: "
+            + ", ".join(view.id for view, _ in failing[:5])
+            + (f" (+{len(failing) - 5} more)" if len(failing) > 5 else ""),
             err=True,
         )
         sys.exit(1)
 
 
-@main.command("views")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "output_format", default="table", type=click.Choice(["table", "json"]))
-@_common
-def views_command(path: Path, output_format: str, **flags: Any) -> None:
-    """Print the route table: every URL pattern, its name and the view that serves it."""
-    if not path.exists():
-        _fail(f"{path}: no such directory")
-    result = run_scan(path, _settings(path, **_scan_flags(**flags)))
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
+def _terminal_width() -> int:
+    from rich.console import Console
+
+    return Console(file=sys.stdout).width
+
+
+def route_rows(result: ScanResult) -> list[dict[str, Any]]:
+    """The route table's rows, as `advisor views --format json` gives them: `handlers` is a
+    list, as in the scan JSON, and `route` the pattern as a user reads it."""
+    from advisor.reporters.display import route_display
+
     rows: list[dict[str, Any]] = []
     for view in result.views:
-        handlers = ",".join(h.name for h in view.handlers)
+        handlers = [h.name for h in view.handlers]
         for route in view.routes:
             rows.append(
                 {
+                    "route": route_display(route.pattern),
                     "pattern": route.pattern,
                     "name": route.name,
                     "view": view.id,
                     "kind": view.kind.value,
                     "async": view.is_async,
-                    "handlers": route.action or handlers,
+                    "handlers": [route.action] if route.action else handlers,
                     "routed": True,
                 }
             )
         if not view.routes:
             rows.append(
                 {
+                    "route": None,
                     "pattern": None,
                     "name": None,
                     "view": view.id,
@@ -332,15 +479,72 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
     for framework in result.framework_routes:
         rows.append(
             {
+                "route": route_display(framework.pattern),
                 "pattern": framework.pattern,
                 "name": framework.name,
                 "view": framework.target,
                 "kind": f"framework:{framework.group}",
                 "async": None,
-                "handlers": "",
+                "handlers": [],
                 "routed": True,
             }
         )
+    return sorted(rows, key=lambda r: (not r["routed"], str(r["route"] or ""), r["view"]))
+
+
+def _route_table(rows: list[dict[str, Any]]) -> str:
+    """A header row, then one row per route; below 120 columns the name, kind and sync/async
+    go under the view id so neither the routes nor the ids break."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    width = _terminal_width()
+    wide = width >= 120
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False)
+    table.add_column("route", overflow="fold", ratio=1)
+    if wide:
+        table.add_column("name", overflow="fold")
+        table.add_column("view", overflow="fold", ratio=1)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("sync/async", no_wrap=True)
+    else:
+        table.add_column("view · name · kind", overflow="fold", ratio=1)
+    for row in rows:
+        flag = {True: "async", False: "sync", None: "-"}[row["async"]]
+        route = row["route"] if row["routed"] else "(not routed)"
+        if wide:
+            table.add_row(route, row["name"] or "-", row["view"], row["kind"], flag)
+        else:
+            details = [f"name {row['name']}"] if row["name"] else []
+            details.append(row["kind"])
+            if row["async"] is not None:
+                details.append(flag)
+            table.add_row(route, f"{row['view']}\n" + " · ".join(details))
+    stream = io.StringIO()
+    console = Console(file=stream, width=width, no_color=True, highlight=False, _environ={})
+    console.print(table)
+    return "\n".join(line.rstrip() for line in stream.getvalue().splitlines()) + "\n"
+
+
+@main.command("views")
+@_PATH
+@click.option(
+    "--format",
+    "output_format",
+    default="terminal",
+    type=FormatParam(["terminal", "json"]),
+    help="terminal (a table; `table` also works) or json.",
+)
+@_common_without_latency
+def views_command(path: Path, output_format: str, **flags: Any) -> None:
+    """Print the route table: every URL pattern, its name and the view that serves it."""
+    if not path.exists():
+        _fail(f"{path}: no such directory")
+    result = run_scan(path, _settings(path, **_scan_flags(**flags)))
+    rows = route_rows(result)
     if output_format == "json":
         click.echo(
             json.dumps(
@@ -353,15 +557,15 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
             )
         )
         return
-    width = min(max((len(str(r["pattern"] or "")) for r in rows), default=10), 60)
-    width = max(width, 10)
-    for row in sorted(rows, key=lambda r: (not r["routed"], str(r["pattern"] or ""))):
-        pattern = row["pattern"] if row["routed"] else "(not routed)"
-        flag = {True: "async", False: "sync", None: "-"}[row["async"]]
+    if not rows:
         click.echo(
-            f"{pattern:<{width}}  {row['name'] or '-':<36}  {row['view']:<48}  "
-            f"{row['kind']:<14} {flag}"
+            f"No routes found in {path}: no URLconf was read and no view was found "
+            "(is it a Django project? --settings MODULE names its settings).",
         )
+    else:
+        click.echo(_route_table(rows), nl=False)
+        routed = sum(1 for r in rows if r["routed"])
+        click.echo(f"{_plural(routed, 'route')}, {_plural(len(rows) - routed, 'view')} not routed")
     for finding in result.findings:
         if finding.kind == "urlconf":
             click.echo(f"unresolved: {finding.location}: {finding.message}")
@@ -388,6 +592,8 @@ def observed_lines(view: View) -> list[str]:
 
 
 def explain_text(view: View) -> str:
+    from advisor.reporters.display import route_display
+
     lines = [
         f"{view.id}  ({view.kind.value}{', async' if view.is_async else ''})",
         f"  defined at {view.location}",
@@ -401,7 +607,7 @@ def explain_text(view: View) -> str:
                 f"{route.observed.sql_per_request:g}/request, HTTP "
                 f"{route.observed.http_per_request:g}/request"
             )
-        lines.append(f"  route /{route.pattern.lstrip('^')}  name={route.name}{methods}{seen}")
+        lines.append(f"  route {route_display(route.pattern)}  name={route.name}{methods}{seen}")
     if not view.routes:
         lines.append("  not routed: no URLconf reaches it")
     if view.decorators:
@@ -413,7 +619,9 @@ def explain_text(view: View) -> str:
         )
     score = view.score
     if score is not None:
-        lines.append(f"  score {score.value}/100 · {score.category.value}")
+        lines.append(f"  score {score.value}/100 · {score.rule} {score.category.value}")
+        if view.suppressed:
+            lines.append("  suppressed by `# advisor: ignore[...]`: " + ", ".join(view.suppressed))
         lines.append(
             f"  time: I/O ≈ {score.estimated_io_ms:.1f} ms (awaitable "
             f"{score.overlap_ms:.1f}, in threads {score.thread_ms:.1f}), CPU ≈ "
@@ -425,7 +633,8 @@ def explain_text(view: View) -> str:
             lines.append(f"  • {reason}")
         for blocker in score.blockers:
             where = f" ({blocker.location})" if blocker.location else ""
-            lines.append(f"  {blocker.severity}: {blocker.message}{where}")
+            code = f"{blocker.rule} " if blocker.rule else ""
+            lines.append(f"  {blocker.severity} {code}{blocker.id}: {blocker.message}{where}")
             lines.append(f"      → {blocker.advice}")
     lines.append(f"  effects ({len(view.effects)}):")
     for effect in view.effects:
@@ -498,22 +707,93 @@ def observe_command(output: Path | None, root: Path, command: tuple[str, ...]) -
     sys.exit(outcome.returncode)
 
 
+@main.command("rules")
+@click.option(
+    "--format",
+    "output_format",
+    default="terminal",
+    type=FormatParam(["terminal", "json"]),
+    help="terminal (a table) or json.",
+)
+def rules_command(output_format: str) -> None:
+    """List the rule codes and slugs that --fail-on, --select, --ignore, suppression comments
+    and baselines take."""
+    from advisor.rules import RULES
+
+    if output_format == "json":
+        rows = [
+            {"code": r.code, "slug": r.slug, "summary": r.summary, "category": r.category}
+            for r in RULES
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for rule in RULES:
+        click.echo(f"{rule.code}  {rule.slug:<22} {rule.summary}")
+
+
+def find_view(result: ScanResult, wanted: str) -> tuple[View | None, list[str]]:
+    """The view named by a dotted id, a URL path (`/shipping/quotes/`, matched against the
+    route patterns as a user reads them) or a route name; else near misses to suggest."""
+    from advisor.reporters.display import route_display
+
+    view = result.view(wanted)
+    if view is not None:
+        return view, []
+    by_name = [v for v in result.views if any(r.name == wanted for r in v.routes)]
+    if len(by_name) == 1:
+        return by_name[0], []
+    if wanted.startswith("/") or "/" in wanted:
+        path = "/" + wanted.strip().lstrip("/")
+        exact = [v for v in result.views if any(route_display(r.pattern) == path for r in v.routes)]
+        matched = exact or [
+            v
+            for v in result.views
+            if any(_route_matches(route_display(r.pattern), path) for r in v.routes)
+        ]
+        if len(matched) == 1:
+            return matched[0], []
+        if matched:
+            return None, [v.id for v in matched[:5]]
+    if by_name:
+        return None, [v.id for v in by_name[:5]]
+    last = wanted.rstrip("/").split(".")[-1].split("/")[-1]
+    return None, [v.id for v in result.views if last and last in v.id][:5]
+
+
+def _route_matches(display: str, path: str) -> bool:
+    """`/orders/<int:pk>/` matches `/orders/42/`: each `<...>` stands for one segment."""
+    parts = re.split(r"(<[^>]*>)", display)
+    pattern = "".join("[^/]+" if p.startswith("<") else re.escape(p) for p in parts)
+    return re.fullmatch(pattern, path) is not None or re.fullmatch(pattern, path + "/") is not None
+
+
 @main.command("explain")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.argument("view_id")
-@click.option("--format", "output_format", default="text", type=click.Choice(["text", "json"]))
+@click.argument("target", nargs=-1, required=True, metavar="[PATH] VIEW")
+@click.option(
+    "--format",
+    "output_format",
+    default="terminal",
+    type=FormatParam(["terminal", "json"]),
+    help="terminal (`text` also works) or json.",
+)
 @_common
-def explain_command(path: Path, view_id: str, output_format: str, **flags: Any) -> None:
+def explain_command(target: tuple[str, ...], output_format: str, **flags: Any) -> None:
     """Show one view's effects, each with its chain, location and confidence, and the
-    reasoning behind its score."""
+    reasoning behind its score. VIEW is a dotted view id, a URL path (/orders/42/) or a
+    route name; PATH defaults to the current folder."""
+    if len(target) > 2:
+        _fail(f"explain takes [PATH] VIEW, not {len(target)} arguments")
+    path, view_id = (Path(target[0]), target[1]) if len(target) == 2 else (Path("."), target[0])
     if not path.exists():
         _fail(f"{path}: no such directory")
+    from advisor.rules import apply_suppressions
+
     result = run_scan(path, _settings(path, **_scan_flags(**flags)))
-    view = result.view(view_id)
+    result = apply_suppressions(result, Path(result.project.root))
+    view, close = find_view(result, view_id)
     if view is None:
-        close = [v.id for v in result.views if view_id.split(".")[-1] in v.id][:5]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        _fail(f"no view {view_id!r} in {path}{hint}")
+        _fail(f"no view {view_id!r} in {path} (nor a URL or route name){hint}")
         return
     if output_format == "json":
         click.echo(json.dumps(to_dict(view), indent=2))

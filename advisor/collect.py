@@ -241,6 +241,17 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+CACHE_GITIGNORE = "# Automatically created by django-async-advisor.\n*\n"
+
+
+def _ignore_in_git(directory: Path) -> None:
+    """A `.gitignore` of `*` inside the cache folder, as ruff and pytest do, so the cache
+    never shows up as untracked files in the user's repository."""
+    marker = directory / ".gitignore"
+    if not marker.exists():
+        _write_atomically(marker, CACHE_GITIGNORE.encode())
+
+
 class FactsCache:
     """One pickle per content key under `directory/facts/`, plus the stat index. Every write
     is atomic (temp file + rename); every failure to read or write only costs speed."""
@@ -265,6 +276,7 @@ class FactsCache:
 
     def put_blob(self, key: str, blob: bytes) -> None:
         try:
+            _ignore_in_git(self.directory)
             _write_atomically(self._path(key), blob)
         except OSError:
             return  # a cache that cannot be written is only slower
@@ -300,6 +312,7 @@ class FactsCache:
             {"fingerprint": self.fingerprint, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL
         )
         try:
+            _ignore_in_git(self.directory)
             _write_atomically(self.directory / STAT_INDEX_FILE, data)
         except OSError:
             return
@@ -640,6 +653,7 @@ class ResultCache:
         )
         try:
             blob = dump_result(stored)
+            _ignore_in_git(self.path.parent)
             _write_atomically(self.path, self.MAGIC + key.digest.encode() + b"\n" + blob)
         except (OSError, pickle.PicklingError, RecursionError):
             return  # a result that cannot be cached is only slower next time

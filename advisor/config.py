@@ -4,6 +4,7 @@ pyproject.toml plus command-line flags (flags win). Passed down explicitly; no g
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,8 @@ class Settings:
     excludes: tuple[str, ...] = ()
     settings_module: str | None = None
     django_version: str | None = None
+    # Where django_version came from, for the report: "--django-version" or the pyproject.
+    django_version_source: str | None = None
     latencies_ms: tuple[tuple[str, float], ...] = tuple(DEFAULT_LATENCIES_MS.items())
     loop_iterations: int = 5
     max_call_depth: int = 8
@@ -93,8 +96,11 @@ _INT_KEYS = (
 )
 
 
+_PYPROJECT = "pyproject.toml"
+
+
 def read_pyproject_table(root: Path) -> dict[str, Any]:
-    path = root / "pyproject.toml"
+    path = root / _PYPROJECT
     if not path.is_file():
         return {}
     try:
@@ -153,6 +159,13 @@ def build_settings(root: Path, **overrides: Any) -> Settings:
             values[name] = float(raw)
         elif name in ("settings_module", "django_version", "cache_dir"):
             values[name] = str(raw)
+            if name == "django_version":
+                if not re.fullmatch(r"\d+\.\d+", str(raw)):
+                    raise ConfigError(
+                        f"[tool.advisor] django_version = {raw!r}: expected MAJOR.MINOR, "
+                        'such as "5.2"'
+                    )
+                values["django_version_source"] = f"[tool.advisor] in {_PYPROJECT}"
         else:
             raise ConfigError(f"unknown [tool.advisor] key {key!r}")
     for name, value in overrides.items():
@@ -165,8 +178,26 @@ def build_settings(root: Path, **overrides: Any) -> Settings:
                 if latency_class not in latencies:
                     known = ", ".join(sorted(latencies))
                     raise ConfigError(f"unknown latency class {latency_class!r} (known: {known})")
+                if not ms >= 0:  # also refuses nan
+                    raise ConfigError(
+                        f"--latency {latency_class}={ms:g}: a latency is a number of ms >= 0"
+                    )
                 latencies[latency_class] = float(ms)
+        elif name == "django_version":
+            values[name] = value
+            values["django_version_source"] = "--django-version"
         else:
             values[name] = value
     values["latencies_ms"] = tuple(latencies.items())
-    return dataclasses.replace(Settings(), **values)
+    settings = dataclasses.replace(Settings(), **values)
+    if settings.strong_score < settings.candidate_score:
+        raise ConfigError(
+            f"[tool.advisor] strong_score ({settings.strong_score}) is below candidate_score "
+            f"({settings.candidate_score}): a strong candidate must score at least a candidate"
+        )
+    for key in ("strong_score", "candidate_score"):
+        if not 0 <= getattr(settings, key) <= 100:
+            raise ConfigError(f"[tool.advisor] {key} must be between 0 and 100")
+    if settings.min_overlap_ms < 0:
+        raise ConfigError("[tool.advisor] min_overlap_ms must be >= 0")
+    return settings

@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass
 
 NEWEST_KNOWN_DJANGO = "6.1"
+# `async def` views exist from 3.1 (§ views; 3.0 served ASGI but ran views sync). Also the
+# target a rewrite uses when the project's version is unknown: nothing newer is assumed, so
+# no version-gated async API is used.
+ASYNC_VIEWS_SINCE = "3.1"
 
 
 def parse_version(text: str | None) -> tuple[int, int] | None:

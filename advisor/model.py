@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor import rules
+
 SCHEMA_VERSION = "1.0"
 
 
@@ -134,6 +136,12 @@ class Blocker:
     advice: str
     severity: str = "blocker"  # "blocker" stops a clean conversion; "cost" only adds work
     location: Location | None = None
+    rule: str = ""  # the rule code (advisor/rules.py), filled in from `id`
+
+    def __post_init__(self) -> None:
+        if not self.rule:
+            found = rules.blocker_rule(self.id)
+            object.__setattr__(self, "rule", found.code if found else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +184,11 @@ class Score:
     blockers: tuple[Blocker, ...]
     reasons: tuple[str, ...]
     capacity: Capacity
+    rule: str = ""  # the category's rule code (advisor/rules.py), filled in from `category`
+
+    def __post_init__(self) -> None:
+        if not self.rule:
+            object.__setattr__(self, "rule", rules.category_rule(self.category).code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +281,8 @@ class View:
     unknown_calls: tuple[UnknownCall, ...] = ()
     score: Score | None = None
     observed: Observed | None = None
+    # Rule codes a `# advisor: ignore[...]` comment on the view turns off (advisor/rules.py).
+    suppressed: tuple[str, ...] = ()
 
     @property
     def app(self) -> str:

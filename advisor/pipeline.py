@@ -317,7 +317,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         raise ScanError(f"settings module {settings.settings_module!r} is not in {root}")
     django_settings = find_settings(index, root, settings.settings_module)
     project, readiness_findings = project_facts(
-        root, index, django_settings, settings.django_version
+        root, index, django_settings, settings.django_version, settings.django_version_source
     )
     findings.extend(readiness_findings)
     if not django_settings.found:

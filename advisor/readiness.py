@@ -42,9 +42,11 @@ def _dependency_texts(root: Path) -> list[tuple[str, str]]:
             path = candidate / name
             if path.is_file():
                 try:
+                    # Named as seen from the scanned folder: `requirements.txt`, or
+                    # `../requirements.txt` for the parent folder's.
                     texts.append(
                         (
-                            str(path.relative_to(root.parent)),
+                            name if candidate == root else f"../{name}",
                             path.read_text(encoding="utf-8", errors="replace"),
                         )
                     )
@@ -55,9 +57,11 @@ def _dependency_texts(root: Path) -> list[tuple[str, str]]:
     return texts
 
 
-def detect_django_version(root: Path, explicit: str | None) -> tuple[str | None, str | None]:
+def detect_django_version(
+    root: Path, explicit: str | None, explicit_source: str | None = None
+) -> tuple[str | None, str | None]:
     if explicit:
-        return explicit, "--django-version"
+        return explicit, explicit_source or "--django-version"
     for source, text in _dependency_texts(root):
         if source.endswith(_LOCK_FILES):
             match = re.search(
@@ -175,20 +179,24 @@ def _project_middleware(index: ProjectIndex, path: str) -> MiddlewareInfo:
 
 
 def project_facts(
-    root: Path, index: ProjectIndex, settings: DjangoSettings, explicit_version: str | None
+    root: Path,
+    index: ProjectIndex,
+    settings: DjangoSettings,
+    explicit_version: str | None,
+    explicit_source: str | None = None,
 ) -> tuple[ProjectFacts, list[Finding]]:
     findings: list[Finding] = []
     values = settings.values
-    version, version_source = detect_django_version(root, explicit_version)
+    version, version_source = detect_django_version(root, explicit_version, explicit_source)
     if version is None:
-        version = django_api.NEWEST_KNOWN_DJANGO
-        version_source = "assumed: not found in requirements, pyproject or lock files"
+        # Not assumed: the report says it is unknown, and `rewrite` then uses no API that a
+        # Django version gates until --django-version names one.
         findings.append(
             Finding(
                 "readiness",
-                "Django version not found in requirements, "
-                "pyproject or lock files; assuming the newest "
-                f"({django_api.NEWEST_KNOWN_DJANGO}). Pass --django-version.",
+                "Django version not found in requirements, pyproject or lock files: pass "
+                "--django-version X.Y (until then the scores take every async API as "
+                "available and `advisor rewrite` uses none that a version gates)",
             )
         )
     servers, uses_drf, uses_adrf = detect_servers(root)

@@ -22,8 +22,9 @@ import click
 
 from advisor import django_api
 from advisor.config import ConfigError, build_settings
-from advisor.model import Category, Effect, EffectKind, Location, ScanResult, View, ViewKind
+from advisor.model import Effect, EffectKind, Location, ScanResult, View, ViewKind
 from advisor.pipeline import ScanError, scan
+from advisor.rules import CategoryParam
 from codemods import Step, Target, codemods
 from codemods._auth_backends import AUSER_DECORATORS, why_not_auser
 from codemods._engine import (
@@ -586,7 +587,7 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
 
 
 @click.command("rewrite")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."), required=False)
 @click.option(
     "--view",
     "view_ids",
@@ -604,8 +605,9 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
     "--category",
     "categories",
     multiple=True,
-    type=click.Choice([c.value for c in Category]),
-    help="Rewrite views in this category (repeatable).",
+    type=CategoryParam(),
+    help="Rewrite views in this category: a slug (strong-candidate), a code (ADV102) or "
+    "the name the scan shows (repeatable).",
 )
 @click.option(
     "--diff", "mode", flag_value="diff", default=True, help="Print one unified diff (the default)."
@@ -683,8 +685,13 @@ def rewrite_command(
         )
     )
     if version is None:
-        version = django_api.NEWEST_KNOWN_DJANGO
-        source = "not detected: assuming the newest known; pass --django-version"
+        version = django_api.ASYNC_VIEWS_SINCE
+        source = "not detected: no version-gated API used; pass --django-version"
+    if not django_api.version_at_least(version, django_api.ASYNC_VIEWS_SINCE):
+        _fail(
+            f"Django {version} has no async views (added in {django_api.ASYNC_VIEWS_SINCE}): "
+            "nothing to convert; pass --django-version for the version you will run"
+        )
     target = Target(version, gather=gather)
     outcome = rewrite_project(path.resolve(), result, views, target, source)
     written: list[str] = []

@@ -199,6 +199,17 @@ def _rps(value: float) -> str:
 def blockers_for(view: View, project: ProjectFacts, index_mro: tuple[str, ...]) -> list[Blocker]:
     version = project.django_version
     found: list[Blocker] = []
+    if version is not None and not django_api.version_at_least(
+        version, django_api.ASYNC_VIEWS_SINCE
+    ):
+        found.append(
+            Blocker(
+                "django-version",
+                f"Django {version} has no async views (added in {django_api.ASYNC_VIEWS_SINCE})",
+                f"upgrade to Django {django_api.ASYNC_VIEWS_SINCE}+ (4.1+ for the async ORM)",
+                location=view.location,
+            )
+        )
     if view.kind == ViewKind.GENERIC_CLASS:
         found.append(
             Blocker(
@@ -332,7 +343,8 @@ def _costs(view: View, project: ProjectFacts) -> list[Blocker]:
         costs.append(
             Blocker(
                 "lazy-render",
-                f"{len(renders)} lazy queryset(s) reach render(): they would raise "
+                f"{len(renders)} lazy queryset{'s' if len(renders) != 1 else ''} reach "
+                "render(): they would raise "
                 "SynchronousOnlyOperation in an async view",
                 "evaluate them before rendering ([x async for x in qs]) or return a "
                 "TemplateResponse",
@@ -405,7 +417,8 @@ def with_observed_counts(view: View) -> tuple[list[Effect], list[str]]:
         ]
         notes.append(
             f"the test run made {per_request:g} {noun} per request over {seen.requests} "
-            f"request(s), the code analysis predicted {predicted}: the time model uses "
+            f"request{'s' if seen.requests != 1 else ''}, the code analysis predicted "
+            f"{predicted}: the time model uses "
             "the observed count"
         )
     return effects, notes
@@ -458,7 +471,8 @@ def score_view(
         kinds = sorted({e.kind.value for e in released})
         calls = sum(e.multiplier for e in released)
         reasons.append(
-            f"{calls} awaitable wait(s) ({', '.join(kinds)}) ≈ {_ms(released_ms)} "
+            f"{calls} awaitable wait{'s' if calls != 1 else ''} ({', '.join(kinds)}) "
+            f"≈ {_ms(released_ms)} "
             "that async releases to serve other requests"
         )
         if gathered < awaitable_ms - 1:
@@ -497,7 +511,8 @@ def score_view(
             category = Category.ASYNC_BLOCKING
             reasons.insert(
                 0,
-                f"async view calls {len(blocking)} blocking operation(s) "
+                f"async view calls {len(blocking)} blocking "
+                f"operation{'s' if len(blocking) != 1 else ''} "
                 f"≈ {_ms(blocking_ms)} directly on the event loop: "
                 + ", ".join(sorted({e.call for e in blocking}))[:200],
             )

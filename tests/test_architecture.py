@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Each module may import only from its own stage or earlier ones.
 STAGES: list[tuple[str, ...]] = [
-    ("advisor", "advisor.model", "advisor.django_api"),
+    ("advisor", "advisor.model", "advisor.django_api", "advisor.rules"),
     ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress"),
     ("advisor.collect", "advisor.index"),
     ("advisor.static_eval", "advisor.catalog"),

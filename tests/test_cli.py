@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "advisor" / "schema" / "scan-result.schema.json"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [*args])
+def run(*args: str, columns: int | None = None) -> tuple[int, str, str]:
+    env = {"COLUMNS": str(columns)} if columns else {}
+    result = CliRunner(env=env).invoke(main, [*args])
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -34,7 +35,7 @@ def scan_json(project: Path, *flags: str) -> dict[str, object]:
 
 def test_terminal_report_lists_every_routed_view_with_score_category_reason(
         sample_projects: Path) -> None:
-    code, out, _ = run("scan", str(sample_projects / "bookshop"), "--no-cache")
+    code, out, _ = run("scan", str(sample_projects / "bookshop"), "--no-cache", columns=160)
     assert code == 0
     expected = json.loads((ROOT / "tests/expectations/bookshop.json").read_text())["views"]
     lines = out.splitlines()

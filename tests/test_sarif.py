@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 PROJECTS = ["bookshop", "opsdesk"]
 LEVELS = {
-    "strong candidate": ("async-candidate", "note"),
-    "candidate (needs work)": ("async-needs-work", "warning"),
+    "strong candidate": ("ADV102", "note"),
+    "candidate (needs work)": ("ADV103", "warning"),
 }
 
 
@@ -82,9 +82,9 @@ def test_one_result_per_candidate_and_per_blocking_call(name: str) -> None:
     assert driver["name"] == "django-async-advisor"
     rules = driver["rules"]
     assert [rule["id"] for rule in rules] == [
-        "async-candidate",
-        "async-needs-work",
-        "async-but-blocking",
+        "ADV102",
+        "ADV103",
+        "ADV101",
     ]
     for rule in rules:
         assert rule["shortDescription"]["text"]
@@ -92,9 +92,9 @@ def test_one_result_per_candidate_and_per_blocking_call(name: str) -> None:
         assert rule["help"]["text"] and rule["help"]["markdown"]
     levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in rules}
     assert levels == {
-        "async-candidate": "note",
-        "async-needs-work": "warning",
-        "async-but-blocking": "error",
+        "ADV102": "note",
+        "ADV103": "warning",
+        "ADV101": "error",
     }
 
     results = run["results"]
@@ -127,7 +127,7 @@ def test_one_result_per_candidate_and_per_blocking_call(name: str) -> None:
             expected_count += len(blocking)
             assert len(found) == len(blocking) >= 1
             for effect, result in zip(blocking, found, strict=True):
-                assert (result["ruleId"], result["level"]) == ("async-but-blocking", "error")
+                assert (result["ruleId"], result["level"]) == ("ADV101", "error")
                 assert effect["call"] in result["message"]["text"]
                 location = result["locations"][0]["physicalLocation"]
                 assert location["artifactLocation"]["uri"] == effect["location"]["path"]
@@ -253,4 +253,4 @@ def test_relative_root_has_no_base_uri(validator: Any) -> None:
     log = json.loads(reporters()["sarif"](_result((view,), root="shop")))
     assert_valid(validator, log)
     assert "originalUriBaseIds" not in log["runs"][0]
-    assert log["runs"][0]["results"][0]["ruleId"] == "async-candidate"
+    assert log["runs"][0]["results"][0]["ruleId"] == "ADV102"

@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import importlib.util
 import re
 import shlex
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 import jinja2
@@ -590,10 +591,19 @@ def _dotted(name: str) -> Markup:
     return Markup(".<wbr>").join(name.split("."))
 
 
+def _template_loader() -> jinja2.BaseLoader:
+    """The templates: installed, they are `advisor.report_templates` (pyproject maps the
+    repository's `report_templates/` there, so no generic top-level name is installed); in
+    a checkout not installed again since that mapping, the folder beside `advisor/`."""
+    if importlib.util.find_spec("advisor.report_templates") is not None:
+        return jinja2.PackageLoader("advisor.report_templates", "")
+    return jinja2.FileSystemLoader(Path(__file__).resolve().parents[2] / "report_templates")
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("report_templates", ""),
+        loader=_template_loader(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -1,6 +1,7 @@
 """SARIF 2.1.0 for code scanning (GitHub and other SARIF viewers): one result per routed view
 worth converting (note / warning) and one error per blocking call in a view that is already
-async. Rules carry the help text; locations are paths relative to the project root with
+async. Rule ids are the codes of advisor/rules.py (ADV102 …), names their slugs; rules carry
+the help text; locations are paths relative to the project root with
 1-based columns, as SARIF §3.30 requires."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import quote
 from advisor.model import Category, Effect, Location, ScanResult, View
 from advisor.reporters import reporter
 from advisor.reporters.to_html import rewrite_command, route_text
+from advisor.rules import category_rule
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,8 +37,8 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        id="async-candidate",
-        name="AsyncCandidate",
+        id=category_rule(Category.STRONG).code,
+        name=category_rule(Category.STRONG).slug,
         category=Category.STRONG,
         level="note",
         short="View worth converting to async",
@@ -53,8 +55,8 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        id="async-needs-work",
-        name="AsyncCandidateNeedsWork",
+        id=category_rule(Category.NEEDS_WORK).code,
+        name=category_rule(Category.NEEDS_WORK).slug,
         category=Category.NEEDS_WORK,
         level="warning",
         short="View that would gain from async once its blockers are removed",
@@ -70,8 +72,8 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        id="async-but-blocking",
-        name="AsyncViewBlocksEventLoop",
+        id=category_rule(Category.ASYNC_BLOCKING).code,
+        name=category_rule(Category.ASYNC_BLOCKING).slug,
         category=Category.ASYNC_BLOCKING,
         level="error",
         short="Blocking call inside an async view",
@@ -271,7 +273,8 @@ def build_sarif(result: ScanResult) -> dict[str, Any]:
     root = result.project.root
     results: list[dict[str, Any]] = []
     for view in result.routed_views:
-        if view.score is None:
+        # A `# advisor: ignore[...]` comment on the view keeps its finding out of the log.
+        if view.score is None or view.score.rule in view.suppressed:
             continue
         if view.score.category in (Category.STRONG, Category.NEEDS_WORK):
             results.append(_view_result(view, root))

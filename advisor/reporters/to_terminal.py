@@ -1,39 +1,54 @@
-"""The terminal report: project readiness first, then every view ranked, one line each."""
+"""The terminal report: project readiness first, then every view ranked by score in a table
+that fits the terminal (rich wraps cells on word boundaries), then what the columns mean.
+
+rich honours COLUMNS, NO_COLOR, FORCE_COLOR and TERM=dumb, and wraps to the width it
+finds, which hand-written padding did not."""
 
 from __future__ import annotations
 
+import io
 import os
-import shutil
+import sys
 
-from advisor.model import Category, ScanResult, View
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from advisor.model import CATEGORY_ORDER, Category, ScanResult, View
 from advisor.reporters import reporter
-from advisor.scoring import capacity_cell, capacity_legend, middleware_summary
+from advisor.reporters.display import middleware_display, route_display
+from advisor.scoring import capacity_cell, capacity_legend
 
-_COLOURS = {
-    Category.STRONG: "\033[1;32m",
-    Category.NEEDS_WORK: "\033[33m",
-    Category.LITTLE: "\033[2m",
-    Category.KEEP_SYNC: "\033[2m",
-    Category.ALREADY_ASYNC: "\033[36m",
-    Category.ASYNC_BLOCKING: "\033[1;31m",
+_STYLES = {
+    Category.STRONG: "bold green",
+    Category.NEEDS_WORK: "yellow",
+    Category.LITTLE: "dim",
+    Category.KEEP_SYNC: "dim",
+    Category.ALREADY_ASYNC: "cyan",
+    Category.ASYNC_BLOCKING: "bold red",
 }
-_RESET = "\033[0m"
-
-
-def _colour(enabled: bool, category: Category, text: str) -> str:
-    return f"{_COLOURS[category]}{text}{_RESET}" if enabled else text
+# From this many columns on, the figures and the route get columns of their own.
+_WIDE = 120
 
 
 def _route(view: View) -> str:
     if not view.routes:
         return "(not routed)"
-    first = "/" + view.routes[0].pattern.lstrip("^").rstrip("$")
-    return first + (f" +{len(view.routes) - 1}" if len(view.routes) > 1 else "")
+    first = route_display(view.routes[0].pattern)
+    return first + (f" (+{len(view.routes) - 1} more)" if len(view.routes) > 1 else "")
+
+
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
 
 
 def readiness_lines(result: ScanResult) -> list[str]:
     project = result.project
-    version = project.django_version or "unknown"
+    if project.django_version is None:
+        version = "version UNKNOWN (pass --django-version X.Y)"
+    else:
+        version = project.django_version
     if project.django_version_source:
         version += f" (from {project.django_version_source})"
     asgi = ", ".join(project.asgi_entry_points) or "none"
@@ -42,7 +57,7 @@ def readiness_lines(result: ScanResult) -> list[str]:
         f"Django {version} · settings {project.settings_module or '?'} · "
         f"urls {project.root_urlconf or '?'}",
         f"ASGI entry point: {asgi} · ASGI server: {servers}",
-        f"Middleware: {middleware_summary(project.middleware)}",
+        f"Middleware: {middleware_display(project.middleware)}",
     ]
     databases = ", ".join(e.rsplit(".", 1)[-1] for e in project.database_engines) or "?"
     db_line = f"Database: {databases}"
@@ -61,47 +76,125 @@ def readiness_lines(result: ScanResult) -> list[str]:
     return lines
 
 
-def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 120) -> str:
-    out = [f"django-async-advisor {result.tool_version} · {result.project.root}", ""]
-    out += readiness_lines(result)
-    out.append("")
-    routed = result.routed_views
-    header = (
-        f"{'score':>5}  {'category':<22}  {'released':>8}  {_CAPACITY_HEADER:>24}  "
-        f"{'view':<44}  route"
+def ranked(views: tuple[View, ...]) -> list[View]:
+    """By the score column, highest first; ties by category rank, then id."""
+    order = {category: rank for rank, category in enumerate(CATEGORY_ORDER)}
+    return sorted(
+        views,
+        key=lambda v: (
+            -(v.score.value if v.score else -1),
+            order.get(v.score.category, 99) if v.score else 99,
+            v.id,
+        ),
     )
-    out.append(header)
-    out.append("─" * min(width, len(header) + 30))
-    for view in routed:
-        out.append(_view_line(view, colour))
-    unrouted = [v for v in result.views if not v.routed]
-    if unrouted:
-        out.append("")
-        out.append(f"Not routed ({len(unrouted)}): views no URLconf reaches")
-        for view in unrouted:
-            out.append(_view_line(view, colour))
+
+
+def _why(view: View) -> str:
+    score = view.score
+    if score is None:
+        return ""
+    reason = score.reasons[0] if score.reasons else ""
+    blockers = [b.message for b in score.blockers if b.severity == "blocker"]
+    if blockers:
+        reason += ("; " if reason else "") + f"blocker: {blockers[0]}"
+        if len(blockers) > 1:
+            reason += f" (+{len(blockers) - 1} more)"
+    if view.suppressed:
+        reason += ("; " if reason else "") + "suppressed: " + ", ".join(view.suppressed)
+    return reason
+
+
+def _figures(view: View) -> str:
+    score = view.score
+    if score is None:
+        return ""
+    return f"released {score.overlap_ms:,.0f} ms · req/s per worker {capacity_cell(score.capacity)}"
+
+
+def _table(views: list[View], width: int, title: str | None = None) -> Table:
+    """Wide terminals get a column per figure; narrow ones (80 columns) put the route and
+    the figures on the lines under the view id, so no cell has to break a word."""
+    wide = width >= _WIDE
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        show_edge=False,
+        title=title,
+        title_justify="left",
+        title_style="bold",
+    )
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("category", max_width=None if wide else 11)
+    if wide:
+        table.add_column("released\nper request", justify="right", no_wrap=True)
+        table.add_column("req/s per worker\nsync→async", justify="right", no_wrap=True)
+        table.add_column("view · why", ratio=3, overflow="fold")
+        table.add_column("route", ratio=1, overflow="fold")
+    else:
+        table.add_column("view · route · released per request · why", overflow="fold")
+    for view in views:
+        score = view.score
+        cell = Text(view.id, style="bold" if score and not view.suppressed else "")
+        if not wide:
+            cell.append("\n" + _route(view), style="dim")
+            if score is not None:
+                cell.append("\n" + _figures(view), style="dim")
+        why = _why(view)
+        if why:
+            cell.append("\n" + why, style="dim")
+        row: list[str | Text] = (
+            ["", ""]
+            if score is None
+            else [str(score.value), Text(score.category.value, style=_STYLES[score.category])]
+        )
+        if wide:
+            if score is None:
+                row += ["", ""]
+            else:
+                row += [
+                    f"{score.overlap_ms:,.0f} ms",
+                    capacity_cell(score.capacity),
+                ]
+            row += [cell, _route(view)]
+        else:
+            row.append(cell)
+        table.add_row(*row)
+    return table
+
+
+def _summary_lines(result: ScanResult) -> list[str]:
+    routed = result.routed_views
+    out: list[str] = []
     counts: dict[str, int] = {}
     for view in routed:
         if view.score:
             counts[view.score.category.value] = counts.get(view.score.category.value, 0) + 1
-    out.append("")
     breakdown = ", ".join(f"{n} {c}" for c, n in counts.items())
-    noun = "routed view" if len(routed) == 1 else "routed views"
-    out.append(f"{len(routed)} {noun}" + (f": {breakdown}" if breakdown else ""))
+    out.append(_plural(len(routed), "routed view") + (f": {breakdown}" if breakdown else ""))
+    suppressed = [v for v in result.views if v.suppressed]
+    if suppressed:
+        out.append(
+            f"Suppressed by `# advisor: ignore[...]`: {_plural(len(suppressed), 'view')} "
+            "(not counted by --fail-on)"
+        )
     basis = next((v.score.capacity for v in result.views if v.score is not None), None)
     if basis is not None:
         out.append(capacity_legend(basis))
     if result.framework_routes:
         groups = sorted({r.group for r in result.framework_routes})
         out.append(
-            f"Framework routes (not scored): {len(result.framework_routes)} ({', '.join(groups)})"
+            "Framework routes (not scored): "
+            f"{_plural(len(result.framework_routes), 'framework route')} ({', '.join(groups)})"
         )
     observed = [v for v in result.views if v.observed is not None]
     if observed:
         disagree = [v for v in observed if v.observed is not None and v.observed.disagreements]
         out.append(
-            f"Observed in the test run: {len(observed)} views; {len(disagree)} disagree with "
-            "the prediction" + (": " + ", ".join(v.id for v in disagree[:5]) if disagree else "")
+            f"Observed in the test run: {_plural(len(observed), 'view')}; {len(disagree)} "
+            + ("disagrees" if len(disagree) == 1 else "disagree")
+            + " with the prediction"
+            + (": " + ", ".join(v.id for v in disagree[:5]) if disagree else "")
         )
     if result.findings:
         out.append(f"Findings: {len(result.findings)}")
@@ -112,37 +205,77 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
         out.append(f"Parse errors: {len(result.parse_errors)}")
         for error in result.parse_errors[:20]:
             out.append(f"  {error.path}:{error.line}: {error.message}")
+    if "result_cache" in result.timings:
+        took = "(cached: nothing changed since the last scan; --no-cache to rescan)"
+    else:
+        took = f"in {result.timings.get('total', 0):.2f} s"
     out.append(
-        f"Scanned {result.stats.files} files, {result.stats.lines:,} lines in "
-        f"{result.timings.get('total', 0):.2f} s. "
-        "`advisor explain PATH VIEW_ID` shows the evidence for one view."
+        f"Scanned {_plural(result.stats.files, 'file')}, "
+        f"{_plural(result.stats.lines, 'line')} {took}. "
+        "`advisor explain PATH VIEW` shows the evidence for one view."
     )
-    return "\n".join(out) + "\n"
+    return out
 
 
-_CAPACITY_HEADER = "req/s/worker sync→async"
-
-
-def _view_line(view: View, colour: bool) -> str:
-    score = view.score
-    if score is None:
-        return f"{'':>5}  {'':<22}  {'':>8}  {'':>24}  {view.id:<44}  {_route(view)}"
-    released = f"{score.overlap_ms:,.0f} ms"
-    capacity = capacity_cell(score.capacity)
-    category = _colour(colour, score.category, f"{score.category.value:<22}")
-    line = (
-        f"{score.value:>5}  {category}  {released:>8}  {capacity:>24}  {view.id:<44}  "
-        f"{_route(view)}"
+def render_terminal_text(
+    result: ScanResult, colour: bool = False, width: int = 100, colour_system: str = "standard"
+) -> str:
+    """The report for a terminal `width` columns wide, with ANSI styles when `colour`."""
+    stream = io.StringIO()
+    console = Console(
+        file=stream,
+        width=max(width, 40),
+        force_terminal=colour,
+        no_color=None if colour else True,
+        color_system=colour_system if colour else None,  # type: ignore[arg-type]
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+        _environ={},
     )
-    reason = score.reasons[0] if score.reasons else ""
-    blockers = [b.message for b in score.blockers if b.severity == "blocker"]
-    detail = f"       {reason}" + (f" · blocker: {blockers[0]}" if blockers else "")
-    return line + "\n" + detail[:160]
+    _print(console, result)
+    # rich pads every table line to the full width; trailing blanks only get in the way.
+    return "\n".join(line.rstrip() for line in stream.getvalue().splitlines()) + "\n"
+
+
+def _print(console: Console, result: ScanResult) -> None:
+    console.print(f"django-async-advisor {result.tool_version} · {result.project.root}")
+    console.print()
+    for line in readiness_lines(result):
+        loud = line.startswith("Django version UNKNOWN")
+        console.print(line, style="bold yellow" if loud else None)
+    console.print()
+    routed = ranked(result.routed_views)
+    if routed:
+        console.print(_table(routed, console.width))
+    unrouted = ranked(tuple(v for v in result.views if not v.routed))
+    if unrouted:
+        console.print()
+        console.print(
+            _table(
+                unrouted,
+                console.width,
+                title=f"Not routed ({len(unrouted)}): views no URLconf reaches",
+            )
+        )
+    console.print()
+    for line in _summary_lines(result):
+        console.print(line)
 
 
 @reporter("terminal")
 def render_terminal(result: ScanResult) -> str:
-    colour = (
-        os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb" and (os.isatty(1))
-    )
-    return render_terminal_text(result, colour, shutil.get_terminal_size().columns)
+    # The console decides width (COLUMNS, else the terminal's) and whether stdout is a
+    # terminal the way every rich-based tool does; NO_COLOR (no-color.org) always wins, and
+    # FORCE_COLOR (force-color.org) colours even a pipe or a dumb terminal.
+    probe = Console(file=sys.stdout)
+    forced = os.environ.get("FORCE_COLOR", "") != ""
+    colour = not probe.no_color and (forced or (probe.is_terminal and not probe.is_dumb_terminal))
+    return render_terminal_text(result, colour, probe.width, _colour_system())
+
+
+def _colour_system() -> str:
+    if os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return "truecolor"
+    return "256" if "256color" in os.environ.get("TERM", "") else "standard"
