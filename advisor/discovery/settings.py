@@ -2,7 +2,8 @@
 `os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)` in manage.py/asgi.py/wsgi.py (or a
 runtests.py/conftest.py); pytest-django's `DJANGO_SETTINGS_MODULE`/`--ds` (or pytest-env's
 `env`) in pytest.ini, pyproject.toml, tox.ini or setup.cfg, then tox's `setenv` or a
-`--settings` in its commands; a `*settings*` module defining ROOT_URLCONF; and for a
+`--settings` in its commands; `DJANGO_SETTINGS_MODULE=` in a `.env` file (django-environ,
+python-dotenv, docker compose); a `*settings*` module defining ROOT_URLCONF; and for a
 reusable app without a settings module, the keyword arguments of `settings.configure(...)`
 in its runtests.py, conftest.py or manage.py (Django's "Using settings without setting
 DJANGO_SETTINGS_MODULE")."""
@@ -10,6 +11,7 @@ DJANGO_SETTINGS_MODULE")."""
 from __future__ import annotations
 
 import configparser
+import re
 import shlex
 import tomllib
 from dataclasses import dataclass, field
@@ -26,6 +28,16 @@ PYTEST_CONFIG_FILES = (
     ("pyproject.toml", "tool.pytest.ini_options"),
     ("tox.ini", "pytest"),
     ("setup.cfg", "tool:pytest"),
+)
+# The `.env` files django-environ, python-dotenv and docker compose read, most specific first.
+ENV_FILES = (".env", ".env.local", ".env.dev", ".env.development", ".env.example")
+_ENV_LINE = re.compile(
+    r"^\s*(?:export\s+)?DJANGO_SETTINGS_MODULE\s*=\s*(['\"]?)([\w.]+)\1\s*(?:#.*)?$"
+)
+# `os.environ["DJANGO_SETTINGS_MODULE"] = "proj.settings"`, a manage.py variant the facts do
+# not keep (a subscript assignment), read from the text of the entry point.
+_ENVIRON_ITEM = re.compile(
+    r"""environ\[\s*['"]DJANGO_SETTINGS_MODULE['"]\s*\]\s*=\s*['"]([\w.]+)['"]"""
 )
 _CONFIGURE = "django.conf.settings.configure"
 # A script that configures settings for the test run ranks before one that exists for
@@ -59,15 +71,24 @@ class DjangoSettings:
         return self.module is not None or self.configured is not None
 
 
-def find_settings(index: ProjectIndex, root: Path, explicit: str | None) -> DjangoSettings:
+def find_settings(
+    index: ProjectIndex, root: Path, explicit: str | None, project_dir: str = ""
+) -> DjangoSettings:
+    """The settings the project runs with; `project_dir` is the chosen project's folder
+    (manage.py's), root-relative, whose own config files count before the root's."""
     if explicit:
-        return _from_module(index, explicit, "--settings")
-    found = _from_entry_points(index)
+        return _from_module(index, module_in_tree(index, explicit) or explicit, "--settings")
+    found = _from_entry_points(index, root)
     if found is not None:
         return _from_module(index, found[0], found[1])
-    found = _from_pytest_config(root)
-    if found is not None:
-        return _from_module(index, found[0], found[1])
+    folders = [root / project_dir, root] if project_dir else [root]
+    for folder in folders:
+        found = _from_pytest_config(folder)
+        if found is None:
+            found = _from_env_file(folder)
+        if found is not None:
+            prefix = f"{project_dir}/" if project_dir and folder != root else ""
+            return _from_module(index, found[0], prefix + found[1])
     for name, info in sorted(index.modules.items()):
         # settings.py, test_settings.py, settings_test.py, settings/__init__.py
         if "settings" in name.rsplit(".", 1)[-1] and "ROOT_URLCONF" in info.symbols:
@@ -80,8 +101,48 @@ def find_settings(index: ProjectIndex, root: Path, explicit: str | None) -> Djan
         {},
         tried="DJANGO_SETTINGS_MODULE in manage.py/asgi.py/wsgi.py/runtests.py/conftest.py, "
         "in pytest config (pytest.ini, pyproject.toml, tox.ini, setup.cfg), tox setenv and "
-        "commands, a *settings* module with ROOT_URLCONF, settings.configure() calls",
+        "commands, .env, a *settings* module with ROOT_URLCONF, settings.configure() calls",
     )
+
+
+def module_in_tree(index: ProjectIndex, name: str) -> str | None:
+    """The scanned module `--settings NAME` means: itself; or, named from a folder above its
+    source root, the module at that path (`src.pkg.settings` is `pkg.settings` in
+    `src/pkg/settings.py`); or the one module whose dotted name ends with NAME."""
+    if name in index.modules:
+        return name
+    parts = name.split(".")
+    for cut in range(1, len(parts)):
+        shorter = ".".join(parts[cut:])
+        info = index.modules.get(shorter)
+        if info is not None and info.path.startswith("/".join(parts[:cut]) + "/"):
+            return shorter
+    longer = [m for m in index.modules if m.endswith("." + name)]
+    return longer[0] if len(longer) == 1 else None
+
+
+def settings_paths(root: Path, project_dir: str = "") -> list[Path]:
+    """Every file `find_settings` may read besides the scanned modules, for the result
+    cache's key: pytest and tox config and `.env` files, in the project's folder and root."""
+    folders = [root / project_dir, root] if project_dir else [root]
+    names = [name for name, _ in PYTEST_CONFIG_FILES] + list(ENV_FILES)
+    return [folder / name for folder in folders for name in names]
+
+
+def _from_env_file(folder: Path) -> tuple[str, str] | None:
+    for name in ENV_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            match = _ENV_LINE.match(line)
+            if match:
+                return match.group(2), name
+    return None
 
 
 def settings_lookup(index: ProjectIndex, settings: DjangoSettings) -> SettingsLookup:
@@ -130,7 +191,7 @@ def _module_calls(info: ModuleInfo, suffix: str) -> list[tuple[Call, dict[str, E
     return calls
 
 
-def _from_entry_points(index: ProjectIndex) -> tuple[str, str] | None:
+def _from_entry_points(index: ProjectIndex, root: Path | None = None) -> tuple[str, str] | None:
     for module in ("manage", "asgi", "wsgi", *sorted(index.modules)):
         info = index.modules.get(module)
         stem = module.rsplit(".", 1)[-1]
@@ -142,6 +203,14 @@ def _from_entry_points(index: ProjectIndex) -> tuple[str, str] | None:
                 value = StaticEvaluator(index).in_function(info, locals_, call.args[1])
                 if isinstance(value, str) and value:
                     return value, info.path
+        if root is not None:
+            try:
+                text = (root / info.path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            match = _ENVIRON_ITEM.search(text)
+            if match:
+                return match.group(1), info.path
     return None
 
 
