@@ -305,13 +305,21 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         findings.append(
             Finding("urlconf", f"ROOT_URLCONF {missing} in the settings ({django_settings.source})")
         )
-    unread = urlconf_unread(index, django_settings, project.root_urlconf)
-    if unread is not None:
-        findings.append(Finding(*unread))
     for test_urlconf in find_test_urlconfs(index):
         urlconfs.evaluate_extra(test_urlconf)
     evaluated = urlconfs.result
     routes = evaluated.routes
+    # No route from any URLconf (the root one or one the tests route through): say why.
+    unread = None if routes else urlconf_unread(index, django_settings, project.root_urlconf)
+    if unread is not None:
+        findings.append(Finding(*unread))
+    elif not django_settings.found:
+        findings.append(
+            Finding(
+                "readiness",
+                f"no Django settings found (tried {django_settings.tried}); pass --settings",
+            )
+        )
     framework_routes = evaluated.framework
     findings.extend(evaluated.findings)
     if settings.resolve:
