@@ -187,10 +187,16 @@ class StaticEvaluator:
         return self._value(frame or _Frame(info), expr, depth)
 
     def in_function(
-        self, info: ModuleInfo, locals_: MappingABC[str, Expr], expr: Expr, depth: int = 0
+        self,
+        info: ModuleInfo,
+        locals_: MappingABC[str, Expr],
+        expr: Expr,
+        depth: int = 0,
+        values: MappingABC[str, Any] | None = None,
     ) -> Any:
-        """The value of `expr` inside a function whose local bindings are `locals_`."""
-        return self._value(_Frame(info, {}, locals_), expr, depth)
+        """The value of `expr` inside a function whose local bindings are `locals_` (and
+        names already bound to evaluated `values`, such as a loop's target)."""
+        return self._value(_Frame(info, dict(values or {}), locals_), expr, depth)
 
     def resolve_in(
         self, info: ModuleInfo, locals_: MappingABC[str, Expr], dotted: str
@@ -437,6 +443,10 @@ class StaticEvaluator:
                 return value
             if isinstance(value, Instance) and "." not in rest:
                 return self._attribute(value, rest, depth)
+            if isinstance(value, ObjectRef) and "." not in rest:  # `provider.package`
+                class_value = self.index.class_attribute(value.qualified, rest)
+                if class_value is not None:
+                    return self._value(_Frame(class_value[0]), class_value[1], depth + 1)
             return UNKNOWN
         if head in frame.locals and not isinstance(frame.locals[head], ImportedName):
             return self._value(frame, frame.locals[head], depth) if not rest else UNKNOWN
