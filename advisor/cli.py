@@ -403,7 +403,7 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
     for finding in result.findings:
         if finding.kind == "urlconf":
             click.echo(f"unresolved: {finding.location}: {finding.message}")
-        elif finding.kind == "resolve":
+        elif finding.kind in ("resolve", "test-urlconf"):
             click.echo(finding.message)
 
 

@@ -64,6 +64,8 @@ _DRF_MIXIN_ACTIONS = {
     "rest_framework.mixins.UpdateModelMixin": "update",
     "rest_framework.mixins.DestroyModelMixin": "destroy",
 }
+# The finding that labels routes only a test's URLconf serves.
+TEST_URLCONF = "test-urlconf"
 _MAX_DEPTH = 25
 _MAX_LOOP_ITEMS = 500
 
@@ -123,6 +125,25 @@ class UrlconfEvaluator:
         if urlconf.target in self._evaluated:
             return self.result
         self._evaluated.add(urlconf.target)
+        before = set(self.result.routes)
+        self._extra(urlconf)
+        self._deduplicate()
+        added = [r for r in self.result.routes if r not in before]
+        if added:
+            # Labelled: Django serves these only while a test overrides ROOT_URLCONF.
+            self.result.findings.append(
+                Finding(
+                    TEST_URLCONF,
+                    f"test-only URLconf {urlconf.target}: {len(added)} route(s) the tests route "
+                    f"through (set at {urlconf.location}), not served under ROOT_URLCONF: "
+                    + ", ".join(sorted({r.pattern or "/" for r in added})[:6])
+                    + ("…" if len({r.pattern for r in added}) > 6 else ""),
+                    urlconf.location,
+                )
+            )
+        return self.result
+
+    def _extra(self, urlconf: UrlconfUnderTest) -> None:
         if urlconf.is_class:
             info, klass = self.index.classes[urlconf.target]
             patterns = dict(klass.attributes).get("urlpatterns")
@@ -130,7 +151,7 @@ class UrlconfEvaluator:
                 self._find(
                     "urlconf", f"{urlconf.target} has no urlpatterns attribute", info, klass.line
                 )
-                return self.result
+                return
             scope = _Scope(info, {})
             for item, item_scope in self._items(patterns, scope, klass.line):
                 self._pattern(item, item_scope, "", None, 0, klass.line)
@@ -144,10 +165,8 @@ class UrlconfEvaluator:
                         urlconf.location,
                     )
                 )
-                return self.result
+                return
             self._module(module, "", None, 0)
-        self._deduplicate()
-        return self.result
 
     def _deduplicate(self) -> None:
         self.result.routes = list(dict.fromkeys(self.result.routes))
