@@ -42,6 +42,7 @@ UNKNOWN: Any = _Unknown()
 _NOT_YET: Any = _Unknown()  # a module-level name before its first statement
 _MAX_DEPTH = 20
 _DJANGO_SETTINGS = "django.conf.settings"
+_IS_INSTALLED = "django.apps.apps.is_installed"
 _TRANSLATIONS = frozenset(
     f"django.utils.translation.{name}"
     for name in ("gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "gettext_noop")
@@ -340,6 +341,16 @@ class StaticEvaluator:
             return self._returned(function[0], function[1], expr, frame, depth)
         if qualified in self.index.classes:
             return Instance(qualified)
+        if qualified == _IS_INSTALLED and len(expr.args) == 1:
+            # `if apps.is_installed("debug_toolbar"):` answered from INSTALLED_APPS.
+            app = self._value(frame, expr.args[0], depth)
+            installed = self.settings("INSTALLED_APPS")
+            if isinstance(app, str) and isinstance(installed, list | tuple):
+                return app in installed or any(
+                    isinstance(entry, str) and entry.startswith(app + ".apps.")
+                    for entry in installed
+                )
+            return UNKNOWN
         if qualified not in _KNOWN_CALLS:
             return UNKNOWN  # without evaluating the arguments: a URL list's path() calls
         args = [self._value(frame, arg, depth) for arg in expr.args]

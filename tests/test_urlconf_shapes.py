@@ -225,3 +225,16 @@ urlpatterns = [
     assert third_party == [("allauth", "accounts/…", "allauth.urls")]
     # A module of the project's own package that is missing is a finding, not third-party.
     assert any("shop.missing_urls" in m for m in messages(result))
+
+
+def test_a_condition_on_an_installed_app(tmp_path: Path) -> None:
+    result = scan(tmp_path, HEAD + """
+from django.apps import apps
+
+urlpatterns = [path("", views.home)]
+if apps.is_installed("debug_toolbar"):
+    urlpatterns += [path("__debug__/", views.other)]
+if apps.is_installed("shop"):
+    urlpatterns += [path("shop/", views.other)]
+""")
+    assert routed(result) == {"": "shop.views.home", "shop/": "shop.views.other"}

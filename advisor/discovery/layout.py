@@ -31,11 +31,15 @@ class Layout:
     other_projects: tuple[str, ...] = ()
     chosen_by: str = ""  # "--project", "the shallowest manage.py", ...
 
+    # The folder the chosen project's imports start from: manage.py's, or above it when
+    # manage.py sits inside a package (`wagtail/test/manage.py` names `wagtail.test.settings`).
+    project_root: str = ""
+
     @property
     def primary_root(self) -> str:
         """Where the project runs from: manage.py's folder, else the first source root."""
         if self.manage_py is not None:
-            return _parent(self.manage_py)
+            return self.project_root
         return self.import_roots[0] if self.import_roots else ""
 
     def module(self, file: SourceFile) -> tuple[str, bool]:
@@ -72,7 +76,11 @@ def find_layout(root: Path, files: Iterable[SourceFile], project: str | None = N
     manage.py (or its folder), absolute or relative to the current folder or to `root`."""
     files = list(files)
     manages = sorted(
-        (f.relative for f in files if f.relative.rsplit("/", 1)[-1] == "manage.py"),
+        (
+            f.relative
+            for f in files
+            if f.relative.rsplit("/", 1)[-1] == "manage.py" and not _is_template(f.path)
+        ),
         key=lambda r: (r.count("/"), r),
     )
     chosen: str | None = None
@@ -96,8 +104,9 @@ def find_layout(root: Path, files: Iterable[SourceFile], project: str | None = N
                 others.append(folder)
     declared = declared_source_roots(root)
     roots: list[str] = []
-    if chosen is not None and _parent(chosen):
-        roots.append(_parent(chosen))
+    home = _import_home(chosen, {f.relative for f in files}) if chosen is not None else ""
+    if home:
+        roots.append(home)
     for folder in declared:
         if folder not in roots:
             roots.append(folder)
@@ -113,7 +122,24 @@ def find_layout(root: Path, files: Iterable[SourceFile], project: str | None = N
         roots.append("src")
     # Most specific first, so a nested root wins over the folder above it.
     roots.sort(key=lambda r: (-r.count("/"), r))
-    return Layout(tuple(roots), chosen, tuple(others), chosen_by)
+    return Layout(tuple(roots), chosen, tuple(others), chosen_by, home)
+
+
+def _import_home(manage_py: str, relatives: set[str]) -> str:
+    """manage.py's folder, or the first folder above it that is not a package: a manage.py
+    inside a package is run as part of it (its settings are named from above)."""
+    folder = _parent(manage_py)
+    while folder and f"{folder}/__init__.py" in relatives:
+        folder = _parent(folder)
+    return folder
+
+
+def _is_template(path: Path) -> bool:
+    """A project template's manage.py (`{{ project_name }}.settings`), not a project."""
+    try:
+        return "{{" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def _inside(folder: str, parent: str) -> bool:

@@ -14,6 +14,7 @@ import configparser
 import re
 import shlex
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,14 @@ _CONFIGURE = "django.conf.settings.configure"
 # A script that configures settings for the test run ranks before one that exists for
 # makemigrations; anything else after both.
 _CONFIGURE_SCRIPTS = ("runtests", "conftest", "manage")
+# Django's own defaults (django/conf/global_settings.py) for the settings URLconfs test in
+# `if settings.X:`, used when the project's settings do not assign them at all.
+DJANGO_DEFAULTS: dict[str, Any] = {
+    "DEBUG": False,
+    "APPEND_SLASH": True,
+    "USE_I18N": True,
+    "PREPEND_WWW": False,
+}
 READ_SETTINGS = (
     "ROOT_URLCONF",
     "MIDDLEWARE",
@@ -155,10 +164,32 @@ def settings_lookup(index: ProjectIndex, settings: DjangoSettings) -> SettingsLo
         return lambda name: UNKNOWN
     evaluator = StaticEvaluator(index)
     module = info
-    return lambda name: evaluator.module_value(module, name)
+
+    def lookup(name: str) -> Any:
+        value = evaluator.module_value(module, name)
+        if value is UNKNOWN and name in DJANGO_DEFAULTS and not _defines(index, module, name):
+            return DJANGO_DEFAULTS[name]
+        return value
+
+    return lookup
+
+
+def _defines(index: ProjectIndex, info: ModuleInfo, name: str) -> bool:
+    """Whether the settings module (or one it star-imports) assigns `name` at all."""
+    pending, seen = [info], set()
+    while pending:
+        current = pending.pop()
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        if name in current.symbols or any(s.target == name for s in current.facts.statements):
+            return True
+        pending += [index.modules[m] for m in current.star_imports if m in index.modules]
+    return False
 
 
 def _from_module(index: ProjectIndex, module: str, source: str) -> DjangoSettings:
+    module = module_in_tree(index, module) or module
     info = index.modules.get(module)
     if info is None:
         return DjangoSettings(module, {}, source)
@@ -192,6 +223,19 @@ def _module_calls(info: ModuleInfo, suffix: str) -> list[tuple[Call, dict[str, E
 
 
 def _from_entry_points(index: ProjectIndex, root: Path | None = None) -> tuple[str, str] | None:
+    """The first entry point naming a settings module of the tree; else the first naming
+    any (a module missing from the tree is then reported, not silently replaced)."""
+    found = [f for f in _entry_point_settings(index, root) if _DOTTED.fullmatch(f[0])]
+    for module, source in found:
+        if module_in_tree(index, module) is not None:
+            return module, source
+    return found[0] if found else None
+
+
+_DOTTED = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*")
+
+
+def _entry_point_settings(index: ProjectIndex, root: Path | None) -> Iterator[tuple[str, str]]:
     for module in ("manage", "asgi", "wsgi", *sorted(index.modules)):
         info = index.modules.get(module)
         stem = module.rsplit(".", 1)[-1]
@@ -202,7 +246,7 @@ def _from_entry_points(index: ProjectIndex, root: Path | None = None) -> tuple[s
                 # f"{PROJECT}.settings" as well as a plain string
                 value = StaticEvaluator(index).in_function(info, locals_, call.args[1])
                 if isinstance(value, str) and value:
-                    return value, info.path
+                    yield value, info.path
         if root is not None:
             try:
                 text = (root / info.path).read_text(encoding="utf-8", errors="replace")
@@ -210,8 +254,7 @@ def _from_entry_points(index: ProjectIndex, root: Path | None = None) -> tuple[s
                 continue
             match = _ENVIRON_ITEM.search(text)
             if match:
-                return match.group(1), info.path
-    return None
+                yield match.group(1), info.path
 
 
 def _from_pytest_config(root: Path) -> tuple[str, str] | None:

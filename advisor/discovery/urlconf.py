@@ -106,6 +106,7 @@ class UrlconfEvaluator:
         self._evaluated: set[str] = set()
         self._so_far: dict[str, list[tuple[Expr | _RouterUrls, _Scope]]] = {}
         self._tops: set[str] | None = None
+        self._told: set[tuple[str, int]] = set()  # conditional statements already reported
 
     def evaluate(self, root_urlconf: str) -> UrlconfResult:
         info = self.index.modules.get(root_urlconf)
@@ -238,7 +239,6 @@ class UrlconfEvaluator:
         unknown test both branches, said in a finding; under a module-level `for` over a
         sequence the evaluator knows (a registry list, a setting), once per item with the
         loop's names bound to it."""
-        told: set[int] = set()
         for statement in info.facts.statements:
             if statement.target != "urlpatterns" and not (
                 statement.kind == "call"
@@ -260,8 +260,8 @@ class UrlconfEvaluator:
                         break
                 if not taken:
                     continue
-                if unknown and statement.line not in told:
-                    told.add(statement.line)
+                if unknown and (info.name, statement.line) not in self._told:
+                    self._told.add((info.name, statement.line))
                     tests = ", ".join(_text(test) for test in unknown)
                     self._find(
                         "urlconf",
