@@ -248,3 +248,13 @@ def test_a_readable_urlconf_says_nothing(tmp_path: Path) -> None:
     write(tmp_path, project_files("acme"))
     code, _, err = run("scan", str(tmp_path), "--no-cache")
     assert code == 0 and "URLconf" not in err and "settings" not in err
+
+
+def test_rewrite_takes_project_too(tmp_path: Path) -> None:
+    two_projects(tmp_path)
+    code, out, err = run("rewrite", str(tmp_path), "--project", "beta_site/manage.py",
+                         "--view", "beta.web.views.home")
+    assert code in (0, 1), err
+    assert "no view" not in err and "beta" in out + err
+    code, _, err = run("rewrite", str(tmp_path), "--view", "beta.web.views.home")
+    assert code == 2 and "beta.web.views.home" in err  # alpha_site was taken: no such view
