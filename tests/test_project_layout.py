@@ -258,3 +258,18 @@ def test_rewrite_takes_project_too(tmp_path: Path) -> None:
     assert "no view" not in err and "beta" in out + err
     code, _, err = run("rewrite", str(tmp_path), "--view", "beta.web.views.home")
     assert code == 2 and "beta.web.views.home" in err  # alpha_site was taken: no such view
+
+
+def test_a_named_settings_module_missing_from_the_tree(tmp_path: Path) -> None:
+    # weblate's wsgi.py names `weblate.settings`, which its users create from
+    # settings_example.py: the scan takes the example and says what was named.
+    write(tmp_path, project_files("acme", manage=False))
+    (tmp_path / "acme" / "settings.py").rename(tmp_path / "acme" / "settings_example.py")
+    write(tmp_path, {"acme/wsgi.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE",'
+                                     ' "acme.settings")\n'})
+    result = scan_project(tmp_path)
+    assert result.project.settings_module == "acme.settings_example"
+    assert routed(result) == {"home/": "acme.web.views.home"}
+    (tmp_path / "acme" / "settings_example.py").unlink()
+    code, _, err = run("scan", str(tmp_path), "--no-cache")
+    assert code == 2 and "'acme.settings' (acme/wsgi.py) is not in the scanned tree" in err

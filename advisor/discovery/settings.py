@@ -87,21 +87,24 @@ def find_settings(
     (manage.py's), root-relative, whose own config files count before the root's."""
     if explicit:
         return _from_module(index, module_in_tree(index, explicit) or explicit, "--settings")
-    found = _from_entry_points(index, root)
-    if found is not None:
-        return _from_module(index, found[0], found[1])
-    folders = [root / project_dir, root] if project_dir else [root]
-    for folder in folders:
-        found = _from_pytest_config(folder)
-        if found is None:
-            found = _from_env_file(folder)
-        if found is not None:
-            prefix = f"{project_dir}/" if project_dir and folder != root else ""
-            return _from_module(index, found[0], prefix + found[1])
+    # A settings module named but missing from the tree (weblate's wsgi.py names the
+    # `weblate.settings` its users create from settings_example.py): the next way of finding
+    # settings is tried, and the source says what was named.
+    missing: tuple[str, str] | None = None
+    for found in _named_settings(index, root, project_dir):
+        if module_in_tree(index, found[0]) is not None:
+            if missing is not None:
+                note = f"; {missing[0]!r} named in {missing[1]} is not in the tree"
+                return _from_module(index, found[0], found[1] + note)
+            return _from_module(index, found[0], found[1])
+        missing = missing or found
     for name, info in sorted(index.modules.items()):
         # settings.py, test_settings.py, settings_test.py, settings/__init__.py
         if "settings" in name.rsplit(".", 1)[-1] and "ROOT_URLCONF" in info.symbols:
-            return _from_module(index, name, f"{info.path} (defines ROOT_URLCONF)")
+            note = f"; {missing[0]!r} named in {missing[1]} is not in the tree" if missing else ""
+            return _from_module(index, name, f"{info.path} (defines ROOT_URLCONF){note}")
+    if missing is not None:
+        return _from_module(index, missing[0], missing[1])
     configured = _from_configure_calls(index)
     if configured is not None:
         return configured
@@ -112,6 +115,20 @@ def find_settings(
         "in pytest config (pytest.ini, pyproject.toml, tox.ini, setup.cfg), tox setenv and "
         "commands, .env, a *settings* module with ROOT_URLCONF, settings.configure() calls",
     )
+
+
+def _named_settings(index: ProjectIndex, root: Path, project_dir: str) -> Iterator[tuple[str, str]]:
+    """Settings modules the project's own entry points and config name, in the order
+    Django's and pytest's runs would take them."""
+    found = _from_entry_points(index, root)
+    if found is not None:
+        yield found
+    folders = [root / project_dir, root] if project_dir else [root]
+    for folder in folders:
+        prefix = f"{project_dir}/" if project_dir and folder != root else ""
+        for named in (_from_pytest_config(folder), _from_env_file(folder)):
+            if named is not None:
+                yield named[0], prefix + named[1]
 
 
 def module_in_tree(index: ProjectIndex, name: str) -> str | None:
