@@ -114,6 +114,20 @@ def run_scan(path: Path, settings: Settings) -> ScanResult:
         raise AssertionError from error
 
 
+def check_urlconf(result: ScanResult, settings: Settings, gate: bool = False) -> None:
+    """Exit 2 with one line when the scan could not read the URLconf (every view would look
+    "not routed"): always when settings were found but are broken, and with a `--fail-on`
+    gate even when there are none, unless `--allow-no-urlconf`. Otherwise one warning."""
+    from advisor.discovery.readable import NO_SETTINGS, URLCONF_UNREAD
+
+    unread = next((f for f in result.findings if f.kind in (URLCONF_UNREAD, NO_SETTINGS)), None)
+    if unread is None or settings.allow_no_urlconf:
+        return
+    if unread.kind == URLCONF_UNREAD or gate:
+        _fail(unread.message)
+    click.echo(f"advisor: warning: {unread.message}", err=True)
+
+
 def _common(function: Any, latency: bool = True) -> Any:
     options = [
         click.option(
@@ -168,6 +182,21 @@ def _common(function: Any, latency: bool = True) -> Any:
             metavar="PY",
             help="The project's interpreter for --resolve (default: active venv, .venv/).",
         ),
+        click.option(
+            "--project",
+            metavar="MANAGE_PY",
+            help="In a folder holding several projects, scan this one (its manage.py).",
+        ),
+        click.option(
+            "--allow-no-urlconf",
+            is_flag=True,
+            help="Scan on when no URLconf can be read (a library) instead of exiting 2.",
+        ),
+        click.option(
+            "--no-default-excludes",
+            is_flag=True,
+            help="Also scan build/, dist/, node_modules/, migrations/ ... (virtualenvs stay out).",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -189,8 +218,14 @@ def _scan_flags(
     python: str | None = None,
     observed: str | None = None,
     latency: tuple[str, ...] = (),
+    project: str | None = None,
+    allow_no_urlconf: bool = False,
+    no_default_excludes: bool = False,
 ) -> dict[str, Any]:
     return {
+        "project": project,
+        "allow_no_urlconf": allow_no_urlconf or None,
+        "default_excludes": () if no_default_excludes else None,
         "observed": observed,
         "resolve": resolve or None,
         "python": python,
@@ -378,6 +413,7 @@ def scan_command(
     settings = _settings(path, **_scan_flags(**flags))
     result = run_scan(path, settings)
     result = select_views(apply_suppressions(result, Path(result.project.root)), enabled)
+    check_urlconf(result, settings, gate=bool(fail_on))
     available = reporters()
     if output_format not in available:
         _fail(f"the {output_format} report is not available in this version")
@@ -543,7 +579,9 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
     """Print the route table: every URL pattern, its name and the view that serves it."""
     if not path.exists():
         _fail(f"{path}: no such directory")
-    result = run_scan(path, _settings(path, **_scan_flags(**flags)))
+    settings = _settings(path, **_scan_flags(**flags))
+    result = run_scan(path, settings)
+    check_urlconf(result, settings)
     rows = route_rows(result)
     if output_format == "json":
         click.echo(
@@ -569,7 +607,7 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
     for finding in result.findings:
         if finding.kind == "urlconf":
             click.echo(f"unresolved: {finding.location}: {finding.message}")
-        elif finding.kind == "resolve":
+        elif finding.kind in ("resolve", "test-urlconf"):
             click.echo(finding.message)
 
 
@@ -788,7 +826,9 @@ def explain_command(target: tuple[str, ...], output_format: str, **flags: Any) -
         _fail(f"{path}: no such directory")
     from advisor.rules import apply_suppressions
 
-    result = run_scan(path, _settings(path, **_scan_flags(**flags)))
+    settings = _settings(path, **_scan_flags(**flags))
+    result = run_scan(path, settings)
+    check_urlconf(result, settings)
     result = apply_suppressions(result, Path(result.project.root))
     view, close = find_view(result, view_id)
     if view is None:

@@ -1,5 +1,7 @@
-"""One frozen `Settings` for a run, built from `[tool.advisor]` in the scanned project's
-pyproject.toml plus command-line flags (flags win). Passed down explicitly; no globals."""
+"""One frozen `Settings` for a run, built from `[tool.advisor]` plus command-line flags (flags
+win). The table is read from the nearest pyproject.toml that has one, from the scanned folder
+upward to the repository root (as ruff finds its configuration), so a repository-root
+pyproject.toml applies when scanning `src/`. Passed down explicitly; no globals."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from advisor.files import DEFAULT_EXCLUDES
 
 # Milliseconds a single call of each latency class costs, by default. External HTTP is
 # the slow, awaitable kind; a DB query on a nearby server is a few ms; a cache hit less.
@@ -56,7 +60,14 @@ class ExtraEffect:
 @dataclass(frozen=True, slots=True)
 class Settings:
     excludes: tuple[str, ...] = ()
+    # The default excludes (advisor.files.DEFAULT_EXCLUDES) unless `[tool.advisor] exclude`
+    # replaces them or `--no-default-excludes` empties them.
+    default_excludes: tuple[str, ...] = DEFAULT_EXCLUDES
     settings_module: str | None = None
+    project: str | None = None  # --project: the manage.py of the project to scan
+    # Scan on when the URLconf cannot be read (a library, a project without settings)
+    # instead of exiting 2 or failing the --fail-on gate.
+    allow_no_urlconf: bool = False
     django_version: str | None = None
     # Where django_version came from, for the report: "--django-version" or the pyproject.
     django_version_source: str | None = None
@@ -99,18 +110,58 @@ _INT_KEYS = (
 _PYPROJECT = "pyproject.toml"
 
 
+def find_pyproject(root: Path) -> Path | None:
+    """The nearest pyproject.toml with a `[tool.advisor]` table, from `root` up to the
+    repository root (the first folder holding `.git`), or None."""
+    folder = root.resolve()
+    while True:
+        path = folder / "pyproject.toml"
+        if path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise ConfigError(f"{path}: cannot read [tool.advisor]: {error}") from error
+            if "advisor" in text:  # cheap test before parsing
+                try:
+                    data = tomllib.loads(text)
+                except tomllib.TOMLDecodeError as error:
+                    raise ConfigError(f"{path}: cannot read [tool.advisor]: {error}") from error
+                tool = data.get("tool", {})
+                if isinstance(tool, dict) and "advisor" in tool:
+                    return path
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
+
+
 def read_pyproject_table(root: Path) -> dict[str, Any]:
-    path = root / _PYPROJECT
-    if not path.is_file():
+    path = find_pyproject(root)
+    if path is None:
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read [tool.advisor]: {error}") from error
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
     table = data.get("tool", {}).get("advisor", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.advisor] must be a table")
-    return table
+    return _rebased(table, root.resolve(), path.parent)
+
+
+def _rebased(table: dict[str, Any], root: Path, config_folder: Path) -> dict[str, Any]:
+    """Exclude patterns written relative to a pyproject.toml above the scanned folder, made
+    relative to the scanned folder: `src/legacy/` is `legacy/` when scanning `src/`."""
+    if root == config_folder:
+        return table
+    try:
+        prefix = root.relative_to(config_folder).as_posix() + "/"
+    except ValueError:
+        return table
+    rebased = dict(table)
+    for key in ("exclude", "excludes", "extend-exclude", "extend_exclude"):
+        if isinstance(table.get(key), list):
+            rebased[key] = [
+                item[len(prefix) :] if isinstance(item, str) and item.startswith(prefix) else item
+                for item in table[key]
+            ]
+    return rebased
 
 
 def build_settings(root: Path, **overrides: Any) -> Settings:
@@ -147,8 +198,14 @@ def build_settings(root: Path, **overrides: Any) -> Settings:
                     )
                 )
             values["extra_effects"] = tuple(rows)
-        elif name == "exclude" or name == "excludes":
-            values["excludes"] = tuple(str(item) for item in raw)
+        elif name in ("exclude", "excludes", "extend_exclude"):
+            if not isinstance(raw, list):
+                raise ConfigError(f"[tool.advisor] {key} must be a list of patterns")
+            patterns = tuple(str(item) for item in raw)
+            if name == "extend_exclude":
+                values["excludes"] = tuple(values.get("excludes", ())) + patterns
+            else:  # ruff's `exclude`: replaces the default excludes
+                values["default_excludes"] = patterns
         elif name in _INT_KEYS:
             if not isinstance(raw, int) or isinstance(raw, bool):
                 raise ConfigError(f"[tool.advisor] {key} must be an integer")

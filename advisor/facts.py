@@ -298,6 +298,10 @@ class Statement:
     target: str | None
     value: Expr
     line: int
+    # The module-level `if` tests it stands under, each with the branch it is in (True: the
+    # body), and the module-level `for` loops around it (target names, iterable).
+    conditions: tuple[tuple[Expr, bool], ...] = ()
+    loops: tuple[tuple[tuple[str, ...], Expr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,6 +554,8 @@ class _Collector(ast.NodeVisitor):
         self._class_stack: list[list[tuple[str, Expr]] | None] = []
         self._function: _FunctionBuilder | None = None
         self._loops: list[int] = []
+        self._module_conditions: list[tuple[Expr, bool]] = []
+        self._module_loops: list[tuple[tuple[str, ...], Expr]] = []
         self._with_depth = 0
         self._awaited: set[int] = set()
         self._context_calls: set[int] = set()
@@ -603,6 +609,11 @@ class _Collector(ast.NodeVisitor):
     def _module_level(self) -> bool:
         return self._function is None and not self._class_stack
 
+    def _context(
+        self,
+    ) -> tuple[tuple[tuple[Expr, bool], ...], tuple[tuple[tuple[str, ...], Expr], ...]]:
+        return tuple(self._module_conditions), tuple(self._module_loops)
+
     def visit_Assign(self, node: ast.Assign) -> None:
         value = self.convert(node.value)
         for target in node.targets:
@@ -618,13 +629,17 @@ class _Collector(ast.NodeVisitor):
         if isinstance(node.target, ast.Name):
             value = self.convert(node.value)
             if self._module_level():
-                self.statements.append(Statement("augassign", node.target.id, value, node.lineno))
+                self.statements.append(
+                    Statement("augassign", node.target.id, value, node.lineno, *self._context())
+                )
         self.visit(node.value)
 
     def _bind(self, target: ast.expr, value: Expr, line: int, raw: ast.expr) -> None:
         if isinstance(target, ast.Name):
             if self._module_level():
-                self.statements.append(Statement("assign", target.id, value, line))
+                self.statements.append(
+                    Statement("assign", target.id, value, line, *self._context())
+                )
                 if target.id == "__all__" and isinstance(raw, ast.List | ast.Tuple):
                     self.dunder_all = tuple(
                         e.value
@@ -669,7 +684,9 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if self._module_level() and isinstance(node.value, ast.Call):
-            self.statements.append(Statement("call", None, self.convert(node.value), node.lineno))
+            self.statements.append(
+                Statement("call", None, self.convert(node.value), node.lineno, *self._context())
+            )
         self.visit(node.value)
 
     # Scopes ------------------------------------------------------------------------------
@@ -925,13 +942,18 @@ class _Collector(ast.NodeVisitor):
         self._truth_test(node.test)
         self.visit(node.test)
         guard = _guard(node.test) if self._function is not None else None
+        test = self.convert(node.test) if self._module_level() else None
         for block, holds in ((node.body, True), (node.orelse, False)):
             if guard is not None:
                 self._guards.append(Guard(guard.subject, guard.test, guard.holds == holds))
+            if test is not None:
+                self._module_conditions.append((test, holds))
             for statement in block:
                 self.visit(statement)
             if guard is not None:
                 self._guards.pop()
+            if test is not None:
+                self._module_conditions.pop()
 
     def visit_Compare(self, node: ast.Compare) -> None:
         function = self._function
@@ -972,8 +994,14 @@ class _Collector(ast.NodeVisitor):
                 if isinstance(name, ast.Name):
                     function.bind(Binding(name.id, converted, line, True))
         self._loops.append(_expected_iterations(_literal_loop_count(iterable), body))
+        module_loop = function is None and self._module_level()
+        if module_loop:
+            names = tuple(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+            self._module_loops.append((names, self.convert(iterable)))
         for statement in body:
             self.visit(statement)
+        if module_loop:
+            self._module_loops.pop()
         self._loops.pop()
         for statement in orelse:
             self.visit(statement)

@@ -1,6 +1,7 @@
 """Finding the project's Python files: what a scan reads and what it leaves alone.
 
-Virtualenvs, migrations, VCS and build folders are skipped; user excludes are glob
+Virtualenvs (by their marker files, under any name), migrations, VCS and build folders are
+skipped; the default excludes can be replaced; user excludes are glob
 patterns matched against the root-relative POSIX path (`.gitignore`-like: `docs/`,
 `*/legacy/*`, `settings_local.py`). Symlinked directories are not followed, so a link loop
 cannot trap the walk.
@@ -15,31 +16,40 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# Never Python sources of the project, whatever the configuration says.
+ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "__pycache__", ".advisor_cache"})
+# Folders that hold tooling output, dependencies or generated code. `[tool.advisor] exclude`
+# replaces this list (as ruff's `exclude` does) and `--no-default-excludes` empties it;
+# `extend-exclude` and `--exclude` add to it.
+DEFAULT_EXCLUDES = (
+    ".tox/",
+    ".nox/",
+    ".eggs/",
+    "*.egg-info/",
+    "node_modules/",
+    "migrations/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".pytest_cache/",
+    "site-packages/",
+    # Usually a virtualenv, a build output or collected assets; skipped unless the folder
+    # is a Python package (an app named `media` or `static`). Virtualenvs under any name
+    # are skipped by their marker files.
+    "build/",
+    "dist/",
+    "static/",
+    "media/",
+    "env/",
+    ".env/",
+    "venv/",
+    ".venv/",
+)
+_UNLESS_PACKAGE = frozenset({"build", "dist", "static", "media", "env", ".env", "venv", ".venv"})
+# What makes a folder a virtualenv (venv, virtualenv >= 20, uv) or a conda environment.
+VIRTUALENV_MARKERS = ("pyvenv.cfg", "conda-meta")
+# Kept for callers that asked which names are skipped by default.
 SKIPPED_DIRECTORIES = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".tox",
-        ".nox",
-        ".venv",
-        "venv",
-        "env",
-        ".env",
-        "__pycache__",
-        "node_modules",
-        "migrations",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        "build",
-        "dist",
-        ".eggs",
-        "site-packages",
-        ".advisor_cache",
-        "static",
-        "media",
-    }
+    {*ALWAYS_SKIPPED, *(p.rstrip("/") for p in DEFAULT_EXCLUDES if "*" not in p)}
 )
 
 # Files larger than this are reported and skipped: generated code, vendored bundles.
@@ -70,6 +80,12 @@ def _excluded(relative: str, patterns: Iterable[str]) -> bool:
             continue
         if pattern.endswith("/"):
             directory = pattern.rstrip("/")
+            if "/" not in directory:  # `migrations/`, `*.egg-info/`: a folder at any depth
+                if any(fnmatch.fnmatch(part, directory) for part in relative.split("/")[:-1]):
+                    return True
+                if relative.endswith("/") and fnmatch.fnmatch(relative.rstrip("/"), directory):
+                    return True
+                continue
             if (
                 relative == directory
                 or relative.startswith(directory + "/")
@@ -85,24 +101,37 @@ def _excluded(relative: str, patterns: Iterable[str]) -> bool:
 
 
 def _is_virtualenv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+    return any((directory / marker).exists() for marker in VIRTUALENV_MARKERS)
 
 
-def discover(root: Path, excludes: Iterable[str] = ()) -> Iterator[SourceFile | tuple[str, str]]:
+def _default_excluded(child: Path, relative_dir: str, defaults: tuple[str, ...]) -> bool:
+    if not _excluded(relative_dir + "/", defaults):
+        return False
+    # `media/` or `static/` that is an app the URLconf includes is scanned.
+    return not (child.name in _UNLESS_PACKAGE and (child / "__init__.py").is_file())
+
+
+def discover(
+    root: Path, excludes: Iterable[str] = (), defaults: Iterable[str] = DEFAULT_EXCLUDES
+) -> Iterator[SourceFile | tuple[str, str]]:
     """Yield each Python file under `root`, or `(relative path, reason)` for one skipped
-    with a reason worth reporting (too large, unreadable)."""
+    with a reason worth reporting (too large, unreadable). `excludes` are the user's
+    patterns, `defaults` the default excludes (or the user's replacement for them)."""
     patterns = tuple(excludes)
+    default_patterns = tuple(defaults)
     root = root.resolve()
     for directory, subdirectories, filenames in os.walk(root, followlinks=False):
         current = Path(directory)
         kept = []
         for name in sorted(subdirectories):
-            if name in SKIPPED_DIRECTORIES or name.endswith(".egg-info"):
+            if name in ALWAYS_SKIPPED:
                 continue
             child = current / name
             if child.is_symlink() or _is_virtualenv(child):
                 continue
             relative_dir = child.relative_to(root).as_posix()
+            if _default_excluded(child, relative_dir, default_patterns):
+                continue
             if _excluded(relative_dir + "/", patterns) or _excluded(relative_dir, patterns):
                 continue
             kept.append(name)

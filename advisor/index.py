@@ -113,6 +113,9 @@ class ProjectIndex:
             return dotted
         parts = anchor.split(".")[:-1]
         while parts:
+            package = self.modules.get(".".join(parts))
+            if package is None or not package.is_package:
+                break  # a plain folder is not a package a runner would name this way
             candidate = ".".join([*parts, dotted])
             if candidate in self.modules:
                 return candidate

@@ -13,14 +13,22 @@ from advisor import __version__, django_api
 from advisor.catalog import load_catalog
 from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
 from advisor.config import Settings
-from advisor.discovery.settings import DjangoSettings, find_settings, settings_lookup
+from advisor.discovery.layout import Layout, LayoutError, find_layout
+from advisor.discovery.readable import urlconf_unread
+from advisor.discovery.settings import (
+    DjangoSettings,
+    find_settings,
+    module_in_tree,
+    settings_lookup,
+    settings_paths,
+)
 from advisor.discovery.test_urlconfs import find_test_urlconfs
 from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import RouteEntry, UrlconfEvaluator
 from advisor.discovery.views import build_views
 from advisor.effects import EffectAnalyzer, Summary
 from advisor.facts import ModuleFacts
-from advisor.files import SourceFile, discover, module_name
+from advisor.files import SourceFile, discover
 from advisor.index import ProjectIndex
 from advisor.model import (
     CATEGORY_ORDER,
@@ -55,22 +63,17 @@ class ScanError(Exception):
     """Bad input for the whole scan (no such directory): the CLI prints it and exits 2."""
 
 
-def _import_root(root: Path, files: list[SourceFile]) -> str:
-    """The folder the project's imports are relative to: where manage.py lives (shallowest
-    one), else the scan root."""
-    candidates = sorted(
-        (f.relative for f in files if f.relative.endswith("manage.py")),
-        key=lambda r: (r.count("/"), r),
-    )
-    if candidates and "/" in candidates[0]:
-        return candidates[0].rsplit("/", 1)[0]
-    return ""
-
-
-def _relocate(file: SourceFile, import_root: str) -> tuple[str, bool]:
-    if import_root and file.relative.startswith(import_root + "/"):
-        return module_name(file.relative[len(import_root) + 1 :])
-    return file.module, file.is_package
+def _layout(
+    root: Path, files: list[SourceFile], settings: Settings, findings: list[Finding]
+) -> Layout:
+    try:
+        layout = find_layout(root, files, settings.project)
+    except LayoutError as error:
+        raise ScanError(str(error)) from error
+    note = layout.note()
+    if note is not None:
+        findings.append(Finding("layout", note))
+    return layout
 
 
 def _implicit_effects(view: View, index: ProjectIndex) -> list[Effect]:
@@ -151,7 +154,7 @@ def _rank(view: View) -> tuple[int, int, int, float, str]:
 
 def _resolve(
     root: Path,
-    import_root: str,
+    layout: Layout,
     index: ProjectIndex,
     django_settings: DjangoSettings,
     settings: Settings,
@@ -173,7 +176,10 @@ def _resolve(
                 )
             )
     python = project_python(root, settings.python)
-    extra = [root] if import_root else []
+    import_root = layout.primary_root
+    extra_paths = [root / other for other in layout.import_roots if other != import_root]
+    if import_root:
+        extra_paths.append(root)
     raw = django_settings.values.get("ROOT_URLCONF")
     if isinstance(raw, str) and raw:
         # A ROOT_URLCONF the scan found beside the settings: the folder the project's own
@@ -182,13 +188,13 @@ def _resolve(
         if near != raw and near in index.modules:
             info = index.modules[near]
             depth = len(raw.split(".")) - (0 if info.is_package else 1)
-            extra.append((root / info.path).parents[depth])
+            extra_paths.append((root / info.path).parents[depth])
     try:
         resolved = resolve_routes(
             root / import_root,
             django_settings.module,
             python,
-            extra_paths=tuple(extra),
+            extra_paths=tuple(extra_paths),
             configured=configured,
         )
     except ResolveError as error:
@@ -260,11 +266,13 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     root = root.resolve()
     findings: list[Finding] = []
     files: list[SourceFile] = []
-    for found in discover(root, settings.excludes):
+    for found in discover(root, settings.excludes, settings.default_excludes):
         if isinstance(found, SourceFile):
             files.append(found)
         else:
             findings.append(Finding("file", found[1], Location(found[0], 1)))
+    layout = _layout(root, files, settings, findings)
+    files = [f for f in files if not layout.skips(f.relative)]
     timings["discover"] = time.perf_counter() - started
 
     mark = time.perf_counter()
@@ -279,7 +287,11 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         results = ResultCache(root / settings.cache_dir, tool)
         # Discovery and a stat of every file still run: they are what proves nothing changed.
         result_key = results.key(
-            root, settings, [(f.relative, f.path) for f in files], findings, dependency_paths(root)
+            root,
+            settings,
+            [(f.relative, f.path) for f in files],
+            findings,
+            [*dependency_paths(root), *settings_paths(root, layout.primary_root)],
         )
         hit = results.load(result_key) if result_key is not None else None
         if hit is not None:
@@ -290,7 +302,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["parse"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    import_root = _import_root(root, files)
+    import_root = layout.primary_root
     by_relative = {f.relative: f for f in files}
     modules: dict[str, tuple[str, bool, ModuleFacts]] = {}
     parse_errors: list[ParseError] = []
@@ -305,7 +317,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         if item.facts.error is not None:
             line, message = item.facts.error
             parse_errors.append(ParseError(item.relative, line, message))
-        name, is_package = _relocate(by_relative[item.relative], import_root)
+        name, is_package = layout.module(by_relative[item.relative])
         if name in modules and not is_package:
             continue
         modules[name] = (item.relative, is_package, item.facts)
@@ -313,20 +325,13 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["index"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    if settings.settings_module and settings.settings_module not in index.modules:
+    if settings.settings_module and module_in_tree(index, settings.settings_module) is None:
         raise ScanError(f"settings module {settings.settings_module!r} is not in {root}")
-    django_settings = find_settings(index, root, settings.settings_module)
+    django_settings = find_settings(index, root, settings.settings_module, import_root)
     project, readiness_findings = project_facts(
         root, index, django_settings, settings.django_version, settings.django_version_source
     )
     findings.extend(readiness_findings)
-    if not django_settings.found:
-        findings.append(
-            Finding(
-                "readiness",
-                f"no Django settings found (tried {django_settings.tried}); pass --settings",
-            )
-        )
     urlconfs = UrlconfEvaluator(index, settings_lookup(index, django_settings))
     root_routes: list[RouteEntry] = []
     if project.root_urlconf:
@@ -344,6 +349,17 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         urlconfs.evaluate_extra(test_urlconf)
     evaluated = urlconfs.result
     routes = evaluated.routes
+    # No route from any URLconf (the root one or one the tests route through): say why.
+    unread = None if routes else urlconf_unread(index, django_settings, project.root_urlconf)
+    if unread is not None:
+        findings.append(Finding(*unread))
+    elif not django_settings.found:
+        findings.append(
+            Finding(
+                "readiness",
+                f"no Django settings found (tried {django_settings.tried}); pass --settings",
+            )
+        )
     framework_routes = evaluated.framework
     findings.extend(evaluated.findings)
     if settings.resolve:
@@ -352,7 +368,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         test_only = len(routes) - len(root_routes)
         resolved_routes, framework_routes = _resolve(
             root,
-            import_root,
+            layout,
             index,
             django_settings,
             settings,

@@ -633,6 +633,11 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
     "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."
 )
 @click.option(
+    "--project",
+    metavar="MANAGE_PY",
+    help="In a folder holding several projects, rewrite this one (its manage.py).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -649,6 +654,7 @@ def rewrite_command(
     gather: bool,
     settings_module: str | None,
     exclude: tuple[str, ...],
+    project: str | None,
     output_format: str,
 ) -> None:
     """Convert the chosen views of the project at PATH to async: print a diff, or --write."""
@@ -664,6 +670,7 @@ def rewrite_command(
             settings_module=settings_module,
             django_version=django_version,
             excludes=exclude or None,
+            project=project,
         )
         result = scan(path, settings)
     except (ConfigError, ScanError) as error:

@@ -39,8 +39,10 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
+_NOT_YET: Any = _Unknown()  # a module-level name before its first statement
 _MAX_DEPTH = 20
 _DJANGO_SETTINGS = "django.conf.settings"
+_IS_INSTALLED = "django.apps.apps.is_installed"
 _TRANSLATIONS = frozenset(
     f"django.utils.translation.{name}"
     for name in ("gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "gettext_noop")
@@ -102,20 +104,47 @@ class StaticEvaluator:
     def __init__(self, index: ProjectIndex, settings: SettingsLookup | None = None) -> None:
         self.index = index
         self.settings = settings or _no_settings
+        # (module, name) -> its value so far, while its statements are being evaluated.
+        self._in_progress: dict[tuple[str, str], Any] = {}
+        self._remembered: dict[tuple[str, str], Any] = {}
+        self._truncated = 0  # how often the depth bound cut an evaluation short
 
     def module_value(self, info: ModuleInfo, name: str, depth: int = 0) -> Any:
         """The value of a module-level name after all of the module's statements, following
-        `X += [...]` and `X.append(...)`/`X.extend(...)`/`X.insert(...)`."""
+        `X += [...]` and `X.append(...)`/`X.extend(...)`/`X.insert(...)`. A name read while
+        its own statements are being evaluated (`X = X + [...]`, star imports of each other)
+        is the value so far, as Python would see it; results are remembered per evaluator,
+        so a settings module that many names refer to is evaluated once."""
         if depth > _MAX_DEPTH:
+            self._truncated += 1
             return UNKNOWN
-        down = depth + 1
-        value: Any = UNKNOWN
-        assigned = False
+        key = (info.name, name)
+        if key in self._in_progress:
+            so_far = self._in_progress[key]
+            if so_far is _NOT_YET:
+                so_far = self._inherited(info, name, depth + 1)
+            return _copied(so_far)
+        if key in self._remembered:
+            return _copied(self._remembered[key])
+        truncated_before = self._truncated
+        self._in_progress[key] = _NOT_YET
+        try:
+            value = self._module_statements(info, name, depth + 1)
+        finally:
+            del self._in_progress[key]
+        if self._truncated == truncated_before:  # a cut-off answer is not the answer
+            self._remembered[key] = value
+        return _copied(value)
+
+    def _module_statements(self, info: ModuleInfo, name: str, down: int) -> Any:
+        key = (info.name, name)
+        value: Any = _NOT_YET
         for statement in info.facts.statements:
             if statement.target == name and statement.kind == "assign":
                 value = self.value(info, statement.value, down)
-                assigned = True
             elif statement.target == name and statement.kind == "augassign":
+                if value is _NOT_YET:  # `X += [...]` after `from .base import *`
+                    value = self._inherited(info, name, down)
                 extra = self.value(info, statement.value, down)
                 if isinstance(value, list) and isinstance(extra, list | tuple):
                     value = [*value, *extra]
@@ -124,6 +153,8 @@ class StaticEvaluator:
             elif statement.kind == "call" and isinstance(statement.value, Call):
                 func = statement.value.func
                 if isinstance(func, Name) and func.dotted.startswith(name + "."):
+                    if value is _NOT_YET:
+                        value = self._inherited(info, name, down)
                     method = func.dotted[len(name) + 1 :]
                     args = [self.value(info, arg, down) for arg in statement.value.args]
                     if isinstance(value, list):
@@ -133,15 +164,22 @@ class StaticEvaluator:
                             value.extend(args[0])
                         elif method == "insert" and len(args) == 2 and isinstance(args[0], int):
                             value.insert(args[0], _item(args[1]))
-        if not assigned:
-            # `from .base import *` settings layouts.
-            for star in info.star_imports:
-                star_info = self.index.modules.get(star)
-                if star_info is not None and star_info is not info:
-                    inherited = self.module_value(star_info, name, down)
-                    if inherited is not UNKNOWN:
-                        return inherited
+            else:
+                continue
+            self._in_progress[key] = value
+        if value is _NOT_YET:
+            return self._inherited(info, name, down)
         return value
+
+    def _inherited(self, info: ModuleInfo, name: str, depth: int) -> Any:
+        """`name` as `from .base import *` brings it in (settings layouts), or UNKNOWN."""
+        for star in info.star_imports:
+            star_info = self.index.modules.get(star)
+            if star_info is not None and star_info is not info:
+                inherited = self.module_value(star_info, name, depth)
+                if inherited is not UNKNOWN:
+                    return inherited
+        return UNKNOWN
 
     def value(
         self, info: ModuleInfo, expr: Expr, depth: int = 0, frame: _Frame | None = None
@@ -150,10 +188,16 @@ class StaticEvaluator:
         return self._value(frame or _Frame(info), expr, depth)
 
     def in_function(
-        self, info: ModuleInfo, locals_: MappingABC[str, Expr], expr: Expr, depth: int = 0
+        self,
+        info: ModuleInfo,
+        locals_: MappingABC[str, Expr],
+        expr: Expr,
+        depth: int = 0,
+        values: MappingABC[str, Any] | None = None,
     ) -> Any:
-        """The value of `expr` inside a function whose local bindings are `locals_`."""
-        return self._value(_Frame(info, {}, locals_), expr, depth)
+        """The value of `expr` inside a function whose local bindings are `locals_` (and
+        names already bound to evaluated `values`, such as a loop's target)."""
+        return self._value(_Frame(info, dict(values or {}), locals_), expr, depth)
 
     def resolve_in(
         self, info: ModuleInfo, locals_: MappingABC[str, Expr], dotted: str
@@ -163,6 +207,7 @@ class StaticEvaluator:
 
     def _value(self, frame: _Frame, expr: Expr, depth: int) -> Any:
         if depth > _MAX_DEPTH:
+            self._truncated += 1
             return UNKNOWN
         down = depth + 1
         if isinstance(expr, Const):
@@ -296,6 +341,16 @@ class StaticEvaluator:
             return self._returned(function[0], function[1], expr, frame, depth)
         if qualified in self.index.classes:
             return Instance(qualified)
+        if qualified == _IS_INSTALLED and len(expr.args) == 1:
+            # `if apps.is_installed("debug_toolbar"):` answered from INSTALLED_APPS.
+            app = self._value(frame, expr.args[0], depth)
+            installed = self.settings("INSTALLED_APPS")
+            if isinstance(app, str) and isinstance(installed, list | tuple):
+                return app in installed or any(
+                    isinstance(entry, str) and entry.startswith(app + ".apps.")
+                    for entry in installed
+                )
+            return UNKNOWN
         if qualified not in _KNOWN_CALLS:
             return UNKNOWN  # without evaluating the arguments: a URL list's path() calls
         args = [self._value(frame, arg, depth) for arg in expr.args]
@@ -359,7 +414,10 @@ class StaticEvaluator:
         """What a project function returns for these arguments: the first `return` whose
         value is known, its parameters bound to the call's arguments (`*args` too), a
         method's `self` to `bound`."""
-        if depth > _MAX_DEPTH or (function.class_name is not None) != (bound is not None):
+        if depth > _MAX_DEPTH:
+            self._truncated += 1
+            return UNKNOWN
+        if (function.class_name is not None) != (bound is not None):
             return UNKNOWN
         values: dict[str, Any] = {}
         positional = [self._value(caller, arg, depth) for arg in call.args]
@@ -396,6 +454,10 @@ class StaticEvaluator:
                 return value
             if isinstance(value, Instance) and "." not in rest:
                 return self._attribute(value, rest, depth)
+            if isinstance(value, ObjectRef) and "." not in rest:  # `provider.package`
+                class_value = self.index.class_attribute(value.qualified, rest)
+                if class_value is not None:
+                    return self._value(_Frame(class_value[0]), class_value[1], depth + 1)
             return UNKNOWN
         if head in frame.locals and not isinstance(frame.locals[head], ImportedName):
             return self._value(frame, frame.locals[head], depth) if not rest else UNKNOWN
@@ -428,6 +490,7 @@ class StaticEvaluator:
     def _attribute(self, instance: Instance, name: str, depth: int) -> Any:
         """A class attribute, or what a property returns, `self` bound to the instance."""
         if depth > _MAX_DEPTH:
+            self._truncated += 1
             return UNKNOWN
         attribute = self.index.class_attribute(instance.klass, name)
         if attribute is not None:
@@ -454,6 +517,16 @@ def _formattable(value: Any) -> bool:
     if isinstance(value, tuple):
         return all(_formattable(v) for v in value)
     return isinstance(value, str | int | float) and value is not UNKNOWN
+
+
+def _copied(value: Any) -> Any:
+    """A remembered list or dict handed out so that a caller's `.append()` cannot change
+    what the next caller reads."""
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
 
 
 def _item(value: Any) -> Any:

@@ -194,3 +194,31 @@ class TestMore:
                                  "urlpatterns = [path('more/', views.home)]\n"})
     assert ("ipn/", "shop.views.ipn") in routes(result)
     assert ("more/", "shop.views.home") in routes(result)
+
+
+def test_routes_only_a_test_urlconf_serves_are_labelled(tmp_path: Path) -> None:
+    result = scan_with_tests(tmp_path, """
+from django.test import TestCase, override_settings
+
+@override_settings(ROOT_URLCONF="shop.tests.test_urls")
+class IpnTest(TestCase):
+    def test_post(self):
+        self.client.post("/ipn/")
+""")
+    labels = [f for f in result.findings if f.kind == "test-urlconf"]
+    assert len(labels) == 1
+    assert "shop.tests.test_urls" in labels[0].message and "ipn/" in labels[0].message
+    assert labels[0].location is not None
+    assert labels[0].location.path == "shop/tests/test_views.py"
+
+
+def test_a_test_urlconf_repeating_the_root_routes_is_not_labelled(tmp_path: Path) -> None:
+    result = scan_with_tests(tmp_path, """
+from django.test import TestCase, override_settings
+
+@override_settings(ROOT_URLCONF="urls")
+class HomeTest(TestCase):
+    def test_get(self):
+        self.client.get("/")
+""")
+    assert not any(f.kind == "test-urlconf" for f in result.findings)

@@ -2,7 +2,8 @@
 `os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)` in manage.py/asgi.py/wsgi.py (or a
 runtests.py/conftest.py); pytest-django's `DJANGO_SETTINGS_MODULE`/`--ds` (or pytest-env's
 `env`) in pytest.ini, pyproject.toml, tox.ini or setup.cfg, then tox's `setenv` or a
-`--settings` in its commands; a `*settings*` module defining ROOT_URLCONF; and for a
+`--settings` in its commands; `DJANGO_SETTINGS_MODULE=` in a `.env` file (django-environ,
+python-dotenv, docker compose); a `*settings*` module defining ROOT_URLCONF; and for a
 reusable app without a settings module, the keyword arguments of `settings.configure(...)`
 in its runtests.py, conftest.py or manage.py (Django's "Using settings without setting
 DJANGO_SETTINGS_MODULE")."""
@@ -10,8 +11,10 @@ DJANGO_SETTINGS_MODULE")."""
 from __future__ import annotations
 
 import configparser
+import re
 import shlex
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +30,28 @@ PYTEST_CONFIG_FILES = (
     ("tox.ini", "pytest"),
     ("setup.cfg", "tool:pytest"),
 )
+# The `.env` files django-environ, python-dotenv and docker compose read, most specific first.
+ENV_FILES = (".env", ".env.local", ".env.dev", ".env.development", ".env.example")
+_ENV_LINE = re.compile(
+    r"^\s*(?:export\s+)?DJANGO_SETTINGS_MODULE\s*=\s*(['\"]?)([\w.]+)\1\s*(?:#.*)?$"
+)
+# `os.environ["DJANGO_SETTINGS_MODULE"] = "proj.settings"`, a manage.py variant the facts do
+# not keep (a subscript assignment), read from the text of the entry point.
+_ENVIRON_ITEM = re.compile(
+    r"""environ\[\s*['"]DJANGO_SETTINGS_MODULE['"]\s*\]\s*=\s*['"]([\w.]+)['"]"""
+)
 _CONFIGURE = "django.conf.settings.configure"
 # A script that configures settings for the test run ranks before one that exists for
 # makemigrations; anything else after both.
 _CONFIGURE_SCRIPTS = ("runtests", "conftest", "manage")
+# Django's own defaults (django/conf/global_settings.py) for the settings URLconfs test in
+# `if settings.X:`, used when the project's settings do not assign them at all.
+DJANGO_DEFAULTS: dict[str, Any] = {
+    "DEBUG": False,
+    "APPEND_SLASH": True,
+    "USE_I18N": True,
+    "PREPEND_WWW": False,
+}
 READ_SETTINGS = (
     "ROOT_URLCONF",
     "MIDDLEWARE",
@@ -59,19 +80,31 @@ class DjangoSettings:
         return self.module is not None or self.configured is not None
 
 
-def find_settings(index: ProjectIndex, root: Path, explicit: str | None) -> DjangoSettings:
+def find_settings(
+    index: ProjectIndex, root: Path, explicit: str | None, project_dir: str = ""
+) -> DjangoSettings:
+    """The settings the project runs with; `project_dir` is the chosen project's folder
+    (manage.py's), root-relative, whose own config files count before the root's."""
     if explicit:
-        return _from_module(index, explicit, "--settings")
-    found = _from_entry_points(index)
-    if found is not None:
-        return _from_module(index, found[0], found[1])
-    found = _from_pytest_config(root)
-    if found is not None:
-        return _from_module(index, found[0], found[1])
+        return _from_module(index, module_in_tree(index, explicit) or explicit, "--settings")
+    # A settings module named but missing from the tree (weblate's wsgi.py names the
+    # `weblate.settings` its users create from settings_example.py): the next way of finding
+    # settings is tried, and the source says what was named.
+    missing: tuple[str, str] | None = None
+    for found in _named_settings(index, root, project_dir):
+        if module_in_tree(index, found[0]) is not None:
+            if missing is not None:
+                note = f"; {missing[0]!r} named in {missing[1]} is not in the tree"
+                return _from_module(index, found[0], found[1] + note)
+            return _from_module(index, found[0], found[1])
+        missing = missing or found
     for name, info in sorted(index.modules.items()):
         # settings.py, test_settings.py, settings_test.py, settings/__init__.py
         if "settings" in name.rsplit(".", 1)[-1] and "ROOT_URLCONF" in info.symbols:
-            return _from_module(index, name, f"{info.path} (defines ROOT_URLCONF)")
+            note = f"; {missing[0]!r} named in {missing[1]} is not in the tree" if missing else ""
+            return _from_module(index, name, f"{info.path} (defines ROOT_URLCONF){note}")
+    if missing is not None:
+        return _from_module(index, missing[0], missing[1])
     configured = _from_configure_calls(index)
     if configured is not None:
         return configured
@@ -80,8 +113,62 @@ def find_settings(index: ProjectIndex, root: Path, explicit: str | None) -> Djan
         {},
         tried="DJANGO_SETTINGS_MODULE in manage.py/asgi.py/wsgi.py/runtests.py/conftest.py, "
         "in pytest config (pytest.ini, pyproject.toml, tox.ini, setup.cfg), tox setenv and "
-        "commands, a *settings* module with ROOT_URLCONF, settings.configure() calls",
+        "commands, .env, a *settings* module with ROOT_URLCONF, settings.configure() calls",
     )
+
+
+def _named_settings(index: ProjectIndex, root: Path, project_dir: str) -> Iterator[tuple[str, str]]:
+    """Settings modules the project's own entry points and config name, in the order
+    Django's and pytest's runs would take them."""
+    found = _from_entry_points(index, root)
+    if found is not None:
+        yield found
+    folders = [root / project_dir, root] if project_dir else [root]
+    for folder in folders:
+        prefix = f"{project_dir}/" if project_dir and folder != root else ""
+        for named in (_from_pytest_config(folder), _from_env_file(folder)):
+            if named is not None:
+                yield named[0], prefix + named[1]
+
+
+def module_in_tree(index: ProjectIndex, name: str) -> str | None:
+    """The scanned module `--settings NAME` means: itself; or, named from a folder above its
+    source root, the module at that path (`src.pkg.settings` is `pkg.settings` in
+    `src/pkg/settings.py`); or the one module whose dotted name ends with NAME."""
+    if name in index.modules:
+        return name
+    parts = name.split(".")
+    for cut in range(1, len(parts)):
+        shorter = ".".join(parts[cut:])
+        info = index.modules.get(shorter)
+        if info is not None and info.path.startswith("/".join(parts[:cut]) + "/"):
+            return shorter
+    longer = [m for m in index.modules if m.endswith("." + name)]
+    return longer[0] if len(longer) == 1 else None
+
+
+def settings_paths(root: Path, project_dir: str = "") -> list[Path]:
+    """Every file `find_settings` may read besides the scanned modules, for the result
+    cache's key: pytest and tox config and `.env` files, in the project's folder and root."""
+    folders = [root / project_dir, root] if project_dir else [root]
+    names = [name for name, _ in PYTEST_CONFIG_FILES] + list(ENV_FILES)
+    return [folder / name for folder in folders for name in names]
+
+
+def _from_env_file(folder: Path) -> tuple[str, str] | None:
+    for name in ENV_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            match = _ENV_LINE.match(line)
+            if match:
+                return match.group(2), name
+    return None
 
 
 def settings_lookup(index: ProjectIndex, settings: DjangoSettings) -> SettingsLookup:
@@ -94,10 +181,32 @@ def settings_lookup(index: ProjectIndex, settings: DjangoSettings) -> SettingsLo
         return lambda name: UNKNOWN
     evaluator = StaticEvaluator(index)
     module = info
-    return lambda name: evaluator.module_value(module, name)
+
+    def lookup(name: str) -> Any:
+        value = evaluator.module_value(module, name)
+        if value is UNKNOWN and name in DJANGO_DEFAULTS and not _defines(index, module, name):
+            return DJANGO_DEFAULTS[name]
+        return value
+
+    return lookup
+
+
+def _defines(index: ProjectIndex, info: ModuleInfo, name: str) -> bool:
+    """Whether the settings module (or one it star-imports) assigns `name` at all."""
+    pending, seen = [info], set()
+    while pending:
+        current = pending.pop()
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        if name in current.symbols or any(s.target == name for s in current.facts.statements):
+            return True
+        pending += [index.modules[m] for m in current.star_imports if m in index.modules]
+    return False
 
 
 def _from_module(index: ProjectIndex, module: str, source: str) -> DjangoSettings:
+    module = module_in_tree(index, module) or module
     info = index.modules.get(module)
     if info is None:
         return DjangoSettings(module, {}, source)
@@ -130,7 +239,20 @@ def _module_calls(info: ModuleInfo, suffix: str) -> list[tuple[Call, dict[str, E
     return calls
 
 
-def _from_entry_points(index: ProjectIndex) -> tuple[str, str] | None:
+def _from_entry_points(index: ProjectIndex, root: Path | None = None) -> tuple[str, str] | None:
+    """The first entry point naming a settings module of the tree; else the first naming
+    any (a module missing from the tree is then reported, not silently replaced)."""
+    found = [f for f in _entry_point_settings(index, root) if _DOTTED.fullmatch(f[0])]
+    for module, source in found:
+        if module_in_tree(index, module) is not None:
+            return module, source
+    return found[0] if found else None
+
+
+_DOTTED = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*")
+
+
+def _entry_point_settings(index: ProjectIndex, root: Path | None) -> Iterator[tuple[str, str]]:
     for module in ("manage", "asgi", "wsgi", *sorted(index.modules)):
         info = index.modules.get(module)
         stem = module.rsplit(".", 1)[-1]
@@ -141,8 +263,15 @@ def _from_entry_points(index: ProjectIndex) -> tuple[str, str] | None:
                 # f"{PROJECT}.settings" as well as a plain string
                 value = StaticEvaluator(index).in_function(info, locals_, call.args[1])
                 if isinstance(value, str) and value:
-                    return value, info.path
-    return None
+                    yield value, info.path
+        if root is not None:
+            try:
+                text = (root / info.path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            match = _ENVIRON_ITEM.search(text)
+            if match:
+                yield match.group(1), info.path
 
 
 def _from_pytest_config(root: Path) -> tuple[str, str] | None:

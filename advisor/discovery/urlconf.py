@@ -10,6 +10,7 @@ is reported with file:line and a reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,10 +30,11 @@ from advisor.facts import (
     Name,
     Seq,
     Starred,
+    Statement,
 )
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import BoundAttribute, Finding, FrameworkRoute, Location
-from advisor.static_eval import ObjectRef, SettingsLookup, StaticEvaluator, literal
+from advisor.static_eval import UNKNOWN, ObjectRef, SettingsLookup, StaticEvaluator, literal
 
 _PATH_FUNCTIONS = {
     "django.urls.path": "path",
@@ -47,6 +49,9 @@ _I18N = ("django.conf.urls.i18n.i18n_patterns",)
 _FORMAT_SUFFIX = "rest_framework.urlpatterns.format_suffix_patterns"
 _SUFFIX_MARK = Name("__format_suffix__")
 _PARTIAL = "functools.partial"
+_IMPORT_BY_NAME = ("importlib.import_module", "django.utils.module_loading.import_string")
+# Classes whose instances Django routes as views (django/contrib/syndication/views.py).
+_INSTANCE_VIEW_BASES = frozenset({"django.contrib.syndication.views.Feed"})
 _ROUTERS = {
     "rest_framework.routers.DefaultRouter": True,
     "rest_framework.routers.SimpleRouter": False,
@@ -59,6 +64,8 @@ _DRF_MIXIN_ACTIONS = {
     "rest_framework.mixins.UpdateModelMixin": "update",
     "rest_framework.mixins.DestroyModelMixin": "destroy",
 }
+# The finding that labels routes only a test's URLconf serves.
+TEST_URLCONF = "test-urlconf"
 _MAX_DEPTH = 25
 _MAX_LOOP_ITEMS = 500
 
@@ -86,6 +93,9 @@ class UrlconfResult:
 class _Scope:
     info: ModuleInfo
     bindings: dict[str, list[Binding]]
+    # Names bound to evaluated values: a module-level loop's target (`for provider in
+    # registry:`) for one of the iterable's items.
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 class UrlconfEvaluator:
@@ -96,6 +106,8 @@ class UrlconfEvaluator:
         self._active: set[str] = set()
         self._evaluated: set[str] = set()
         self._so_far: dict[str, list[tuple[Expr | _RouterUrls, _Scope]]] = {}
+        self._tops: set[str] | None = None
+        self._told: set[tuple[str, int]] = set()  # conditional statements already reported
 
     def evaluate(self, root_urlconf: str) -> UrlconfResult:
         info = self.index.modules.get(root_urlconf)
@@ -115,6 +127,25 @@ class UrlconfEvaluator:
         if urlconf.target in self._evaluated:
             return self.result
         self._evaluated.add(urlconf.target)
+        before = set(self.result.routes)
+        self._extra(urlconf)
+        self._deduplicate()
+        added = [r for r in self.result.routes if r not in before]
+        if added:
+            # Labelled: Django serves these only while a test overrides ROOT_URLCONF.
+            self.result.findings.append(
+                Finding(
+                    TEST_URLCONF,
+                    f"test-only URLconf {urlconf.target}: {len(added)} route(s) the tests route "
+                    f"through (set at {urlconf.location}), not served under ROOT_URLCONF: "
+                    + ", ".join(sorted({r.pattern or "/" for r in added})[:6])
+                    + ("…" if len({r.pattern for r in added}) > 6 else ""),
+                    urlconf.location,
+                )
+            )
+        return self.result
+
+    def _extra(self, urlconf: UrlconfUnderTest) -> None:
         if urlconf.is_class:
             info, klass = self.index.classes[urlconf.target]
             patterns = dict(klass.attributes).get("urlpatterns")
@@ -122,7 +153,7 @@ class UrlconfEvaluator:
                 self._find(
                     "urlconf", f"{urlconf.target} has no urlpatterns attribute", info, klass.line
                 )
-                return self.result
+                return
             scope = _Scope(info, {})
             for item, item_scope in self._items(patterns, scope, klass.line):
                 self._pattern(item, item_scope, "", None, 0, klass.line)
@@ -136,10 +167,8 @@ class UrlconfEvaluator:
                         urlconf.location,
                     )
                 )
-                return self.result
+                return
             self._module(module, "", None, 0)
-        self._deduplicate()
-        return self.result
 
     def _deduplicate(self) -> None:
         self.result.routes = list(dict.fromkeys(self.result.routes))
@@ -172,7 +201,7 @@ class UrlconfEvaluator:
         self, info: ModuleInfo, scope: _Scope
     ) -> list[tuple[Expr | _RouterUrls, _Scope, int]] | None:
         items = self._imported_urlpatterns(info)
-        for statement in info.facts.statements:
+        for statement, statement_scope in self._statements(info, scope):
             # `urlpatterns = format_suffix_patterns(urlpatterns)`, `urlpatterns = urlpatterns
             # + [...]`: the name means the list built so far, not this assignment again.
             if items is not None:
@@ -180,12 +209,12 @@ class UrlconfEvaluator:
             if statement.target == "urlpatterns" and statement.kind == "assign":
                 items = [
                     (e, sc, statement.line)
-                    for e, sc in self._items(statement.value, scope, statement.line)
+                    for e, sc in self._items(statement.value, statement_scope, statement.line)
                 ]
             elif statement.target == "urlpatterns" and statement.kind == "augassign":
                 items = (items or []) + [
                     (e, sc, statement.line)
-                    for e, sc in self._items(statement.value, scope, statement.line)
+                    for e, sc in self._items(statement.value, statement_scope, statement.line)
                 ]
             elif statement.kind == "call" and isinstance(statement.value, Call):
                 func = statement.value.func
@@ -197,9 +226,9 @@ class UrlconfEvaluator:
                     if not args:
                         continue
                     new = (
-                        [(args[0], scope)]
+                        [(args[0], statement_scope)]
                         if func.dotted.endswith("append")
-                        else (self._items(args[0], scope, statement.line))
+                        else (self._items(args[0], statement_scope, statement.line))
                     )
                     items = (items or []) + [(e, sc, statement.line) for e, sc in new]
         self._so_far.pop(info.name, None)
@@ -224,6 +253,73 @@ class UrlconfEvaluator:
         finally:
             self._active.discard(other.name)
         return list(items) if items is not None else None
+
+    def _statements(self, info: ModuleInfo, scope: _Scope) -> Iterator[tuple[Statement, _Scope]]:
+        """The module's statements as they run: under an `if` whose test is known, only the
+        branch taken (`if settings.DEBUG:`, the settings or an app's defaults); under an
+        unknown test both branches, said in a finding; under a module-level `for` over a
+        sequence the evaluator knows (a registry list, a setting), once per item with the
+        loop's names bound to it."""
+        for statement in info.facts.statements:
+            if statement.target != "urlpatterns" and not (
+                statement.kind == "call"
+                and isinstance(statement.value, Call)
+                and isinstance(statement.value.func, Name)
+                and statement.value.func.dotted.startswith("urlpatterns.")
+            ):
+                yield statement, scope  # only the URL list's statements need the context
+                continue
+            for loop_scope in self._loop_scopes(info, statement, scope):
+                unknown = []
+                taken = True
+                for test, holds in statement.conditions:
+                    value = self._value(test, loop_scope)
+                    if value is UNKNOWN:
+                        unknown.append(test)
+                    elif bool(value) != holds:
+                        taken = False
+                        break
+                if not taken:
+                    continue
+                if unknown and (info.name, statement.line) not in self._told:
+                    self._told.add((info.name, statement.line))
+                    tests = ", ".join(_text(test) for test in unknown)
+                    self._find(
+                        "urlconf",
+                        f"routes added under `if {tests}` are kept as conditional: the "
+                        "condition is not known statically (both branches are listed)",
+                        info,
+                        statement.line,
+                    )
+                yield statement, loop_scope
+
+    def _loop_scopes(self, info: ModuleInfo, statement: Statement, scope: _Scope) -> list[_Scope]:
+        scopes = [scope]
+        for names, iterable in statement.loops:
+            expanded: list[_Scope] = []
+            for outer in scopes:
+                sequence = self._value(iterable, outer)
+                if isinstance(sequence, dict):
+                    sequence = list(sequence)
+                if not isinstance(sequence, list | tuple):
+                    self._find(
+                        "urlconf",
+                        f"a URL list extended in a loop over {_text(iterable)}, which cannot "
+                        "be read statically",
+                        info,
+                        statement.line,
+                    )
+                    return []
+                for item in list(sequence)[:_MAX_LOOP_ITEMS]:
+                    if len(names) == 1:
+                        bound = {names[0]: item}
+                    elif isinstance(item, list | tuple) and len(item) == len(names):
+                        bound = dict(zip(names, item, strict=True))
+                    else:
+                        continue
+                    expanded.append(replace(outer, values={**outer.values, **bound}))
+            scopes = expanded[:_MAX_LOOP_ITEMS]
+        return scopes
 
     def _items(
         self, expr: Expr, scope: _Scope, line: int, depth: int = 0
@@ -268,6 +364,22 @@ class UrlconfEvaluator:
                 line,
             )
             return []
+        if (
+            isinstance(expr, Attr)
+            and expr.attr == "urlpatterns"
+            and isinstance(expr.value, Call)
+            and self._qualified(expr.value.func, scope) in _IMPORT_BY_NAME
+            and expr.value.args
+        ):  # `import_module(f"{provider.package}.urls").urlpatterns`
+            module_name = self._value(expr.value.args[0], scope)
+            module = self.index.modules.get(module_name) if isinstance(module_name, str) else None
+            if module is not None and module.name not in self._active:
+                self._active.add(module.name)
+                try:
+                    found = self._module_urlpatterns(module, _Scope(module, {}))
+                finally:
+                    self._active.discard(module.name)
+                return [(e, sc) for e, sc, _ in found or []]
         if isinstance(expr, Comprehension) and expr.kind in ("list", "generator", "set"):
             expanded = self._comprehension(expr, scope)
             if expanded is not None:
@@ -402,6 +514,21 @@ class UrlconfEvaluator:
             return None
         info, facts = entry
         bindings: dict[str, list[Binding]] = {}
+        # `build_patterns("api")`: the parameters the call gives a known value (a string, a
+        # number), so the routes the function builds read as the call would make them.
+        parameters = [p for p in facts.params if p not in ("self", "cls")]
+        given = [(p, a, scope) for p, a in zip(parameters, call.args, strict=False)]
+        given += [(k, v, scope) for k, v in call.kwargs if k is not None]
+        passed = {name for name, _, _ in given}
+        given += [(n, d, _Scope(info, {})) for n, d in facts.defaults if n not in passed]
+        for name, argument, where in given:
+            value = self._value(argument, where)
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                bindings[name] = [Binding(name, Const(value), facts.line, False)]
+            elif where.info is info and not where.bindings and not where.values:
+                # A view or list passed in, or a default: written where the function is, so
+                # its names resolve there too.
+                bindings[name] = [Binding(name, argument, facts.line, False)]
         for binding in facts.bindings:
             bindings.setdefault(binding.name, []).append(binding)
         for returned in facts.returns:
@@ -539,7 +666,7 @@ class UrlconfEvaluator:
             for name, bindings in scope.bindings.items()
             if not bindings[-1].from_loop
         }
-        return self.values.in_function(scope.info, locals_, expr)
+        return self.values.in_function(scope.info, locals_, expr, values=scope.values)
 
     def _route_text(self, expr: Expr, scope: _Scope) -> tuple[str, list[str]]:
         """The route string, with `{...}` standing for each part only known at run time (a
@@ -648,7 +775,12 @@ class UrlconfEvaluator:
         if isinstance(target, Const) and isinstance(target.value, str):
             module = self.index.modules.get(target.value)
             if module is None:
-                if target.value.startswith(("django.", "rest_framework")):
+                top = target.value.split(".")[0]
+                if target.value.startswith(("django.", "rest_framework")) or not any(
+                    m == top or m.startswith(top + ".") for m in self._top_packages()
+                ):
+                    # A third-party app's URLconf (`include("allauth.urls")`): listed with
+                    # the package it comes from; its views are that package's code.
                     self.result.framework.append(
                         FrameworkRoute(
                             target.value.split(".")[0],
@@ -695,6 +827,11 @@ class UrlconfEvaluator:
                 return
         for item, item_scope in self._items(target, scope, line):
             self._pattern(item, item_scope, pattern, _join_ns(namespace, ns), depth + 1, line)
+
+    def _top_packages(self) -> set[str]:
+        if self._tops is None:
+            self._tops = {name.split(".")[0] for name in self.index.modules}
+        return self._tops
 
     def _app_name(self, info: ModuleInfo) -> str | None:
         symbol = info.symbols.get("app_name")
@@ -762,6 +899,10 @@ class UrlconfEvaluator:
                 )
                 return
             wrapper = self._qualified(func, scope)
+            if wrapper is not None and self._instance_view(wrapper):
+                # `path("feed/", LatestEntries())`: Django calls the instance per request.
+                self._record(wrapper, pattern, name, location, decorators, (), None)
+                return
             if expr.args and wrapper is not None:
                 if wrapper != _PARTIAL:
                     decorators = (*decorators, wrapper)
@@ -821,6 +962,16 @@ class UrlconfEvaluator:
             self._find("urlconf", f"cannot find the view {qualified}", scope.info, location.line)
             return
         self._find("urlconf", f"cannot tell which view {_text(expr)} is", scope.info, location.line)
+
+    def _instance_view(self, klass: str) -> bool:
+        """A project class whose instances are views: a syndication `Feed` subclass, or one
+        with its own `__call__`."""
+        if klass not in self.index.classes:
+            return False
+        if self.index.is_subclass(klass, _INSTANCE_VIEW_BASES):
+            return True
+        found = self.index.find_method(klass, "__call__")
+        return found is not None
 
     def _record(
         self,

@@ -37,10 +37,20 @@ def _decorator_names(index: ProjectIndex, module: str, exprs: tuple[Expr, ...]) 
     )
 
 
+# What a syndication Feed instance runs per request besides the framework's own code: the
+# hooks a subclass defines (django/contrib/syndication/views.py, Feed.__call__/get_feed).
+_FEED = "django.contrib.syndication.views.Feed"
+_FEED_HOOKS = ("get_object", "items", "get_context_data", "get_feed", "__call__")
+
+
 def handlers(index: ProjectIndex, qualified: str, kind: ViewKind) -> tuple[Handler, ...]:
     names: tuple[str, ...] = django_api.HTTP_HANDLERS
     if kind == ViewKind.DRF_VIEWSET:
         names = (*django_api.DRF_LIST_ACTIONS, *django_api.DRF_DETAIL_ACTIONS)
+    elif index.is_subclass(qualified, frozenset({_FEED})):
+        names = _FEED_HOOKS
+    elif kind == ViewKind.CLASS and index.find_method(qualified, "__call__") is not None:
+        names = (*names, "__call__")  # an instance routed as the view
     found: list[Handler] = []
     seen: set[str] = set()
     for klass in index.mro(qualified):
