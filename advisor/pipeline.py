@@ -19,6 +19,7 @@ from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import RouteEntry, UrlconfEvaluator
 from advisor.discovery.views import build_views
 from advisor.effects import EffectAnalyzer, Summary
+from advisor.excerpts import collect_excerpts
 from advisor.facts import ModuleFacts
 from advisor.files import SourceFile, discover, module_name
 from advisor.index import ProjectIndex
@@ -39,6 +40,7 @@ from advisor.model import (
     ViewKind,
 )
 from advisor.readiness import dependency_paths, project_facts
+from advisor.repository import project_location
 from advisor.runtime.evidence import (
     DEFAULT_OBSERVED,
     EvidenceError,
@@ -284,6 +286,8 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         root, index, django_settings, settings.django_version
     )
     findings.extend(readiness_findings)
+    shown_root, in_repository = project_location(root)
+    project = replace(project, root=shown_root, name=root.name, in_repository=in_repository)
     if not django_settings.found:
         findings.append(
             Finding(
@@ -354,6 +358,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         findings.append(summary_finding(observed_path, observed, matched))
     scored.sort(key=_rank)
     timings["analysis"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    excerpts = collect_excerpts(root, scored)
+    timings["excerpts"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     result = ScanResult(
         tool_version=__version__,
@@ -370,6 +377,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         ),
         framework_routes=tuple(framework_routes),
         timings={k: round(v, 4) for k, v in timings.items()},
+        excerpts=excerpts,
     )
     _store_result(results, result_key, result, collected)
     return result
