@@ -250,6 +250,12 @@ def main() -> None:
     type=click.Choice(_CATEGORIES),
     help="Exit 1 when any routed view falls in this category (repeatable).",
 )
+@click.option(
+    "--link-template",
+    metavar="URL",
+    help="HTML report: link file:line with this URL; {path} is relative to the repository "
+    "root, e.g. 'https://github.com/o/r/blob/main/{path}#L{line}'.",
+)
 @_common
 def scan_command(
     path: Path,
@@ -257,11 +263,18 @@ def scan_command(
     output: Path | None,
     html_path: Path | None,
     fail_on: tuple[str, ...],
+    link_template: str | None,
     **flags: Any,
 ) -> None:
     """Scan the Django project at PATH (never imports or runs it) and rank its views."""
     if not path.exists():
         _fail(f"{path}: no such directory")
+    if link_template is not None:
+        from advisor.reporters.to_html import link_template_error
+
+        problem = link_template_error(link_template)
+        if problem:
+            _fail(problem)
     for target in (output, html_path):
         if target is not None:
             _check_writable(target)
@@ -270,7 +283,8 @@ def scan_command(
     available = reporters()
     if output_format not in available:
         _fail(f"the {output_format} report is not available in this version")
-    text = available[output_format](result)
+    options = _report_options(path, result, link_template, output_format, html_path)
+    text = _render(output_format, result, options)
     if output is not None:
         write_atomically(output, text)
         click.echo(f"advisor: wrote {output_format} report to {output}", err=True)
@@ -279,7 +293,7 @@ def scan_command(
     if html_path is not None:
         if "html" not in available:
             _fail("the HTML report is not available in this version")
-        write_atomically(html_path, available["html"](result))
+        write_atomically(html_path, _render("html", result, options))
         click.echo(f"advisor: wrote HTML report to {html_path}", err=True)
     failing = [
         v for v in result.routed_views if v.score is not None and v.score.category.value in fail_on
@@ -291,6 +305,39 @@ def scan_command(
             err=True,
         )
         sys.exit(1)
+
+
+def _report_options(
+    path: Path,
+    result: ScanResult,
+    link_template: str | None,
+    output_format: str,
+    html_path: Path | None,
+) -> Any:
+    """What the HTML report needs beyond the result: the link template, and what the
+    rewrite does with each view the report offers a command for (the rewrite run in full,
+    writing nothing)."""
+    from advisor.reporters import ReportOptions, RewritePreview
+
+    if output_format != "html" and html_path is None:
+        return ReportOptions(link_template=link_template)
+    from advisor.reporters.to_html import REWRITABLE
+    from advisor.rewrite import preview_outcomes
+
+    offered = [
+        v for v in result.routed_views if v.score is not None and v.score.category in REWRITABLE
+    ]
+    previews = {
+        outcome.view_id: RewritePreview(outcome.status, outcome.reason, outcome.notes)
+        for outcome in preview_outcomes(path.resolve(), result, offered)
+    }
+    return ReportOptions(link_template=link_template, rewrite=previews)
+
+
+def _render(name: str, result: ScanResult, options: Any) -> str:
+    from advisor.reporters import render_report
+
+    return render_report(name, result, options)
 
 
 @main.command("views")
