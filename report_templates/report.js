@@ -136,6 +136,7 @@
   var categorySelect = document.getElementById("filter-category");
   var appSelect = document.getElementById("filter-app");
   var sizeSelect = document.getElementById("page-size");
+  var sortSelect = document.getElementById("sort-by");  // the column headers, on a phone
 
   function filtered() {
     var query = state.query.trim().toLowerCase();
@@ -228,6 +229,8 @@
     categorySelect.value = state.category;
     appSelect.value = state.app;
     sizeSelect.value = String(state.pageSize);
+    sortSelect.value = state.sort + ":" + state.dir;
+    if (sortSelect.selectedIndex < 0) sortSelect.selectedIndex = 0;
   }
 
   function fillSelect(select, values, allLabel) {
@@ -263,6 +266,13 @@
   });
   categorySelect.addEventListener("change", function () { state.category = categorySelect.value; state.page = 0; render(); });
   appSelect.addEventListener("change", function () { state.app = appSelect.value; state.page = 0; render(); });
+  sortSelect.addEventListener("change", function () {
+    var parts = sortSelect.value.split(":");
+    state.sort = parts[0];
+    state.dir = Number(parts[1]) || 1;
+    state.page = 0;
+    render();
+  });
   sizeSelect.addEventListener("change", function () { state.pageSize = Number(sizeSelect.value); state.page = 0; render(); });
   document.getElementById("filter-clear").addEventListener("click", function () {
     state.category = state.app = state.query = "";
@@ -285,6 +295,7 @@
         state.dir = ["score", "released", "capacity", "blockers"].indexOf(key) >= 0 ? -1 : 1;
       }
       state.page = 0;
+      sortSelect.value = state.sort + ":" + state.dir;
       render();
     });
   });

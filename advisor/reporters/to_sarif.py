@@ -272,8 +272,7 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _notifications(result: ScanResult) -> list[dict[str, Any]]:
-    project = result.project.root
+def _notifications(result: ScanResult, project: str) -> list[dict[str, Any]]:
     notes: list[dict[str, Any]] = []
     for error in result.parse_errors:
         notes.append(
@@ -288,6 +287,8 @@ def _notifications(result: ScanResult) -> list[dict[str, Any]]:
 
 def build_sarif(result: ScanResult) -> dict[str, Any]:
     root = result.project.root
+    if PurePosixPath(root).is_absolute() or PureWindowsPath(root).is_absolute():
+        root = "."  # a result made by hand with a machine path: keep URIs relative anyway
     results: list[dict[str, Any]] = []
     for view in result.routed_views:
         if view.score is None:
@@ -306,7 +307,10 @@ def build_sarif(result: ScanResult) -> dict[str, Any]:
             }
         },
         "invocations": [
-            {"executionSuccessful": True, "toolExecutionNotifications": _notifications(result)}
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": _notifications(result, root),
+            }
         ],
         "columnKind": "unicodeCodePoints",
         "results": results,
