@@ -327,9 +327,14 @@ def _report_options(
     offered = [
         v for v in result.routed_views if v.score is not None and v.score.category in REWRITABLE
     ]
+    try:
+        outcomes = preview_outcomes(path.resolve(), result, offered)
+    except Exception as error:  # the advice is optional; the report must still be written
+        click.echo(f"advisor: note: the report's rewrite advice is left out ({error})", err=True)
+        return ReportOptions(link_template=link_template)
     previews = {
         outcome.view_id: RewritePreview(outcome.status, outcome.reason, outcome.notes)
-        for outcome in preview_outcomes(path.resolve(), result, offered)
+        for outcome in outcomes
     }
     return ReportOptions(link_template=link_template, rewrite=previews)
 

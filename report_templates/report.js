@@ -461,13 +461,13 @@
         el("td", null, el("span", { class: "badge plain" }, e.kind)),
         el("td", null, el("span", { class: "call" }, breakable(e.call, ".")),
           el("span", { class: "detail" }, e.detail + (flags.length ? " · " + flags.join(", ") : ""))),
-        el("td", null, locationMark(e.location)),
-        el("td", null, el("ol", { class: "chain" }, (e.chain || []).map(function (link) {
-          return el("li", null, breakable(link.function, "."), " (" + link.location + ")");
+        el("td", { "data-label": "at" }, locationMark(e.location)),
+        el("td", { "data-label": "via" }, el("ol", { class: "chain" }, (e.chain || []).map(function (link) {
+          return el("li", null, breakable(link.function, "."), " (", locationMark(link.location), ")");
         }))),
-        el("td", null, e.confidence),
-        el("td", { class: "num" }, ms(e.estimated_ms)),
-        el("td", null, e.alternative ? [el("code", null, breakable(e.alternative, ".")),
+        el("td", { "data-label": "confidence" }, e.confidence),
+        el("td", { class: "num", "data-label": "estimate" }, ms(e.estimated_ms)),
+        el("td", { "data-label": "async alternative" }, e.alternative ? [el("code", null, breakable(e.alternative, ".")),
           e.since ? " (Django " + e.since + "+)" : ""] : "none")
       );
     });
