@@ -322,11 +322,14 @@ def _report_options(
     if output_format != "html" and html_path is None:
         return ReportOptions(link_template=link_template)
     from advisor.reporters.to_html import REWRITABLE
-    from advisor.rewrite import preview_outcomes
 
     offered = [
         v for v in result.routed_views if v.score is not None and v.score.category in REWRITABLE
     ]
+    if not offered:
+        return ReportOptions(link_template=link_template)  # no need to load libcst
+    from advisor.rewrite import preview_outcomes
+
     try:
         outcomes = preview_outcomes(path.resolve(), result, offered)
     except Exception as error:  # the advice is optional; the report must still be written
