@@ -196,13 +196,25 @@ def _observed_path(root: Path, settings: Settings) -> Path | None:
     return default if default.is_file() else None
 
 
-def _load_observed(path: Path | None, findings: list[Finding]) -> dict[str, dict[str, Any]]:
+def _shown(path: Path, root: Path) -> str:
+    """A path as findings name it: relative to the scanned folder when inside it, so that
+    no report carries the machine's own path for the default record."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _load_observed(
+    path: Path | None, findings: list[Finding], root: Path
+) -> dict[str, dict[str, Any]]:
     if path is None:
         return {}
     try:
         return load_observed(path)
     except EvidenceError as error:
-        findings.append(Finding("observed", str(error)))
+        message = str(error).replace(str(path), _shown(path, root), 1)
+        findings.append(Finding("observed", message))
         return {}
 
 
@@ -344,7 +356,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     analyzer = EffectAnalyzer(
         index, load_catalog(settings), settings, django_settings.values, django_settings.module
     )
-    observed = _load_observed(observed_path, findings)
+    observed = _load_observed(observed_path, findings, root)
     scored: list[View] = []
     for view in views:
         effects, unknown = view_effects(view, analyzer, settings)
@@ -355,7 +367,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         scored.append(replace(view, score=score_view(view, project, settings, mro)))
     if observed_path is not None and observed:
         matched = sum(1 for v in scored if v.observed is not None)
-        findings.append(summary_finding(observed_path, observed, matched))
+        findings.append(summary_finding(Path(_shown(observed_path, root)), observed, matched))
     scored.sort(key=_rank)
     timings["analysis"] = time.perf_counter() - mark
     mark = time.perf_counter()

@@ -67,12 +67,21 @@ def test_no_report_embeds_the_machine_path(tmp_path: Path, in_repository: bool) 
     if in_repository:
         git_init(checkout)
     project = copy_sample("bookshop", checkout / "web" / "bookshop")
+    # An `advisor observe` record where the scan looks for it by default: its finding names
+    # the record too.
+    record = project / ".advisor" / "observed.json"
+    record.parent.mkdir()
+    record.write_text(json.dumps({"schema_version": "1.0", "views": {"gone.view": {}}}))
+    assert "observed evidence from .advisor/observed.json" in scan(project, "json")
     for output_format in FORMATS:
         text = scan(project.resolve(), output_format)
         for machine_path in {str(tmp_path), str(tmp_path.resolve())}:
             assert machine_path not in text, f"{output_format} embeds {machine_path}"
         # Nor in its URL-escaped form (SARIF URIs, links).
         assert "checkout%20of%20the%20machine" not in text, output_format
+    record.write_text("not a record")
+    assert ".advisor/observed.json: cannot read the observed record" in scan(project, "json")
+    assert str(tmp_path) not in scan(project, "json")
     data = json.loads(scan(project, "json"))
     assert data["project"]["name"] == "bookshop"
     assert data["project"]["in_repository"] is in_repository
