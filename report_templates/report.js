@@ -579,7 +579,9 @@
     writeState();
   });
 
-  function applyHash() {
+  function applyHash(event) {
+    // A plain anchor (#not-routed) is a jump within the page, not a view of the table.
+    if (event && location.hash && location.hash.indexOf("=") < 0) return;
     var wanted = readState();
     showState();
     render();

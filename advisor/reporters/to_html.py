@@ -1,5 +1,5 @@
-"""The HTML report: one self-contained page (CSS, JS, inline SVG chart; no network, works
-from disk) rendered from the jinja2 templates in `report_templates/` with autoescape on.
+"""The HTML report: one self-contained page (CSS, JS, SVG bars; no network, works from
+disk) rendered from the jinja2 templates in `report_templates/` with autoescape on.
 
 The view data is embedded once as JSON (`tojson`, safe inside a script block) and the page's
 script renders the table and the per-view detail with text nodes only. A Content-Security-
@@ -47,7 +47,7 @@ CATEGORY_SLUGS: dict[Category, str] = {
 }
 # Categories the report offers a rewrite command for: the candidates, and async views that
 # block, whose blocking calls the rewrite replaces. Whether the rewrite converts a given view
-# is its planner's answer (ReportOptions.rewrite), never restated here.
+# is the rewrite's own outcome (ReportOptions.rewrite), never restated here.
 REWRITABLE: frozenset[Category] = frozenset(
     {Category.STRONG, Category.NEEDS_WORK, Category.ASYNC_BLOCKING}
 )
@@ -215,7 +215,8 @@ def link_template_error(template: str) -> str | None:
     fields = set(re.findall(r"{([^{}]*)}", template))
     if "path" not in fields:
         return (
-            "--link-template needs {path} (and usually {line}), e.g. 'vscode://file/{path}:{line}'"
+            "--link-template needs {path} (and usually {line}), e.g. "
+            "'https://github.com/OWNER/REPO/blob/main/{path}#L{line}'"
         )
     unknown = sorted(fields - _LINK_FIELDS)
     if unknown:
