@@ -695,6 +695,13 @@ def test_report_on_any_screen(width: int, height: int, tmp_path: Path, open_repo
     page.fill("#filter-text", "health")
     watched.wait_rows(1)
     assert "q=health" in page.evaluate("location.hash")
+    # An in-page jump (the "not routed" chip) keeps the table as it is.
+    page.click("a.chip[href='#not-routed']")
+    page.wait_for_function("location.hash === '#not-routed'")
+    watched.wait_rows(1)
+    assert page.input_value("#filter-app") == app
+    page.go_back()
+    page.wait_for_function("location.hash.indexOf('q=health') >= 0")
     page.reload()
     page.wait_for_selector("html[data-ready='true']", state="attached")
     watched.wait_rows(1)
