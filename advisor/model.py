@@ -316,6 +316,10 @@ class MiddlewareInfo:
 
 @dataclass(frozen=True, slots=True)
 class ProjectFacts:
+    # The scanned folder relative to its repository root (the git work tree holding it), in
+    # POSIX form; "." when it is that root, or when it is in no repository (`in_repository`
+    # False), where "." is the scanned folder itself. Never an absolute path: reports are
+    # shared, and file paths elsewhere in the model are relative to this folder.
     root: str
     settings_module: str | None
     root_urlconf: str | None
@@ -333,6 +337,18 @@ class ProjectFacts:
     # AUTHENTICATION_BACKENDS entries not shown to provide aget_user(): request.auser() and
     # the async path of login_required would fail with them (readiness.py).
     auth_backends_without_aget_user: tuple[str, ...] = ()
+    name: str = ""  # the scanned folder's own name, for titles
+    in_repository: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceExcerpt:
+    """Lines of a scanned file around evidence, as they were when scanned (excerpts.py):
+    `lines[0]` is line `first_line` of `path` (relative to the project root)."""
+
+    path: str
+    first_line: int
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +370,7 @@ class ScanResult:
     stats: ScanStats
     framework_routes: tuple[FrameworkRoute, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    excerpts: tuple[SourceExcerpt, ...] = ()
     schema_version: str = SCHEMA_VERSION
 
     @property

@@ -27,6 +27,7 @@ from advisor.discovery.unrouted import find_unrouted
 from advisor.discovery.urlconf import RouteEntry, UrlconfEvaluator
 from advisor.discovery.views import build_views
 from advisor.effects import EffectAnalyzer, Summary
+from advisor.excerpts import collect_excerpts
 from advisor.facts import ModuleFacts
 from advisor.files import SourceFile, discover
 from advisor.index import ProjectIndex
@@ -47,6 +48,7 @@ from advisor.model import (
     ViewKind,
 )
 from advisor.readiness import dependency_paths, project_facts
+from advisor.repository import project_location
 from advisor.runtime.evidence import (
     DEFAULT_OBSERVED,
     EvidenceError,
@@ -215,13 +217,25 @@ def _observed_path(root: Path, settings: Settings) -> Path | None:
     return default if default.is_file() else None
 
 
-def _load_observed(path: Path | None, findings: list[Finding]) -> dict[str, dict[str, Any]]:
+def _shown(path: Path, root: Path) -> str:
+    """A path as findings name it: relative to the scanned folder when inside it, so that
+    no report carries the machine's own path for the default record."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _load_observed(
+    path: Path | None, findings: list[Finding], root: Path
+) -> dict[str, dict[str, Any]]:
     if path is None:
         return {}
     try:
         return load_observed(path)
     except EvidenceError as error:
-        findings.append(Finding("observed", str(error)))
+        message = str(error).replace(str(path), _shown(path, root), 1)
+        findings.append(Finding("observed", message))
         return {}
 
 
@@ -332,6 +346,8 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         root, index, django_settings, settings.django_version, settings.django_version_source
     )
     findings.extend(readiness_findings)
+    shown_root, in_repository = project_location(root)
+    project = replace(project, root=shown_root, name=root.name, in_repository=in_repository)
     urlconfs = UrlconfEvaluator(index, settings_lookup(index, django_settings))
     root_routes: list[RouteEntry] = []
     if project.root_urlconf:
@@ -397,7 +413,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     )
     for view in views:
         analyzer.bind_route_attributes(view.id, (b for r in view.routes for b in r.bindings))
-    observed = _by_scan_name(_load_observed(observed_path, findings), index, root)
+    observed = _by_scan_name(_load_observed(observed_path, findings, root), index, root)
     scored: list[View] = []
     for view in views:
         effects, unknown = view_effects(view, analyzer, settings)
@@ -408,9 +424,12 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         scored.append(replace(view, score=score_view(view, project, settings, mro)))
     if observed_path is not None and observed:
         matched = sum(1 for v in scored if v.observed is not None)
-        findings.append(summary_finding(observed_path, observed, matched))
+        findings.append(summary_finding(Path(_shown(observed_path, root)), observed, matched))
     scored.sort(key=_rank)
     timings["analysis"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    excerpts = collect_excerpts(root, scored)
+    timings["excerpts"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     result = ScanResult(
         tool_version=__version__,
@@ -427,6 +446,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         ),
         framework_routes=tuple(framework_routes),
         timings={k: round(v, 4) for k, v in timings.items()},
+        excerpts=excerpts,
     )
     _store_result(results, result_key, result, collected)
     return result

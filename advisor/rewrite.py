@@ -452,6 +452,14 @@ def rewrite_project(
     return RewriteResult(target, version_source, ordered, changes)
 
 
+def preview_outcomes(root: Path, result: ScanResult, views: list[View]) -> tuple[Outcome, ...]:
+    """What `advisor rewrite --view ID` would do with each view, run in full but writing
+    nothing: reports show it (they cannot import the rewrite), so their advice is the
+    rewrite's own answer, never a restatement of its rules."""
+    version = result.project.django_version or django_api.NEWEST_KNOWN_DJANGO
+    return rewrite_project(root, result, views, Target(version), "detected").outcomes
+
+
 def _rewrite_file(project: Project, path: str, plans: list[ViewPlan], target: Target) -> FileResult:
     try:
         return rewrite_file(project, path, plans, target)

@@ -19,7 +19,47 @@
   });
 
   var PAGE_SIZES = [25, 50, 100, 250];
-  var state = { sort: "rank", dir: 1, category: "", app: "", query: "", page: 0, pageSize: 50 };
+  var DEFAULTS = { sort: "rank", dir: 1, category: "", app: "", query: "", page: 0, pageSize: 50 };
+  var state = Object.assign({}, DEFAULTS);
+
+  // The view (filters, search, sort, page and the open detail) lives in the URL's hash, so
+  // a copied link or a reload shows the same thing: #category=…&app=…&q=…&sort=…&view=….
+  var URL_KEYS = { category: "category", app: "app", query: "q", sort: "sort", dir: "dir",
+    page: "page", pageSize: "size" };
+  var openView = "";
+
+  function hashParams() {
+    var text = location.hash.replace(/^#/, "");
+    try { return new URLSearchParams(text); } catch (e) { return new URLSearchParams(); }
+  }
+
+  function readState() {
+    var params = hashParams();
+    Object.keys(URL_KEYS).forEach(function (key) {
+      var value = params.get(URL_KEYS[key]);
+      if (value === null) { state[key] = DEFAULTS[key]; return; }
+      if (key === "dir") state.dir = value === "-1" ? -1 : 1;
+      else if (key === "page") state.page = Math.max(0, (parseInt(value, 10) || 1) - 1);
+      else if (key === "pageSize") state.pageSize = PAGE_SIZES.indexOf(Number(value)) >= 0 ? Number(value) : DEFAULTS.pageSize;
+      else if (key === "sort") state.sort = Object.prototype.hasOwnProperty.call(SORT_KEYS, value) ? value : DEFAULTS.sort;
+      else state[key] = value;
+    });
+    return params.get("view") || "";
+  }
+
+  function writeState() {
+    var params = new URLSearchParams();
+    Object.keys(URL_KEYS).forEach(function (key) {
+      if (state[key] === DEFAULTS[key]) return;
+      params.set(URL_KEYS[key], key === "page" ? String(state.page + 1) : String(state[key]));
+    });
+    if (openView) params.set("view", openView);
+    var text = params.toString();
+    var wanted = text ? "#" + text : "";
+    if (location.hash !== wanted && !(wanted === "" && location.hash === "#")) {
+      history.replaceState(null, "", wanted || location.pathname + location.search);
+    }
+  }
 
   // ---- helpers -----------------------------------------------------------------------
 
@@ -96,6 +136,7 @@
   var categorySelect = document.getElementById("filter-category");
   var appSelect = document.getElementById("filter-app");
   var sizeSelect = document.getElementById("page-size");
+  var sortSelect = document.getElementById("sort-by");  // the column headers, on a phone
 
   function filtered() {
     var query = state.query.trim().toLowerCase();
@@ -134,14 +175,14 @@
       el("span", { class: "score-bar", "aria-hidden": "true" }, scoreFill(view.score)),
       String(view.score));
     return el("tr", { tabindex: "0", "data-view-id": view.id },
-      el("td", { class: "num" }, String(view.rank + 1)),
+      el("td", { class: "num rank", "data-label": "#" }, String(view.rank + 1)),
       el("td", { class: "view" }, breakable(view.id, "."), el("span", { class: "reason", title: reason }, reason)),
-      el("td", { class: "route" }, route),
-      el("td", null, badge(view)),
-      el("td", { class: "num" }, score),
-      el("td", { class: "num" }, view.category ? ms(view.overlap_ms) : "–"),
-      el("td", { class: "num" }, view.category ? view.capacity : "–"),
-      el("td", { class: "blockers" }, blockers.length ? blockers.map(function (b) { return b.message; }).join("; ") : "")
+      el("td", { class: "route", "data-label": "Route" }, route),
+      el("td", { class: "category", "data-label": "Category" }, badge(view)),
+      el("td", { class: "num", "data-label": "Score" }, score),
+      el("td", { class: "num", "data-label": "Released" }, view.category ? ms(view.overlap_ms) : "–"),
+      el("td", { class: "num", "data-label": "Req/s sync → async" }, view.category ? view.capacity : "–"),
+      el("td", { class: "blockers", "data-label": "Blockers" }, blockers.length ? blockers.map(function (b) { return b.message; }).join("; ") : "")
     );
   }
 
@@ -180,6 +221,16 @@
         th.removeAttribute("aria-sort");
       }
     });
+    writeState();
+  }
+
+  function showState() {
+    searchBox.value = state.query;
+    categorySelect.value = state.category;
+    appSelect.value = state.app;
+    sizeSelect.value = String(state.pageSize);
+    sortSelect.value = state.sort + ":" + state.dir;
+    if (sortSelect.selectedIndex < 0) sortSelect.selectedIndex = 0;
   }
 
   function fillSelect(select, values, allLabel) {
@@ -215,6 +266,13 @@
   });
   categorySelect.addEventListener("change", function () { state.category = categorySelect.value; state.page = 0; render(); });
   appSelect.addEventListener("change", function () { state.app = appSelect.value; state.page = 0; render(); });
+  sortSelect.addEventListener("change", function () {
+    var parts = sortSelect.value.split(":");
+    state.sort = parts[0];
+    state.dir = Number(parts[1]) || 1;
+    state.page = 0;
+    render();
+  });
   sizeSelect.addEventListener("change", function () { state.pageSize = Number(sizeSelect.value); state.page = 0; render(); });
   document.getElementById("filter-clear").addEventListener("click", function () {
     state.category = state.app = state.query = "";
@@ -237,6 +295,7 @@
         state.dir = ["score", "released", "capacity", "blockers"].indexOf(key) >= 0 ? -1 : 1;
       }
       state.page = 0;
+      sortSelect.value = state.sort + ":" + state.dir;
       render();
     });
   });
@@ -283,7 +342,110 @@
     return el("section", { class: "detail-section" }, el("h3", null, title), children);
   }
 
-  function locationMark(text) { return el("mark", { class: "src" }, text); }
+  // "path:line" → a link made from --link-template ({path} relative to the repository
+  // root, {line}), or marked text when there is no template.
+  function splitLocation(text) {
+    var at = String(text || "").lastIndexOf(":");
+    if (at <= 0) return null;
+    var line = parseInt(text.slice(at + 1), 10);
+    return isNaN(line) ? null : { path: text.slice(0, at), line: line };
+  }
+
+  function repositoryPath(path) {
+    return DATA.root && DATA.root !== "." ? DATA.root + "/" + path : path;
+  }
+
+  function linkFor(text) {
+    var where = splitLocation(text);
+    if (!DATA.link || !where) return null;
+    var path = repositoryPath(where.path).split("/").map(encodeURIComponent).join("/");
+    return DATA.link.split("{path}").join(path).split("{line}").join(String(Math.max(1, where.line)));
+  }
+
+  function locationMark(text) {
+    var href = linkFor(text);
+    if (href) return el("a", { class: "src", href: href }, text);
+    return el("mark", { class: "src" }, text);
+  }
+
+  // The code around the view's evidence, from the excerpts the scan embedded: one block
+  // per stretch of lines, the evidence lines highlighted.
+  function evidenceLocations(view) {
+    var found = [];
+    function add(text, label) { var w = splitLocation(text); if (w) found.push({ path: w.path, line: w.line, label: label }); }
+    add(view.location, "defined here");
+    (view.effects || []).forEach(function (e) {
+      add(e.location, e.call);
+      (e.chain || []).slice(0, -1).forEach(function (link) { add(link.location, "on the way, in " + link.function); });
+    });
+    (view.blockers || []).forEach(function (b) { if (b.location) add(b.location, b.message); });
+    return found;
+  }
+
+  function excerptBlocks(view) {
+    var blocks = [];
+    var byKey = new Map();
+    evidenceLocations(view).forEach(function (where) {
+      var windows = DATA.sources[where.path] || [];
+      for (var i = 0; i < windows.length; i++) {
+        var first = windows[i][0], lines = windows[i][1];
+        if (where.line >= first && where.line < first + lines.length) {
+          var key = where.path + ":" + first;
+          var block = byKey.get(key);
+          if (!block) {
+            block = { path: where.path, first: first, lines: lines, hits: new Map() };
+            byKey.set(key, block);
+            blocks.push(block);
+          }
+          var labels = block.hits.get(where.line) || [];
+          if (labels.indexOf(where.label) < 0) labels.push(where.label);
+          block.hits.set(where.line, labels);
+          return;
+        }
+      }
+    });
+    return blocks.map(function (block) {
+      var hitLines = Array.from(block.hits.keys()).sort(function (a, b) { return a - b; });
+      var code = el("code", null, block.lines.map(function (text, index) {
+        var number = block.first + index;
+        var labels = block.hits.get(number);
+        return el("span", { class: labels ? "line hit" : "line", "data-line": String(number),
+            title: labels ? labels.join("; ") : null },
+          el("span", { class: "ln", "aria-hidden": "true" }, String(number)), text + "\n");
+      }));
+      return el("figure", { class: "excerpt" },
+        el("figcaption", null, locationMark(block.path + ":" + hitLines[0]),
+          hitLines.length > 1 ? " · lines " + hitLines.join(", ") : ""),
+        el("pre", null, code));
+    });
+  }
+
+  function rewriteAdvice(view) {
+    var advice = view.rewrite;
+    var command = el("div", { class: "cmd" }, el("code", null, view.command));
+    var runFrom = "Run it from " + (DATA.in_repository ? "the repository root" : "the project folder") +
+      "; it prints a unified diff, and --write applies it.";
+    if (advice && advice.status === "skipped") {
+      return section("Rewrite it",
+        el("p", { class: "skip" }, el("strong", null, "advisor rewrite skips this view today: "), advice.reason),
+        el("div", { class: "hint" }, "Once that is dealt with:"), command, el("div", { class: "hint" }, runFrom));
+    }
+    if (advice && advice.status === "failed") {
+      return section("Rewrite it",
+        el("p", { class: "skip" }, el("strong", null, "advisor rewrite fails on this view: "), advice.reason),
+        command, el("div", { class: "hint" }, runFrom));
+    }
+    if (advice && advice.status === "changed") {
+      var what = view.is_async ? "advisor rewrite keeps the view async and replaces what blocks the event loop"
+        : "advisor rewrite converts this view";
+      var used = (advice.steps || []).filter(function (s) { return s; }).join("; ");
+      return section("Rewrite it", command,
+        el("p", { class: "hint plan" }, what + (used ? " (" + used + ")" : "") + "."),
+        el("div", { class: "hint" }, runFrom));
+    }
+    return section("Rewrite it", command, el("div", { class: "hint" }, runFrom +
+      " A view it cannot convert safely is skipped, with the reason."));
+  }
 
   function effectsTable(effects) {
     var head = el("tr", null, el("th", null, "Kind"), el("th", null, "Call"),
@@ -299,13 +461,13 @@
         el("td", null, el("span", { class: "badge plain" }, e.kind)),
         el("td", null, el("span", { class: "call" }, breakable(e.call, ".")),
           el("span", { class: "detail" }, e.detail + (flags.length ? " · " + flags.join(", ") : ""))),
-        el("td", null, locationMark(e.location)),
-        el("td", null, el("ol", { class: "chain" }, (e.chain || []).map(function (link) {
-          return el("li", null, breakable(link.function, "."), " (" + link.location + ")");
+        el("td", { "data-label": "at" }, locationMark(e.location)),
+        el("td", { "data-label": "via" }, el("ol", { class: "chain" }, (e.chain || []).map(function (link) {
+          return el("li", null, breakable(link.function, "."), " (", locationMark(link.location), ")");
         }))),
-        el("td", null, e.confidence),
-        el("td", { class: "num" }, ms(e.estimated_ms)),
-        el("td", null, e.alternative ? [el("code", null, breakable(e.alternative, ".")),
+        el("td", { "data-label": "confidence" }, e.confidence),
+        el("td", { class: "num", "data-label": "estimate" }, ms(e.estimated_ms)),
+        el("td", { "data-label": "async alternative" }, e.alternative ? [el("code", null, breakable(e.alternative, ".")),
           e.since ? " (Django " + e.since + "+)" : ""] : "none")
       );
     });
@@ -342,13 +504,7 @@
         timeBox("blocking I/O", ms(view.blocking_ms)),
         timeBox("CPU", ms(view.cpu_ms))));
     }
-    if (view.command) {
-      var blocked = (view.blockers || []).some(isBlocker);
-      parts.push(section("Rewrite it", el("div", { class: "cmd" }, el("code", null, view.command)),
-        el("div", { class: "hint" }, "Prints a unified diff; add --write to apply it." + (blocked
-          ? " Fix the blockers below first: the rewrite refuses, with its reason, what it cannot convert safely."
-          : ""))));
-    }
+    if (view.command) parts.push(rewriteAdvice(view));
     parts.push(section("Why", (view.reasons || []).length
       ? el("ul", { class: "reasons" }, view.reasons.map(function (r) { return el("li", null, r); }))
       : el("p", { class: "empty" }, "No reasons recorded.")));
@@ -361,6 +517,8 @@
           el("div", { class: "advice" }, "→ " + b.advice));
       })
       : el("p", { class: "empty" }, "None.")));
+    var excerpts = excerptBlocks(view);
+    if (excerpts.length) parts.push(section("In the code", excerpts));
     var effects = view.effects || [];
     parts.push(section("Effects (" + effects.length + ")", effects.length
       ? effectsTable(effects) : el("p", { class: "empty" }, "No I/O or other relevant effect found.")));
@@ -406,8 +564,8 @@
     detailBody.replaceChildren.apply(detailBody, parts);
     if (!dialog.open) dialog.showModal();
     dialog.scrollTop = 0;
-    var wanted = "#view=" + encodeURIComponent(id);
-    if (location.hash !== wanted) history.replaceState(null, "", wanted);
+    openView = id;
+    writeState();
   }
 
   function timeBox(label, value) {
@@ -417,17 +575,21 @@
   document.getElementById("detail-close").addEventListener("click", function () { dialog.close(); });
   dialog.addEventListener("click", function (event) { if (event.target === dialog) dialog.close(); });
   dialog.addEventListener("close", function () {
-    if (location.hash.indexOf("#view=") === 0) history.replaceState(null, "", location.pathname + location.search);
+    openView = "";
+    writeState();
   });
 
-  function openFromHash() {
-    if (location.hash.indexOf("#view=") === 0) {
-      try { openDetail(decodeURIComponent(location.hash.slice(6))); } catch (e) { /* bad hash */ }
-    }
+  function applyHash(event) {
+    // A plain anchor (#not-routed) is a jump within the page, not a view of the table.
+    if (event && location.hash && location.hash.indexOf("=") < 0) return;
+    var wanted = readState();
+    showState();
+    render();
+    if (wanted && BY_ID.has(wanted)) openDetail(wanted);
+    else if (dialog.open) dialog.close();
   }
-  window.addEventListener("hashchange", openFromHash);
+  window.addEventListener("hashchange", applyHash);
 
-  render();
-  openFromHash();
+  applyHash();
   document.documentElement.setAttribute("data-ready", "true");
 })();

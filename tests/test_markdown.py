@@ -49,7 +49,7 @@ def table_rows(text: str, header: str) -> list[list[str]]:
 def test_bookshop_summary_lists_the_top_candidates_first() -> None:
     text = markdown(SAMPLES / "bookshop")
     assert text.startswith("### django-async-advisor: bookshop")
-    assert "**3 views worth converting to async**" in text
+    assert "3 views worth converting to async" in text
     rows = table_rows(text, "| # | View |")
     # Strong candidates by score, then by time released; then the one that needs work.
     assert [row[1] for row in rows] == [
@@ -66,7 +66,9 @@ def test_bookshop_summary_lists_the_top_candidates_first() -> None:
     assert "awaitable wait" in top[7]
     assert rows[3][3] == "candidate (needs work)"
     assert "blocker: transaction.atomic" in rows[3][7]
-    assert f"advisor rewrite {SAMPLES / 'bookshop'} --view shipping.views.shipping_quotes" in text
+    # Commands name the project from the repository root, never by this machine's path.
+    assert "advisor rewrite sample_projects/bookshop --view shipping.views.shipping_quotes" in text
+    assert "(run from the repository root)" in text
     assert '--category "strong candidate"' in text
 
 
@@ -74,6 +76,8 @@ def test_bookshop_fix_first_and_readiness() -> None:
     text = markdown(SAMPLES / "bookshop")
     assert "Fix first: 1 async view blocks the event loop" in text
     assert "- `pages.views.upstream_status`:" in text
+    # The rewrite fixes async views that block: the summary gives its command.
+    assert 'advisor rewrite sample_projects/bookshop --category "async but blocking"' in text
     readiness = next(line for line in text.splitlines() if line.startswith("**Readiness:**"))
     assert "✅ Django: 5.2" in readiness
     assert "✅ ASGI entry point: bookshop/asgi.py" in readiness

@@ -311,7 +311,8 @@ def test_report_in_the_browser(
         assert effect["call"] in detail
         assert f"{effect['location']['path']}:{effect['location']['line']}" in detail
     assert f"advisor rewrite {data['project']['root']} --view {view_id}" in detail
-    assert page.evaluate("location.hash") == f"#view={view_id}"
+    # The open view is in the URL, with the sort still applied (Z to A by id, from above).
+    assert page.evaluate("location.hash") == f"#sort=id&dir=-1&view={view_id}"
     page.screenshot(path=str(ARTIFACTS / f"report-{name}-detail.png"))
     page.keyboard.press("Escape")
     page.wait_for_selector("#detail:not([open])", state="attached")
@@ -487,8 +488,23 @@ def _synthetic_result(view_count: int = 2000) -> ScanResult:
                         f"{number % 5 + 1} awaitable wait(s) (http) ≈ {overlap:.0f} ms released",
                         "4 DB queries stay in a thread even when async",
                     ),
-                    capacity=Capacity(4, 16, 150.0, 311.0, 7.0, 8.0, 11.0, 14.0, 12.9, 51.4,
-                                      51.4, 4.0, 4.0, "threads", "concurrency"),
+                    capacity=Capacity(
+                        4,
+                        16,
+                        150.0,
+                        311.0,
+                        7.0,
+                        8.0,
+                        11.0,
+                        14.0,
+                        12.9,
+                        51.4,
+                        51.4,
+                        4.0,
+                        4.0,
+                        "threads",
+                        "concurrency",
+                    ),
                 ),
             )
         )
@@ -595,4 +611,160 @@ def test_large_report_stays_usable(tmp_path: Path, open_report: Any) -> None:
         v.id for v in result.views if v.score and v.score.overlap_ms == max(released)
     }
     page.screenshot(path=str(ARTIFACTS / "report-2000-views.png"))
+    watched.assert_clean()
+
+
+# ---- any screen: 1400 px and a 390 px phone -----------------------------------------------
+
+LINK_TEMPLATE = "https://github.com/o/r/blob/main/{path}#L{line}"
+
+
+def _no_sideways_scroll(page: Any, selector: str = "html") -> None:
+    widths = page.eval_on_selector(selector, "e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], f"{selector} scrolls sideways: {widths}"
+
+
+def _linked(location: str) -> str:
+    path, line = location.rsplit(":", 1)
+    return LINK_TEMPLATE.format(path=f"sample_projects/opsdesk/{path}", line=line)
+
+
+@browser_test
+@needs_chromium
+@pytest.mark.parametrize(("width", "height"), [(1400, 900), (390, 844)])
+def test_report_on_any_screen(width: int, height: int, tmp_path: Path, open_report: Any) -> None:
+    project = SAMPLES / "opsdesk"
+    data = scan_json(project)
+    report = tmp_path / "opsdesk.html"
+    run_cli(
+        "scan",
+        str(project),
+        "--format",
+        "html",
+        "-o",
+        str(report),
+        "--no-cache",
+        "--link-template",
+        LINK_TEMPLATE,
+    )
+    watched = open_report(report, width=width, height=height)
+    page = watched.page
+    views = data["views"]
+    watched.wait_rows(len(views))
+    _no_sideways_scroll(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # The sentence on top, the chart's legend and axis.
+    assert page.locator("#headline").inner_text().startswith("Converting the top 3 views frees")
+    assert page.locator("#headline").is_visible()
+    legend = page.locator(".chart .legend").inner_text()
+    assert "strong candidate" in legend
+    ticks = page.eval_on_selector_all(".chart .axis .tick", "ts => ts.map(t => t.textContent)")
+    assert len(ticks) == 5 and ticks[0] == "0 ms" and ticks[-1].endswith(" ms")
+    assert "time released per request" in page.locator(".chart .axis-title").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"report-opsdesk-{width}.png"), full_page=True)
+
+    # Filters, search and sort go into the URL; a reload shows the same view of the table.
+    app = "services"
+    page.select_option("#filter-category", "strong candidate")
+    page.select_option("#filter-app", app)
+    expected = {
+        v["id"]
+        for v in views
+        if v["score"]["category"] == "strong candidate" and v["id"].split(".")[0] == app
+    }
+    watched.wait_rows(len(expected))
+    if width > 640:
+        page.click("#view-table th[data-sort='score'] button")
+    else:
+        # The column headers are hidden on a phone; the Sort by control stands in for them.
+        assert not page.locator("#view-table thead").is_visible()
+        page.select_option("#sort-by", "score:-1")
+    assert page.input_value("#sort-by") == "score:-1"
+    assert "sort=score&dir=-1" in page.evaluate("location.hash")
+    hash_text = page.evaluate("location.hash")
+    assert "category=strong+candidate" in hash_text and f"app={app}" in hash_text
+    shown = [row["id"] for row in watched.rows()]
+    assert set(shown) == expected
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']", state="attached")
+    watched.wait_rows(len(expected))
+    assert [row["id"] for row in watched.rows()] == shown
+    assert page.input_value("#filter-category") == "strong candidate"
+    assert page.input_value("#filter-app") == app
+    page.fill("#filter-text", "health")
+    watched.wait_rows(1)
+    assert "q=health" in page.evaluate("location.hash")
+    # An in-page jump (the "not routed" chip) keeps the table as it is.
+    page.click("a.chip[href='#not-routed']")
+    page.wait_for_function("location.hash === '#not-routed'")
+    watched.wait_rows(1)
+    assert page.input_value("#filter-app") == app
+    page.go_back()
+    page.wait_for_function("location.hash.indexOf('q=health') >= 0")
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']", state="attached")
+    watched.wait_rows(1)
+    assert page.input_value("#filter-text") == "health"
+
+    # The detail dialog fits the screen, and shows the code with the evidence marked.
+    view_id = "services.views.health_overview"
+    page.click(f"#view-table tr[data-view-id='{view_id}']")
+    page.wait_for_selector("#detail[open]")
+    box = page.locator("#detail").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height
+    _no_sideways_scroll(page, "#detail")
+    _no_sideways_scroll(page)
+    view = next(v for v in views if v["id"] == view_id)
+    hits = page.eval_on_selector_all(
+        "#detail .excerpt .line.hit",
+        "ls => ls.map(l => [l.closest('figure').querySelector('figcaption').textContent,"
+        " Number(l.dataset.line), l.textContent])",
+    )
+    for effect in view["effects"]:
+        where = effect["location"]
+        line_text = [
+            text
+            for caption, line, text in hits
+            if caption.startswith(where["path"] + ":") and line == where["line"]
+        ]
+        assert line_text, f"no highlighted line for {effect['call']} at {where}"
+        assert effect["call"].rsplit(".", 1)[-1] in line_text[0]
+    assert any(line == view["location"]["line"] for _, line, _ in hits)
+    if width < 640:
+        for pre in page.locator("#detail .excerpt pre").all():
+            widths = pre.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert widths[0] <= widths[1]  # code wraps on a phone instead of scrolling
+    # Every file:line is a link made from the template, from the repository root.
+    links = page.eval_on_selector_all(
+        "#detail a.src", "as => as.map(a => [a.textContent, a.getAttribute('href')])"
+    )
+    assert len(links) >= len(view["effects"]) + 1
+    for text, href in links:
+        assert href == _linked(text)
+    # The rewrite's own answer, and its command.
+    rewrite = page.locator("#detail").inner_text()
+    assert "advisor rewrite converts this view" in rewrite
+    assert f"advisor rewrite sample_projects/opsdesk --view {view_id}" in rewrite
+    page.screenshot(path=str(ARTIFACTS / f"report-opsdesk-{width}-detail.png"))
+
+    # The open view is part of the URL too: a reload opens it again, over the same filters.
+    page.reload()
+    page.wait_for_selector("#detail[open]")
+    assert view_id in page.locator("#detail-title").inner_text()
+    assert page.input_value("#filter-text") == "health"
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#detail:not([open])", state="attached")
+    assert "view=" not in page.evaluate("location.hash")
+
+    # A view the rewrite skips says so, with the rewrite's reason.
+    page.click("#filter-clear")
+    skipped = "incidents.views.export_incident_log"
+    page.click(f"#view-table tr[data-view-id='{skipped}']")
+    page.wait_for_selector("#detail[open]")
+    detail = page.locator("#detail").inner_text()
+    assert "advisor rewrite skips this view today:" in detail
+    assert "reads response.streaming_content synchronously" in detail
     watched.assert_clean()

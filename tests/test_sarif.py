@@ -130,7 +130,10 @@ def test_one_result_per_candidate_and_per_blocking_call(name: str) -> None:
                 assert (result["ruleId"], result["level"]) == ("ADV101", "error")
                 assert effect["call"] in result["message"]["text"]
                 location = result["locations"][0]["physicalLocation"]
-                assert location["artifactLocation"]["uri"] == effect["location"]["path"]
+                # Relative to the repository root: the sample sits in sample_projects/NAME.
+                assert location["artifactLocation"]["uri"] == (
+                    f"{data['project']['root']}/{effect['location']['path']}"
+                )
                 assert location["region"]["startLine"] == effect["location"]["line"]
                 # SARIF columns are 1-based; the model's are 0-based.
                 assert location["region"]["startColumn"] == effect["location"]["column"] + 1
@@ -146,8 +149,13 @@ def test_one_result_per_candidate_and_per_blocking_call(name: str) -> None:
             artifact = location["physicalLocation"]["artifactLocation"]
             assert not artifact["uri"].startswith("/") and "://" not in artifact["uri"]
             assert artifact["uriBaseId"] == "%SRCROOT%"
-    root_uri = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
-    assert root_uri.startswith("file:///") and root_uri.endswith(f"/{name}/")
+            # Every annotation names a file of this repository, from its root.
+            assert (ROOT / artifact["uri"]).is_file()
+    bases = run["originalUriBaseIds"]
+    # The repository root is described, never given as this machine's path.
+    assert set(bases["%SRCROOT%"]) == {"description"}
+    assert bases["PROJECTROOT"]["uri"] == f"sample_projects/{name}/"
+    assert bases["PROJECTROOT"]["uriBaseId"] == "%SRCROOT%"
 
 
 def test_bookshop_blocking_call_is_an_error_at_the_call() -> None:
@@ -157,11 +165,11 @@ def test_bookshop_blocking_call_is_an_error_at_the_call() -> None:
     assert "requests.get" in errors[0]["message"]["text"]
     assert "pages.views.upstream_status" in errors[0]["message"]["text"]
     assert errors[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
-        "pages/views.py"
+        "sample_projects/bookshop/pages/views.py"
     )
 
 
-def _result(views: tuple[View, ...], root: str = "/srv/my project") -> ScanResult:
+def _result(views: tuple[View, ...], root: str = "my project") -> ScanResult:
     project = ProjectFacts(
         root=root,
         settings_module=None,
@@ -177,6 +185,7 @@ def _result(views: tuple[View, ...], root: str = "/srv/my project") -> ScanResul
         atomic_requests=False,
         uses_drf=False,
         uses_adrf=False,
+        in_repository=True,
     )
     return ScanResult(
         tool_version="0.1.0",
@@ -231,7 +240,7 @@ def test_paths_with_spaces_chains_and_views_without_calls(validator: Any) -> Non
     assert_valid(validator, log)
     first, second = log["runs"][0]["results"]
     location = first["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"] == "my%20app/services/http%20client.py"
+    assert location["artifactLocation"]["uri"] == "my%20project/my%20app/services/http%20client.py"
     assert location["region"] == {"startLine": 12, "startColumn": 9, "endLine": 12, "endColumn": 41}
     assert [r["message"]["text"] for r in first["relatedLocations"]] == [
         "step 1: my_app.views.dashboard",
@@ -240,17 +249,20 @@ def test_paths_with_spaces_chains_and_views_without_calls(validator: Any) -> Non
     assert "via my_app.views.dashboard → my_app.services.fetch" in first["message"]["text"]
     assert second["locations"][0]["physicalLocation"]["region"]["startLine"] == 30
     assert second["level"] == "error"
-    assert log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///srv/my%20project/"
+    assert log["runs"][0]["originalUriBaseIds"]["PROJECTROOT"]["uri"] == "my%20project/"
 
 
-def test_relative_root_has_no_base_uri(validator: Any) -> None:
+def test_project_at_the_repository_root_has_no_project_base(validator: Any) -> None:
     view = View(
         id="shop.views.quote",
         location=Location("shop/views.py", 1),
         kind=ViewKind.FUNCTION,
         score=_score(Category.STRONG),
     )
-    log = json.loads(reporters()["sarif"](_result((view,), root="shop")))
+    log = json.loads(reporters()["sarif"](_result((view,), root=".")))
     assert_valid(validator, log)
-    assert "originalUriBaseIds" not in log["runs"][0]
-    assert log["runs"][0]["results"][0]["ruleId"] == "ADV102"
+    run = log["runs"][0]
+    assert list(run["originalUriBaseIds"]) == ["%SRCROOT%"]
+    uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "shop/views.py"
+    assert run["results"][0]["ruleId"] == "ADV102"

@@ -1,22 +1,50 @@
 """Reporters: one module per format (`to_terminal.py`, `to_json.py`, …), each registering a
-function that turns a `ScanResult` into text. Adding a format means adding a file."""
+function that turns a `ScanResult` into text. Adding a format means adding a file.
+
+A reporter registered with `options=True` also takes `ReportOptions`: what the user asked of
+the report (`--link-template`) and what `advisor rewrite` does with each view, which the CLI
+gets by running the rewrite without writing (reporters come before the rewrite and never
+import it), so a report's advice cannot contradict the rewrite."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from advisor.model import ScanResult
 
-Reporter = Callable[[ScanResult], str]
+Reporter = Callable[..., str]
 _REGISTRY: dict[str, Reporter] = {}
+_TAKES_OPTIONS: set[str] = set()
 _DISCOVERED: list[bool] = []  # set once the package walk has run
 
 
-def reporter(name: str) -> Callable[[Reporter], Reporter]:
+@dataclass(frozen=True, slots=True)
+class RewritePreview:
+    """What `advisor rewrite --view ID` does with one view, as the rewrite reports it:
+    "changed" (with its notes: what it used), "skipped" or "failed" (with the reason)."""
+
+    status: str
+    reason: str = ""
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    # A URL for file:line links with {path} (relative to the repository root), {line} and
+    # {column}; None shows locations as text.
+    link_template: str | None = None
+    rewrite: Mapping[str, RewritePreview] = field(default_factory=dict)
+
+
+def reporter(name: str, options: bool = False) -> Callable[[Reporter], Reporter]:
     def register(function: Reporter) -> Reporter:
         _REGISTRY[name] = function
+        if options:
+            _TAKES_OPTIONS.add(name)
         return function
 
     return register
@@ -29,3 +57,11 @@ def reporters() -> dict[str, Reporter]:
             importlib.import_module(f"{__name__}.{info.name}")
         _DISCOVERED.append(True)
     return dict(_REGISTRY)
+
+
+def render_report(name: str, result: ScanResult, options: ReportOptions | None = None) -> str:
+    """The report `name` for `result`, given the options when that reporter takes them."""
+    function: Any = reporters()[name]
+    if name in _TAKES_OPTIONS and options is not None:
+        return str(function(result, options))
+    return str(function(result))

@@ -1,5 +1,5 @@
-"""The HTML report: one self-contained page (CSS, JS, inline SVG chart; no network, works
-from disk) rendered from the jinja2 templates in `report_templates/` with autoescape on.
+"""The HTML report: one self-contained page (CSS, JS, SVG bars; no network, works from
+disk) rendered from the jinja2 templates in `report_templates/` with autoescape on.
 
 The view data is embedded once as JSON (`tojson`, safe inside a script block) and the page's
 script renders the table and the per-view detail with text nodes only. A Content-Security-
@@ -13,11 +13,14 @@ import base64
 import functools
 import hashlib
 import importlib.util
+import math
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -32,7 +35,7 @@ from advisor.model import (
     ScanResult,
     View,
 )
-from advisor.reporters import reporter
+from advisor.reporters import ReportOptions, RewritePreview, reporter
 from advisor.scoring import capacity_cell, capacity_legend
 
 CATEGORY_SLUGS: dict[Category, str] = {
@@ -43,8 +46,12 @@ CATEGORY_SLUGS: dict[Category, str] = {
     Category.ALREADY_ASYNC: "already-async",
     Category.ASYNC_BLOCKING: "blocking",
 }
-# Categories the codemods can rewrite; the report offers a command for each such view.
-REWRITABLE: frozenset[Category] = frozenset({Category.STRONG, Category.NEEDS_WORK})
+# Categories the report offers a rewrite command for: the candidates, and async views that
+# block, whose blocking calls the rewrite replaces. Whether the rewrite converts a given view
+# is the rewrite's own outcome (ReportOptions.rewrite), never restated here.
+REWRITABLE: frozenset[Category] = frozenset(
+    {Category.STRONG, Category.NEEDS_WORK, Category.ASYNC_BLOCKING}
+)
 CONVERT_FIRST_COUNT = 3
 CHART_BAR_COUNT = 12
 UNKNOWN_CALLS_LISTED = 200
@@ -133,6 +140,105 @@ def blocker_messages(view: View) -> list[str]:
     if view.score is None:
         return []
     return [b.message for b in view.score.blockers if b.severity == "blocker"]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerTime:
+    """The share of worker time async gives back, counting one request to each routed view:
+    a sync request holds a thread for `capacity.sync_held_ms`; converting a view frees its
+    released time (`overlap_ms`)."""
+
+    held_ms: float  # all routed views, sync
+    routed: int
+    top: list[View]  # the views to convert first
+    top_released_ms: float
+    candidates: int  # every strong candidate
+    candidates_released_ms: float
+
+    def percent(self, released_ms: float) -> float:
+        return 100.0 * released_ms / self.held_ms if self.held_ms > 0 else 0.0
+
+    def sentence(self) -> str:
+        """One sentence for the top of a report (the same words in HTML and Markdown)."""
+        count = len(self.top)
+        if not count:
+            return (
+                f"No strong candidate: converting views frees no worker time worth the "
+                f"change ({self.routed:,} routed view{_plural(self.routed)} scanned)."
+            )
+        views = "view" if count == 1 else f"{count} views"
+        text = (
+            f"Converting the top {views} frees {self.percent(self.top_released_ms):.0f} % "
+            f"of worker time"
+        )
+        if self.candidates > count:
+            text += (
+                f" (all {self.candidates} strong candidates: "
+                f"{self.percent(self.candidates_released_ms):.0f} %)"
+            )
+        return (
+            text + f", counting one request to each of the {self.routed:,} routed "
+            f"view{_plural(self.routed)}."
+        )
+
+
+def worker_time(result: ScanResult, count: int = CONVERT_FIRST_COUNT) -> WorkerTime:
+    scored = [v for v in result.routed_views if v.score is not None]
+    strong = ranked_candidates(result, Category.STRONG)
+    top = strong[:count]
+
+    def released(views: list[View]) -> float:
+        return sum(v.score.overlap_ms for v in views if v.score is not None)
+
+    return WorkerTime(
+        held_ms=sum(v.score.capacity.sync_held_ms for v in scored if v.score is not None),
+        routed=len(result.routed_views),
+        top=top,
+        top_released_ms=released(top),
+        candidates=len(strong),
+        candidates_released_ms=released(strong),
+    )
+
+
+def released_total(result: ScanResult) -> tuple[float, int]:
+    """Time released per request summed over the routed views that release any, and how
+    many they are."""
+    views = [v for v in result.routed_views if v.score is not None and v.score.overlap_ms > 0]
+    return sum(v.score.overlap_ms for v in views if v.score is not None), len(views)
+
+
+_LINK_FIELDS = frozenset({"path", "line"})
+_UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
+
+
+def link_template_error(template: str) -> str | None:
+    """Why `template` cannot make file:line links, or None when it can."""
+    fields = set(re.findall(r"{([^{}]*)}", template))
+    if "path" not in fields:
+        return (
+            "--link-template needs {path} (and usually {line}), e.g. "
+            "'https://github.com/OWNER/REPO/blob/main/{path}#L{line}'"
+        )
+    unknown = sorted(fields - _LINK_FIELDS)
+    if unknown:
+        return f"--link-template knows {{path}} and {{line}}, not {{{unknown[0]}}}"
+    if "".join(template.split()).lower().startswith(_UNSAFE_SCHEMES):
+        return "--link-template must be a file or web URL, not a script or data URL"
+    return None
+
+
+def repository_path(root: str, path: str) -> str:
+    """A path relative to the scanned folder, relative to the repository root instead."""
+    if root in ("", "."):
+        return path
+    return str(PurePosixPath(root) / path)
+
+
+def location_link(template: str | None, root: str, location: Location | None) -> str | None:
+    if not template or location is None:
+        return None
+    path = quote(repository_path(root, location.path), safe="/")
+    return template.replace("{path}", path).replace("{line}", str(max(1, location.line)))
 
 
 def _version_tuple(version: str | None) -> tuple[int, int] | None:
@@ -317,7 +423,17 @@ def _effect_data(effect: Effect) -> dict[str, Any]:
 OBSERVED_SITES_LISTED = 10
 
 
-def _view_data(view: View, rank: int, root: str) -> dict[str, Any]:
+def _preview_data(preview: RewritePreview | None) -> dict[str, Any] | None:
+    if preview is None:
+        return None
+    return _compact(
+        {"status": preview.status, "reason": preview.reason, "steps": list(preview.steps)}
+    )
+
+
+def _view_data(
+    view: View, rank: int, root: str, preview: RewritePreview | None = None
+) -> dict[str, Any]:
     score = view.score
     data: dict[str, Any] = {
         "rank": rank,
@@ -408,6 +524,7 @@ def _view_data(view: View, rank: int, root: str) -> dict[str, Any]:
         }
         if view.routed and score.category in REWRITABLE:
             data["command"] = rewrite_command(root, view.id)
+            data["rewrite"] = _preview_data(preview)
     compact = _compact(data)
     compact["routed"] = view.routed  # the one flag whose absence would read as "routed"
     return compact
@@ -418,47 +535,61 @@ def _table_order(result: ScanResult) -> list[View]:
     return [v for v in result.views if v.routed] + [v for v in result.views if not v.routed]
 
 
+def _axis_step(top: float, intervals: int) -> float:
+    """The smallest 1-2-5 step whose `intervals` steps reach `top`."""
+    raw = max(top, 1.0) / intervals
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    return next(f * magnitude for f in (1, 2, 2.5, 5, 10) if f * magnitude >= raw)
+
+
+AXIS_INTERVALS = 4  # four equal parts: the CSS places the ticks at 0, 25, 50, 75, 100 %
+
+
 def _chart(result: ScanResult) -> dict[str, Any]:
-    width, bar_x, row_height = 780, 320, 24
-    bar_space = width - bar_x - 80
     released = sorted(
         (v for v in result.routed_views if v.score is not None and v.score.overlap_ms > 0),
         key=lambda v: (-(v.score.overlap_ms if v.score else 0.0), v.id),
     )
     shown = released[:CHART_BAR_COUNT]
     top = max((v.score.overlap_ms for v in shown if v.score), default=1.0) or 1.0
+    step = _axis_step(top, AXIS_INTERVALS)
+    scale = step * AXIS_INTERVALS
     bars = []
-    for index, view in enumerate(shown):
+    for view in shown:
         assert view.score is not None
-        label = view.id if len(view.id) <= 42 else "…" + view.id[-41:]
         bars.append(
             {
                 "id": view.id,
-                "label": label,
-                "y": index * row_height,
-                "width": max(2, round(view.score.overlap_ms / top * bar_space)),
+                # Width in the bar's own 0-1000 viewBox: the axis maximum is 1000.
+                "width": max(4, round(view.score.overlap_ms / scale * 1000)),
                 "value": format_ms(view.score.overlap_ms),
                 "slug": CATEGORY_SLUGS[view.score.category],
                 "category": view.score.category.value,
             }
         )
+    in_chart = {bar["category"] for bar in bars}
+    legend = [
+        {"category": c.value, "slug": CATEGORY_SLUGS[c]}
+        for c in CATEGORY_ORDER
+        if c.value in in_chart
+    ]
     rest = released[CHART_BAR_COUNT:]
     rest_text = ""
     if rest:
         rest_ms = sum(v.score.overlap_ms for v in rest if v.score)
         rest_text = f"{len(rest):,} more view{_plural(len(rest))} release " + format_ms(rest_ms)
     return {
-        "width": width,
-        "height": max(1, len(bars)) * row_height + 4,
-        "bar_x": bar_x,
         "bars": bars,
+        "ticks": [format_ms(step * index) for index in range(AXIS_INTERVALS + 1)],
+        "legend": legend,
         "rest": rest_text,
     }
 
 
-def _pick(view: View, root: str) -> dict[str, Any]:
+def _pick(view: View, root: str, preview: RewritePreview | None) -> dict[str, Any]:
     assert view.score is not None
     return {
+        "skipped": preview.reason if preview and preview.status == "skipped" else "",
         "id": view.id,
         "score": view.score.value,
         "released": format_ms(view.score.overlap_ms),
@@ -469,23 +600,37 @@ def _pick(view: View, root: str) -> dict[str, Any]:
     }
 
 
-def _middleware_rows(middleware: tuple[MiddlewareInfo, ...]) -> list[dict[str, str]]:
+def _middleware_rows(
+    middleware: tuple[MiddlewareInfo, ...], href: Callable[[Location | None], str | None]
+) -> list[dict[str, Any]]:
     return [
         {
             "path": m.path,
             "status": m.status,
             "note": m.note,
             "location": _loc(m.location),
+            "href": href(m.location),
             "css": "sync-only" if m.status == "sync-only" else "",
         }
         for m in middleware
     ]
 
 
-def build_context(result: ScanResult) -> dict[str, Any]:
+def _sources(result: ScanResult) -> dict[str, list[list[Any]]]:
+    """The excerpts by path: [[first line, [lines…]], …], for the page's script."""
+    sources: dict[str, list[list[Any]]] = {}
+    for excerpt in result.excerpts:
+        sources.setdefault(excerpt.path, []).append([excerpt.first_line, list(excerpt.lines)])
+    return sources
+
+
+def build_context(result: ScanResult, options: ReportOptions | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values; text stays raw for autoescape."""
+    options = options or ReportOptions()
     project = result.project
     root = project.root
+    previews = options.rewrite
+    href = functools.partial(location_link, options.link_template, root)
     ordered = _table_order(result)
     readiness = []
     for check in readiness_checks(project):
@@ -497,35 +642,43 @@ def build_context(result: ScanResult) -> dict[str, Any]:
             "middleware": [],
         }
         if check.label == "Middleware":
-            entry["middleware"] = _middleware_rows(project.middleware)
+            entry["middleware"] = _middleware_rows(project.middleware, href)
         readiness.append(entry)
     unknown = [(view, call) for view in ordered for call in view.unknown_calls]
-    routed_scored = [v for v in result.routed_views if v.score is not None]
-    released_views = [v for v in routed_scored if v.score and v.score.overlap_ms > 0]
+    released_ms, released_count = released_total(result)
+    blocking = fix_first(result)
+    fixable = [v for v in blocking if (p := previews.get(v.id)) and p.status == "changed"]
     basis = next((v.score.capacity for v in result.views if v.score is not None), None)
     return {
         "capacity_legend": capacity_legend(basis) if basis is not None else "",
         "tool_version": result.tool_version,
         "root": root,
-        "project_name": PurePath(root).name or root,
+        "run_from": (
+            "the repository root" if project.in_repository else "the scanned project folder"
+        ),
+        "project_name": project.name or PurePosixPath(root).name or root,
+        "headline": worker_time(result).sentence(),
         "stats_line": (
             f"{result.stats.files:,} files, {result.stats.lines:,} lines, "
             f"scanned in {result.timings.get('total', 0.0):.2f} s"
         ),
-        "convert_first": [_pick(view, root) for view in convert_first(result)],
+        "convert_first": [
+            _pick(view, root, previews.get(view.id)) for view in convert_first(result)
+        ],
         "strong_count": len(ranked_candidates(result, Category.STRONG)),
         "needs_work_count": len(ranked_candidates(result, Category.NEEDS_WORK)),
         "selection_command": selection_command(root),
-        "fix_first": [{"id": v.id, "reason": one_line_reason(v)} for v in fix_first(result)],
+        "fix_first": [{"id": v.id, "reason": one_line_reason(v)} for v in blocking],
+        "fix_command": selection_command(root, Category.ASYNC_BLOCKING),
+        # Known only when the CLI asked the rewrite's planner (ReportOptions.rewrite).
+        "fixable": len(fixable) if previews else None,
         "category_counts": [
             {"category": c.value, "slug": CATEGORY_SLUGS[c], "count": n}
             for c, n in category_counts(result)
         ],
         "unrouted_count": sum(1 for v in result.views if not v.routed),
-        "total_released": format_ms(
-            sum(v.score.overlap_ms for v in released_views if v.score is not None)
-        ),
-        "released_views": len(released_views),
+        "total_released": format_ms(released_ms),
+        "released_views": released_count,
         "chart": _chart(result),
         "readiness": readiness,
         "view_count": len(result.views),
@@ -534,6 +687,7 @@ def build_context(result: ScanResult) -> dict[str, Any]:
             {
                 "id": v.id,
                 "location": _loc(v.location),
+                "href": href(v.location),
                 "category": v.score.category.value if v.score else "not scored",
             }
             for v in result.views
@@ -546,11 +700,17 @@ def build_context(result: ScanResult) -> dict[str, Any]:
                 "name": r.name or "",
                 "target": r.target,
                 "location": _loc(r.location),
+                "href": href(r.location),
             }
             for r in result.framework_routes
         ],
         "findings": [
-            {"kind": f.kind, "message": f.message, "location": _loc(f.location)}
+            {
+                "kind": f.kind,
+                "message": f.message,
+                "location": _loc(f.location),
+                "href": href(f.location),
+            }
             for f in result.findings
         ],
         "unknown_total": len(unknown),
@@ -559,6 +719,7 @@ def build_context(result: ScanResult) -> dict[str, Any]:
                 "view": view.id,
                 "expression": call.expression,
                 "location": _loc(call.location),
+                "href": href(call.location),
                 "reason": call.reason,
             }
             for view, call in unknown[:UNKNOWN_CALLS_LISTED]
@@ -570,7 +731,13 @@ def build_context(result: ScanResult) -> dict[str, Any]:
             "tool_version": result.tool_version,
             "root": root,
             "categories": [c.value for c in CATEGORY_ORDER],
-            "views": [_view_data(view, rank, root) for rank, view in enumerate(ordered)],
+            "in_repository": project.in_repository,
+            "link": options.link_template,
+            "sources": _sources(result),
+            "views": [
+                _view_data(view, rank, root, previews.get(view.id))
+                for rank, view in enumerate(ordered)
+            ],
         },
     }
 
@@ -632,7 +799,7 @@ def _csp_hash(text: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
-def render_html_text(result: ScanResult) -> str:
+def render_html_text(result: ScanResult, options: ReportOptions | None = None) -> str:
     environment = _environment()
     style = _asset(environment, "report.css", "</style")
     script = _asset(environment, "report.js", "</script")
@@ -642,10 +809,10 @@ def render_html_text(result: ScanResult) -> str:
         script=script,
         style_hash=_csp_hash(style),
         script_hash=_csp_hash(script),
-        **build_context(result),
+        **build_context(result, options),
     )
 
 
-@reporter("html")
-def render_html(result: ScanResult) -> str:
-    return render_html_text(result)
+@reporter("html", options=True)
+def render_html(result: ScanResult, options: ReportOptions | None = None) -> str:
+    return render_html_text(result, options)

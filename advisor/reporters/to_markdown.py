@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from pathlib import PurePath
+from pathlib import PurePosixPath
 
 from advisor.model import Blocker, Category, ScanResult, View
 from advisor.reporters import reporter
@@ -19,8 +19,10 @@ from advisor.reporters.to_html import (
     one_line_reason,
     ranked_candidates,
     readiness_checks,
+    released_total,
     rewrite_command,
     selection_command,
+    worker_time,
 )
 from advisor.scoring import capacity_cell
 
@@ -113,20 +115,30 @@ def _blockers(result: ScanResult) -> list[str]:
     return lines
 
 
+def _run_from(result: ScanResult) -> str:
+    return "the repository root" if result.project.in_repository else "the project folder"
+
+
 def render_markdown_text(result: ScanResult) -> str:
     project = result.project
     root = project.root
-    name = PurePath(root).name or root
+    name = project.name or PurePosixPath(root).name or root
     strong = ranked_candidates(result, Category.STRONG)
     out = [f"### django-async-advisor: {escape(name)}", ""]
+    # The same sentence and totals as the HTML report (shared helpers in to_html.py).
+    out.append(f"**{escape(worker_time(result).sentence())}**")
+    out.append("")
+    released_ms, released_views = released_total(result)
     if strong:
-        released = sum(v.score.overlap_ms for v in strong if v.score)
+        strong_ms = sum(v.score.overlap_ms for v in strong if v.score)
         out.append(
-            f"**{len(strong)} view{'s' if len(strong) != 1 else ''} worth converting to async**, "
-            f"releasing ≈ {format_ms(released)} of waiting per request between them."
+            f"{len(strong)} view{'s' if len(strong) != 1 else ''} worth converting to async, "
+            f"releasing ≈ {format_ms(strong_ms)} of waiting per request between them; "
+            f"{format_ms(released_ms)} released across {released_views} routed "
+            f"view{'s' if released_views != 1 else ''} in all."
         )
     else:
-        out.append("**No strong async candidate**: no routed view waits on enough awaitable I/O.")
+        out.append("No strong async candidate: no routed view waits on enough awaitable I/O.")
     out.append("")
     out += _readiness(result)
     out.append("")
@@ -140,6 +152,14 @@ def render_markdown_text(result: ScanResult) -> str:
         for view in blocking:
             out.append(f"- {code(view.id)}: {escape(one_line_reason(view))}")
         out.append("")
+        out.append(
+            "`advisor rewrite` replaces what it can and says why for the rest "
+            f"(run from {_run_from(result)}):"
+        )
+        out.append("```sh")
+        out.append(selection_command(root, Category.ASYNC_BLOCKING))
+        out.append("```")
+        out.append("")
 
     candidates = _candidate_rows(result)
     if candidates:
@@ -150,7 +170,10 @@ def render_markdown_text(result: ScanResult) -> str:
             out.append(f"\n… and {total - len(candidates)} more in the full report.")
         out.append("")
         if strong:
-            out.append("Rewrite the top one, or every strong candidate at once:")
+            out.append(
+                f"Rewrite the top one, or every strong candidate at once (run from "
+                f"{_run_from(result)}):"
+            )
             out.append("```sh")
             out.append(rewrite_command(root, strong[0].id))
             out.append(selection_command(root))

@@ -1,8 +1,12 @@
 """SARIF 2.1.0 for code scanning (GitHub and other SARIF viewers): one result per routed view
 worth converting (note / warning) and one error per blocking call in a view that is already
 async. Rule ids are the codes of advisor/rules.py (ADV102 …), names their slugs; rules carry
-the help text; locations are paths relative to the project root with
-1-based columns, as SARIF §3.30 requires."""
+the help text; locations are 1-based (SARIF §3.30) and their URIs are
+relative to the repository root (`%SRCROOT%`, the git work tree holding the scanned folder,
+else that folder), which code scanning resolves against its checkout: a Django project in a
+subfolder gets annotations on the right files. `%SRCROOT%` has a description but no URI (the
+absolute path of the machine that scanned is nobody else's business, SARIF §3.14.14), and
+`PROJECTROOT` names the scanned folder relative to it."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 # The base id that the relative artifact URIs hang off; SARIF viewers and GitHub know it.
 ROOT_BASE_ID = "%SRCROOT%"
+PROJECT_BASE_ID = "PROJECTROOT"
 TOOL_NAME = "django-async-advisor"
 
 
@@ -94,9 +99,12 @@ _RULE_BY_CATEGORY: dict[Category, tuple[int, Rule]] = {
 }
 
 
-def artifact_uri(path: str) -> str:
-    """A project-relative path as a relative URI reference (forward slashes, escaped)."""
+def artifact_uri(path: str, project: str = ".") -> str:
+    """A path relative to the scanned folder as a URI reference relative to the repository
+    root, the scanned folder being `project` there (forward slashes, escaped)."""
     posix = PureWindowsPath(path).as_posix() if "\\" in path else PurePosixPath(path).as_posix()
+    if project not in ("", "."):
+        posix = str(PurePosixPath(project) / posix)
     return quote(posix.removeprefix("./"), safe="/")
 
 
@@ -111,10 +119,15 @@ def _region(location: Location) -> dict[str, int]:
     return region
 
 
-def _location(location: Location, message: str | None = None, index: int | None = None) -> Any:
+def _location(
+    project: str, location: Location, message: str | None = None, index: int | None = None
+) -> Any:
     result: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(location.path), "uriBaseId": ROOT_BASE_ID},
+            "artifactLocation": {
+                "uri": artifact_uri(location.path, project),
+                "uriBaseId": ROOT_BASE_ID,
+            },
             "region": _region(location),
         }
     }
@@ -135,6 +148,7 @@ def _route(view: View) -> str:
 
 
 def _view_result(view: View, root: str) -> dict[str, Any]:
+    project = root
     assert view.score is not None
     rule_index, rule = _RULE_BY_CATEGORY[view.score.category]
     score = view.score
@@ -150,14 +164,14 @@ def _view_result(view: View, root: str) -> dict[str, Any]:
     for number, blocker in enumerate(b for b in score.blockers if b.location is not None):
         assert blocker.location is not None
         related.append(
-            _location(blocker.location, f"{blocker.severity}: {blocker.message}", number)
+            _location(project, blocker.location, f"{blocker.severity}: {blocker.message}", number)
         )
     result: dict[str, Any] = {
         "ruleId": rule.id,
         "ruleIndex": rule_index,
         "level": rule.level,
         "message": {"text": " ".join(parts)},
-        "locations": [_location(view.location) | {"logicalLocations": _logical(view)}],
+        "locations": [_location(project, view.location) | {"logicalLocations": _logical(view)}],
         "partialFingerprints": {"adviceView/v1": view.id},
         "rank": float(score.value),
         "properties": _properties(view),
@@ -171,7 +185,7 @@ def _blocking_effects(view: View) -> list[Effect]:
     return [effect for effect in view.effects if effect.blocking and not effect.awaited]
 
 
-def _blocking_results(view: View) -> list[dict[str, Any]]:
+def _blocking_results(view: View, project: str) -> list[dict[str, Any]]:
     assert view.score is not None
     rule_index, rule = _RULE_BY_CATEGORY[Category.ASYNC_BLOCKING]
     effects = _blocking_effects(view)
@@ -184,7 +198,9 @@ def _blocking_results(view: View) -> list[dict[str, Any]]:
                 "ruleIndex": rule_index,
                 "level": rule.level,
                 "message": {"text": f"Async view {view.id} blocks the event loop: {reason}."},
-                "locations": [_location(view.location) | {"logicalLocations": _logical(view)}],
+                "locations": [
+                    _location(project, view.location) | {"logicalLocations": _logical(view)}
+                ],
                 "partialFingerprints": {"adviceView/v1": view.id},
                 "properties": _properties(view),
             }
@@ -210,7 +226,9 @@ def _blocking_results(view: View) -> list[dict[str, Any]]:
             "ruleIndex": rule_index,
             "level": rule.level,
             "message": {"text": text},
-            "locations": [_location(effect.location) | {"logicalLocations": _logical(view)}],
+            "locations": [
+                _location(project, effect.location) | {"logicalLocations": _logical(view)}
+            ],
             "partialFingerprints": {
                 "adviceEffect/v1": f"{view.id}|{effect.call}|{occurrence}",
             },
@@ -220,7 +238,7 @@ def _blocking_results(view: View) -> list[dict[str, Any]]:
         if len(effect.chain) > 1:
             # The call path from the view to the blocking call, one hop per location.
             result["relatedLocations"] = [
-                _location(link.location, f"step {number + 1}: {link.function}", number)
+                _location(project, link.location, f"step {number + 1}: {link.function}", number)
                 for number, link in enumerate(effect.chain)
             ]
         results.append(result)
@@ -256,14 +274,14 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _notifications(result: ScanResult) -> list[dict[str, Any]]:
+def _notifications(result: ScanResult, project: str) -> list[dict[str, Any]]:
     notes: list[dict[str, Any]] = []
     for error in result.parse_errors:
         notes.append(
             {
                 "level": "warning",
                 "message": {"text": f"Could not parse, skipped: {error.message}"},
-                "locations": [_location(Location(error.path, max(1, error.line)))],
+                "locations": [_location(project, Location(error.path, max(1, error.line)))],
             }
         )
     return notes
@@ -271,6 +289,8 @@ def _notifications(result: ScanResult) -> list[dict[str, Any]]:
 
 def build_sarif(result: ScanResult) -> dict[str, Any]:
     root = result.project.root
+    if PurePosixPath(root).is_absolute() or PureWindowsPath(root).is_absolute():
+        root = "."  # a result made by hand with a machine path: keep URIs relative anyway
     results: list[dict[str, Any]] = []
     for view in result.routed_views:
         # A `# advisor: ignore[...]` comment on the view keeps its finding out of the log.
@@ -279,7 +299,7 @@ def build_sarif(result: ScanResult) -> dict[str, Any]:
         if view.score.category in (Category.STRONG, Category.NEEDS_WORK):
             results.append(_view_result(view, root))
         elif view.score.category is Category.ASYNC_BLOCKING:
-            results.extend(_blocking_results(view))
+            results.extend(_blocking_results(view, root))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -290,15 +310,30 @@ def build_sarif(result: ScanResult) -> dict[str, Any]:
             }
         },
         "invocations": [
-            {"executionSuccessful": True, "toolExecutionNotifications": _notifications(result)}
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": _notifications(result, root),
+            }
         ],
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {"djangoVersion": result.project.django_version or "unknown"},
     }
-    if root.startswith("/") or PureWindowsPath(root).is_absolute():
-        base = PureWindowsPath(root) if PureWindowsPath(root).drive else PurePosixPath(root)
-        run["originalUriBaseIds"] = {ROOT_BASE_ID: {"uri": base.as_uri().rstrip("/") + "/"}}
+    where = (
+        "the git work tree holding the scanned project"
+        if result.project.in_repository
+        else "the scanned project folder (it is in no git work tree)"
+    )
+    bases: dict[str, Any] = {
+        ROOT_BASE_ID: {"description": {"text": f"The repository root: {where}."}}
+    }
+    if root not in ("", "."):
+        bases[PROJECT_BASE_ID] = {
+            "uri": artifact_uri("", root).rstrip("/") + "/",
+            "uriBaseId": ROOT_BASE_ID,
+            "description": {"text": "The scanned Django project, in the repository."},
+        }
+    run["originalUriBaseIds"] = bases
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
