@@ -13,6 +13,8 @@ import io
 import tokenize
 from dataclasses import dataclass, field
 
+from advisor.timemodel import LOOP_UNKNOWN, LOOP_UNKNOWN_EARLY_EXIT, Path
+
 # Big literal lists (generated URLconfs, fixtures) are cut here to keep facts small.
 MAX_SEQUENCE_ITEMS = 5000
 MAX_EXPR_DEPTH = 40
@@ -191,12 +193,14 @@ class CallSite:
     column: int
     end_line: int
     end_column: int
-    # One per enclosing loop: its expected count; 0 unknown, -1 unknown but exits early.
+    # One per enclosing loop: its expected count (0 is zero iterations, `range(0)`);
+    # LOOP_UNKNOWN, or LOOP_UNKNOWN_EARLY_EXIT when the loop can break out early.
     loop_counts: tuple[int, ...]
     awaited: bool
     context_manager: bool  # `with <call>:`
     with_depth: int  # how many `with` blocks enclose the call
     guards: tuple[Guard, ...] = ()
+    path: Path = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +219,7 @@ class Iteration:
     is_async: bool
     loop_counts: tuple[int, ...]
     comprehension: bool
+    path: Path = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +231,7 @@ class ValueUse:
     line: int
     column: int
     loop_counts: tuple[int, ...]
+    path: Path = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +243,7 @@ class AttributeUse:
     column: int
     end_column: int
     loop_counts: tuple[int, ...]
+    path: Path = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +349,8 @@ class _ExprConverter:
             value = node.value
             if isinstance(value, str | int | float | bool) or value is None:
                 return Const(value)
+            if isinstance(value, bytes):  # its size prices the CPU work done on it
+                return Opaque(f"bytes[{len(value)}]", node.lineno)
             return Opaque("constant", node.lineno)
         if isinstance(node, ast.Call):
             return Call(
@@ -434,12 +443,8 @@ class _ColumnMap:
         return len(self._lines[line - 1][:byte_column].decode("utf-8", errors="replace"))
 
 
-_LOOP_UNKNOWN = 0
-_LOOP_UNKNOWN_EARLY_EXIT = -1
-
-
 def _literal_loop_count(iterable: ast.expr) -> int:
-    """`range(5)` → 5, a literal list of 3 → 3; anything else is unknown (0)."""
+    """`range(5)` → 5, `range(0)` → 0, a literal list of 3 → 3; anything else is unknown."""
     if (
         isinstance(iterable, ast.Call)
         and isinstance(iterable.func, ast.Name)
@@ -455,7 +460,18 @@ def _literal_loop_count(iterable: ast.expr) -> int:
                 return max((ints[1] - ints[0]) // step, 0)
     if isinstance(iterable, ast.List | ast.Tuple | ast.Set):
         return len(iterable.elts)
-    return _LOOP_UNKNOWN
+    return LOOP_UNKNOWN
+
+
+def _leaves(block: list[ast.stmt]) -> bool:
+    """The block ends by leaving the function: `return`, `raise`, or an `if` whose arms
+    both do."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return True
+    return isinstance(last, ast.If) and _leaves(last.body) and _leaves(last.orelse)
 
 
 def _exits_early(body: list[ast.stmt]) -> bool:
@@ -479,10 +495,10 @@ def _expected_iterations(bound: int, body: list[ast.stmt]) -> int:
     """A polling loop `for _ in range(5): ... break` usually stops before its bound: count
     half of it (at least one). An unknown bound with an early exit is -1, which the analysis
     reads as half its assumed iteration count."""
-    if not _exits_early(body):
+    if bound == 0 or not _exits_early(body):
         return bound
-    if bound == _LOOP_UNKNOWN:
-        return _LOOP_UNKNOWN_EARLY_EXIT
+    if bound == LOOP_UNKNOWN:
+        return LOOP_UNKNOWN_EARLY_EXIT
     return max(1, bound // 2)
 
 
@@ -550,6 +566,9 @@ class _Collector(ast.NodeVisitor):
         self._awaited: set[int] = set()
         self._context_calls: set[int] = set()
         self._guards: list[Guard] = []
+        self._path: list[tuple[int, int]] = []
+        self._groups = 0  # branch groups numbered per function
+        self._last_if_group = -1
 
     # Module level ------------------------------------------------------------------------
 
@@ -731,13 +750,15 @@ class _Collector(ast.NodeVisitor):
             params,
         )
         saved = (self._function, self._loops, self._with_depth, self._class_stack, self._guards)
+        saved_paths = (self._path, self._groups)
         self._function, self._loops, self._with_depth = builder, [], 0
         self._class_stack, self._guards = [], []
+        self._path, self._groups = [], 0
         self._scope.append(node.name)
-        for statement in node.body:
-            self.visit(statement)
+        self._block(node.body)
         self._scope.pop()
         self._function, self._loops, self._with_depth, self._class_stack, self._guards = saved
+        self._path, self._groups = saved_paths
         self.functions.append(
             FunctionFacts(
                 node.name,
@@ -806,6 +827,7 @@ class _Collector(ast.NodeVisitor):
                     id(node) in self._context_calls,
                     self._with_depth,
                     tuple(self._guards),
+                    tuple(self._path),
                 )
             )
             self._getattr_use(node, function)
@@ -830,6 +852,7 @@ class _Collector(ast.NodeVisitor):
                     self.columns(node.lineno, node.col_offset),
                     self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
                     tuple(self._loops),
+                    tuple(self._path),
                 )
             )
 
@@ -849,6 +872,7 @@ class _Collector(ast.NodeVisitor):
                         self.columns(node.lineno, node.col_offset),
                         self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
                         tuple(self._loops),
+                        tuple(self._path),
                     )
                 )
         elif (
@@ -872,6 +896,7 @@ class _Collector(ast.NodeVisitor):
                         self.columns(node.lineno, node.col_offset),
                         self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
                         tuple(self._loops),
+                        tuple(self._path),
                     )
                 )
         self.generic_visit(node)
@@ -888,6 +913,7 @@ class _Collector(ast.NodeVisitor):
                         node.lineno,
                         self.columns(node.lineno, node.col_offset),
                         tuple(self._loops),
+                        tuple(self._path),
                     )
                 )
         self.generic_visit(node)
@@ -906,6 +932,7 @@ class _Collector(ast.NodeVisitor):
                     test.lineno,
                     self.columns(test.lineno, test.col_offset),
                     tuple(self._loops),
+                    tuple(self._path),
                 )
             )
 
@@ -913,13 +940,63 @@ class _Collector(ast.NodeVisitor):
         self._truth_test(node.test)
         self.visit(node.test)
         guard = _guard(node.test) if self._function is not None else None
-        for block, holds in ((node.body, True), (node.orelse, False)):
+        group = self._new_group()
+        for arm, (block, holds) in enumerate(((node.body, True), (node.orelse, False))):
             if guard is not None:
                 self._guards.append(Guard(guard.subject, guard.test, guard.holds == holds))
-            for statement in block:
-                self.visit(statement)
+            self._arm(group, arm, block)
             if guard is not None:
                 self._guards.pop()
+        self._last_if_group = group
+
+    # Exclusive paths -------------------------------------------------------------------
+
+    def _new_group(self) -> int:
+        self._groups += 1
+        return self._groups
+
+    def _arm(self, group: int, arm: int, block: list[ast.stmt]) -> None:
+        self._path.append((group, arm))
+        self._block(block)
+        self._path.pop()
+
+    def _block(self, statements: list[ast.stmt]) -> None:
+        """Visit a block; after an `if` one of whose arms leaves the function (return,
+        raise), the rest of the block runs only on the other arm's path."""
+        depth = len(self._path)
+        for statement in statements:
+            self.visit(statement)
+            if isinstance(statement, ast.If) and self._function is not None:
+                leaves = (_leaves(statement.body), _leaves(statement.orelse))
+                if leaves[0] != leaves[1]:
+                    self._path.append((self._last_if_group, 1 if leaves[0] else 0))
+        del self._path[depth:]
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._try(node)
+
+    def visit_TryStar(self, node: ast.TryStar) -> None:
+        self._try(node)
+
+    def _try(self, node: ast.Try | ast.TryStar) -> None:
+        """The try body (and its else) or one handler: the costliest path is either the call
+        that succeeds or its fallback, not both. `finally` always runs."""
+        group = self._new_group()
+        self._arm(group, 0, [*node.body, *node.orelse])
+        for arm, handler in enumerate(node.handlers, start=1):
+            if handler.type is not None:
+                self.visit(handler.type)
+            self._arm(group, arm, handler.body)
+        self._block(node.finalbody)
+
+    def visit_Match(self, node: ast.Match) -> None:
+        self.visit(node.subject)
+        group = self._new_group()
+        for arm, case in enumerate(node.cases):
+            self.visit(case.pattern)
+            if case.guard is not None:
+                self.visit(case.guard)
+            self._arm(group, arm, case.body)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         function = self._function
@@ -933,6 +1010,7 @@ class _Collector(ast.NodeVisitor):
                             node.lineno,
                             self.columns(node.lineno, node.col_offset),
                             tuple(self._loops),
+                            tuple(self._path),
                         )
                     )
         self.generic_visit(node)
@@ -953,18 +1031,22 @@ class _Collector(ast.NodeVisitor):
             converted = self.convert(iterable)
             function.iterations.append(
                 Iteration(
-                    converted, line, self.columns(line, column), is_async, tuple(self._loops), False
+                    converted,
+                    line,
+                    self.columns(line, column),
+                    is_async,
+                    tuple(self._loops),
+                    False,
+                    tuple(self._path),
                 )
             )
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
                     function.bind(Binding(name.id, converted, line, True))
         self._loops.append(_expected_iterations(_literal_loop_count(iterable), body))
-        for statement in body:
-            self.visit(statement)
+        self._block(body)
         self._loops.pop()
-        for statement in orelse:
-            self.visit(statement)
+        self._block(orelse)
 
     def visit_For(self, node: ast.For) -> None:
         self._loop(
@@ -979,12 +1061,10 @@ class _Collector(ast.NodeVisitor):
     def visit_While(self, node: ast.While) -> None:
         self._truth_test(node.test)
         self.visit(node.test)
-        self._loops.append(_expected_iterations(_LOOP_UNKNOWN, node.body))
-        for statement in node.body:
-            self.visit(statement)
+        self._loops.append(_expected_iterations(LOOP_UNKNOWN, node.body))
+        self._block(node.body)
         self._loops.pop()
-        for statement in node.orelse:
-            self.visit(statement)
+        self._block(node.orelse)
 
     def _comprehension(
         self,
@@ -1005,6 +1085,7 @@ class _Collector(ast.NodeVisitor):
                         bool(generator.is_async),
                         tuple(self._loops),
                         True,
+                        tuple(self._path),
                     )
                 )
                 for name in ast.walk(generator.target):
@@ -1044,8 +1125,7 @@ class _Collector(ast.NodeVisitor):
                 if isinstance(item.optional_vars, ast.Name):
                     function.bind(Binding(item.optional_vars.id, converted, node.lineno, False))
         self._with_depth += 1
-        for statement in node.body:
-            self.visit(statement)
+        self._block(node.body)
         self._with_depth -= 1
 
     def visit_With(self, node: ast.With) -> None:

@@ -113,6 +113,11 @@ class Effect:
     subject: str | None = None
     # The rewrite the codemods would apply to the call itself (e.g. "orm_method", "http_client").
     rewrite: str | None = None
+    # Where the call sits among exclusive branches along its chain, outermost first: one
+    # "group=arm" per if/else, early return, try/except or match (advisor.timemodel).
+    branches: tuple[str, ...] = ()
+    # What the estimate assumed where the code does not say: a loop's bound, an input's size.
+    assumptions: tuple[str, ...] = ()
 
     @property
     def direct(self) -> bool:
