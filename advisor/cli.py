@@ -250,6 +250,13 @@ def main() -> None:
     type=click.Choice(_CATEGORIES),
     help="Exit 1 when any routed view falls in this category (repeatable).",
 )
+@click.option(
+    "--traffic",
+    "traffic_path",
+    type=click.Path(path_type=Path),
+    help="Requests per view: a CSV of route/URL name/view,requests per minute, or an access "
+    "log (common/combined format). Ranks by worker time freed per minute.",
+)
 @_common
 def scan_command(
     path: Path,
@@ -257,6 +264,7 @@ def scan_command(
     output: Path | None,
     html_path: Path | None,
     fail_on: tuple[str, ...],
+    traffic_path: Path | None,
     **flags: Any,
 ) -> None:
     """Scan the Django project at PATH (never imports or runs it) and rank its views."""
@@ -266,7 +274,19 @@ def scan_command(
         if target is not None:
             _check_writable(target)
     settings = _settings(path, **_scan_flags(**flags))
+    rates = None
+    if traffic_path is not None:
+        from advisor.traffic import TrafficError, read_traffic
+
+        try:
+            rates = read_traffic(traffic_path)
+        except TrafficError as error:
+            _fail(str(error))
     result = run_scan(path, settings)
+    if rates is not None and traffic_path is not None:
+        from advisor.traffic import apply_traffic
+
+        result = apply_traffic(result, rates, str(traffic_path))
     available = reporters()
     if output_format not in available:
         _fail(f"the {output_format} report is not available in this version")

@@ -247,6 +247,16 @@ class Observed:
 
 
 @dataclass(frozen=True, slots=True)
+class Traffic:
+    """How often the view is hit (`advisor scan --traffic FILE`) and what that frees: the
+    worker time it releases per request times its requests per minute."""
+
+    requests_per_minute: float
+    freed_ms_per_minute: float
+    source: str  # "csv" or "access log"
+
+
+@dataclass(frozen=True, slots=True)
 class View:
     id: str
     location: Location
@@ -261,6 +271,7 @@ class View:
     unknown_calls: tuple[UnknownCall, ...] = ()
     score: Score | None = None
     observed: Observed | None = None
+    traffic: Traffic | None = None
 
     @property
     def app(self) -> str:

@@ -8,6 +8,7 @@ import shutil
 from advisor.model import Category, ScanResult, View
 from advisor.reporters import reporter
 from advisor.scoring import capacity_cell, capacity_legend, middleware_summary
+from advisor.traffic import by_freed_time, format_freed
 
 _COLOURS = {
     Category.STRONG: "\033[1;32m",
@@ -88,6 +89,7 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
     breakdown = ", ".join(f"{n} {c}" for c, n in counts.items())
     noun = "routed view" if len(routed) == 1 else "routed views"
     out.append(f"{len(routed)} {noun}" + (f": {breakdown}" if breakdown else ""))
+    out += traffic_lines(result)
     basis = next((v.score.capacity for v in result.views if v.score is not None), None)
     if basis is not None:
         out.append(capacity_legend(basis))
@@ -121,6 +123,32 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
 
 
 _CAPACITY_HEADER = "req/s/worker sync→async"
+
+
+def traffic_lines(result: ScanResult, count: int = 10) -> list[str]:
+    """With --traffic: the views whose conversion frees the most worker time per minute."""
+    hit = [
+        v
+        for v in by_freed_time(result.routed_views)
+        if v.traffic is not None and v.traffic.freed_ms_per_minute > 0 and v.score is not None
+    ]
+    if not any(v.traffic is not None for v in result.views):
+        return []
+    lines = [
+        "",
+        "Convert first, by worker time freed per minute (--traffic: released per request x "
+        "requests per minute):",
+    ]
+    for view in hit[:count]:
+        assert view.traffic is not None and view.score is not None
+        lines.append(
+            f"  {format_freed(view.traffic.freed_ms_per_minute):>22}  "
+            f"{view.traffic.requests_per_minute:>9,.1f} req/min x {view.score.overlap_ms:,.0f} ms"
+            f"  {view.id}  ({view.score.category.value})"
+        )
+    if not hit:
+        lines.append("  none: no view with traffic releases worker time")
+    return lines
 
 
 def _view_line(view: View, colour: bool) -> str:
