@@ -450,7 +450,7 @@ def explain_text(view: View) -> str:
     lines.append(f"  effects ({len(view.effects)}):")
     for effect in view.effects:
         flags = []
-        if effect.multiplier > 1:
+        if effect.multiplier > 1 or (effect.in_loop and effect.multiplier == 0):
             flags.append(f"{effect.multiplier}x in a loop")
         if effect.in_transaction:
             flags.append("in transaction")
@@ -467,6 +467,8 @@ def explain_text(view: View) -> str:
         if effect.async_alternative:
             since = f" (Django {effect.alternative_since}+)" if effect.alternative_since else ""
             lines.append(f"        async: {effect.async_alternative}{since}")
+        for assumption in effect.assumptions:
+            lines.append(f"        assumed: {assumption}")
     if view.observed is not None:
         lines.extend(observed_lines(view))
     if view.unknown_calls:

@@ -21,6 +21,7 @@ from advisor.facts import (
     Attr,
     AttributeUse,
     Binding,
+    BinOp,
     Call,
     CallSite,
     Comprehension,
@@ -1661,6 +1662,13 @@ class EffectAnalyzer:
         if isinstance(expr, FString):
             sizes = [self._input_bytes(part, context) for part in expr.parts]
             return None if None in sizes else sum(s or 0 for s in sizes)
+        if isinstance(expr, BinOp) and expr.op in ("Add", "Mult"):
+            left = self._input_bytes(expr.left, context)
+            if expr.op == "Add":
+                right = self._input_bytes(expr.right, context)
+                return None if left is None or right is None else left + right
+            times = self._constant_number(expr.right, context)
+            return None if left is None or times is None else left * max(0, int(times))
         if isinstance(expr, Const | Name):
             text = self.string_value(expr, context)
             return len(text.encode()) if text is not None else None

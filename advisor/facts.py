@@ -568,7 +568,7 @@ class _Collector(ast.NodeVisitor):
         self._guards: list[Guard] = []
         self._path: list[tuple[int, int]] = []
         self._groups = 0  # branch groups numbered per function
-        self._last_if_group = -1
+        self._if_groups: dict[int, int] = {}  # id(ast.If) -> its branch group
 
     # Module level ------------------------------------------------------------------------
 
@@ -947,7 +947,7 @@ class _Collector(ast.NodeVisitor):
             self._arm(group, arm, block)
             if guard is not None:
                 self._guards.pop()
-        self._last_if_group = group
+        self._if_groups[id(node)] = group
 
     # Exclusive paths -------------------------------------------------------------------
 
@@ -967,10 +967,22 @@ class _Collector(ast.NodeVisitor):
         for statement in statements:
             self.visit(statement)
             if isinstance(statement, ast.If) and self._function is not None:
-                leaves = (_leaves(statement.body), _leaves(statement.orelse))
-                if leaves[0] != leaves[1]:
-                    self._path.append((self._last_if_group, 1 if leaves[0] else 0))
+                self._path.extend(self._continuation(statement))
         del self._path[depth:]
+
+    def _continuation(self, node: ast.If) -> list[tuple[int, int]]:
+        """The arms execution passes through to get past an `if` one of whose arms leaves
+        the function, through an elif chain too: past `if a: return` / `elif b: return`,
+        neither arm that returned ran."""
+        body_leaves, else_leaves = _leaves(node.body), _leaves(node.orelse)
+        group = self._if_groups.get(id(node))
+        if body_leaves == else_leaves or group is None:
+            return []
+        block = node.orelse if body_leaves else node.body
+        path = [(group, 1 if body_leaves else 0)]
+        if block and isinstance(block[-1], ast.If):
+            path += self._continuation(block[-1])
+        return path
 
     def visit_Try(self, node: ast.Try) -> None:
         self._try(node)

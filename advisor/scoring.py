@@ -572,6 +572,11 @@ def score_view(
             + "; async's gain is capacity, not latency"
         )
     reasons.append(capacity_reason(capacity))
+    if view.is_async and not released and capacity.ratio < 1:
+        reasons.append(
+            "with nothing to wait on, being async costs capacity: ASGI's own CPU per request "
+            f"is more than a sync worker's ({capacity.ratio:.1f}x of a sync version)"
+        )
     return Score(
         value=score_value,
         category=category,

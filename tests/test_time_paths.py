@@ -200,3 +200,37 @@ def view(request):
     again = score_view(view, result.project, build_settings(tmp_path))
     assert again.predicted_sync_ms == view.score.predicted_sync_ms == 150 + 4
     assert not any("costliest path" in r for r in again.reasons)
+
+
+def test_the_code_after_an_elif_chain_of_returns_runs_on_none_of_its_arms(
+    tmp_path: Path,
+) -> None:
+    _, sync_ms, _ = scored(
+        tmp_path,
+        """
+def view(request):
+    kind = request.GET.get("kind")
+    if kind == "a":
+        return render(request, "a.html")
+    elif kind == "b":
+        return render(request, "b.html")
+    elif kind == "c":
+        return render(request, "c.html")
+    return HttpResponse(requests.get("http://a.example/", timeout=5).text)
+""",
+    )
+    assert sync_ms == 150  # not 150 + one render
+
+
+def test_hashing_a_repeated_or_joined_literal_follows_its_size(tmp_path: Path) -> None:
+    _, sync_ms, reasons = scored(
+        tmp_path,
+        """
+def view(request):
+    digest = hashlib.sha256(b"0123456789" * 6).hexdigest()
+    other = hashlib.md5(("a" + "b").encode()).hexdigest()
+    return HttpResponse(digest + other)
+""",
+    )
+    assert sync_ms < 0.01
+    assert not any("unknown size" in r for r in reasons)
