@@ -18,6 +18,7 @@ from advisor.catalog import Catalog, CatalogRow
 from advisor.catalog.database import INSTANCE_METHODS, LAZY_QUERYSET_METHODS
 from advisor.config import Settings
 from advisor.facts import (
+    LOOP_UNKNOWN,
     Attr,
     AttributeUse,
     Binding,
@@ -33,6 +34,7 @@ from advisor.facts import (
     Mapping,
     Name,
     Opaque,
+    Path,
     Seq,
     Starred,
     Subscript,
@@ -40,7 +42,6 @@ from advisor.facts import (
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import ChainLink, Confidence, Effect, EffectKind, Location, UnknownCall
 from advisor.static_eval import module_value
-from advisor.timemodel import LOOP_UNKNOWN, Path
 
 QS = django_api.QUERYSET
 MODEL = django_api.MODEL
@@ -934,7 +935,15 @@ class EffectAnalyzer:
 
     def loop_assumptions(self, loop_counts: Iterable[int]) -> tuple[str, ...]:
         """What `multiplier` assumed for loops whose bound the code does not state."""
-        return timemodel.loop_assumptions(loop_counts, self.settings.loop_iterations)
+        assumed = self.settings.loop_iterations
+        notes = [
+            timemodel.unknown_loop_note(assumed, False)
+            if count == LOOP_UNKNOWN
+            else timemodel.unknown_loop_note(max(1, assumed // 2), True)
+            for count in loop_counts
+            if count < 0
+        ]
+        return tuple(dict.fromkeys(notes))
 
     def _effect(
         self,

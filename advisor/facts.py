@@ -13,8 +13,6 @@ import io
 import tokenize
 from dataclasses import dataclass, field
 
-from advisor.timemodel import LOOP_UNKNOWN, LOOP_UNKNOWN_EARLY_EXIT, Path
-
 # Big literal lists (generated URLconfs, fixtures) are cut here to keep facts small.
 MAX_SEQUENCE_ITEMS = 5000
 MAX_EXPR_DEPTH = 40
@@ -182,6 +180,16 @@ class Guard:
     subject: str
     test: str  # "is_none" or "truthy"
     holds: bool
+
+
+# A loop count the code does not give (0 and up are exact: `range(0)` is zero iterations).
+LOOP_UNKNOWN = -2
+LOOP_UNKNOWN_EARLY_EXIT = -1  # unknown, and the loop can break out early
+
+# Where a fact sits among its function's exclusive branches, outermost first: one
+# (branch group, arm) pair per enclosing if/elif/else, try/except, match or early return.
+# Two facts in different arms of one group never run in the same request.
+Path = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)

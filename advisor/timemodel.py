@@ -16,20 +16,12 @@ from dataclasses import dataclass
 
 from advisor.model import Effect, Location
 
-# A loop count the code does not give (`advisor.facts` records one per enclosing loop;
-# 0 and up are exact, `range(0)` is zero iterations).
-LOOP_UNKNOWN = -2
-LOOP_UNKNOWN_EARLY_EXIT = -1  # unknown, and the loop can break out early
-
-# Where a fact sits among its function's exclusive branches, outermost first: one
-# (branch group, arm) pair per enclosing if/elif/else, try/except, match or early return.
-Path = tuple[tuple[int, int], ...]
-
 # --- Branches ------------------------------------------------------------------------------
 
 
-def branches(qualified: str, path: Path) -> tuple[str, ...]:
-    """`path` of a fact in function `qualified` as the effect's branch entries."""
+def branches(qualified: str, path: Iterable[tuple[int, int]]) -> tuple[str, ...]:
+    """The (branch group, arm) path of a fact in function `qualified` (`advisor.facts`) as
+    the effect's branch entries."""
     return tuple(f"{qualified}#{group}={arm}" for group, arm in path)
 
 
@@ -85,20 +77,14 @@ def costliest_path(
 # --- Loops ---------------------------------------------------------------------------------
 
 
-def loop_assumptions(loop_counts: Iterable[int], assumed: int) -> tuple[str, ...]:
-    """The stated assumption for each enclosing loop whose bound the code does not give."""
-    notes: list[str] = []
-    for count in loop_counts:
-        if count == LOOP_UNKNOWN:
-            notes.append(
-                f"a loop of unknown length counted as {assumed} iterations (loop_iterations)"
-            )
-        elif count < 0:
-            notes.append(
-                f"a loop of unknown length that can stop early counted as "
-                f"{max(1, assumed // 2)} iterations (half of loop_iterations)"
-            )
-    return tuple(dict.fromkeys(notes))
+def unknown_loop_note(iterations: int, early_exit: bool) -> str:
+    """The stated assumption for a loop whose bound the code does not give."""
+    if early_exit:
+        return (
+            f"a loop of unknown length that can stop early counted as {iterations} "
+            "iterations (half of loop_iterations)"
+        )
+    return f"a loop of unknown length counted as {iterations} iterations (loop_iterations)"
 
 
 # --- CPU by input size ---------------------------------------------------------------------
