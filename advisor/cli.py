@@ -375,6 +375,13 @@ _PATH = click.argument("path", type=click.Path(path_type=Path), default=Path("."
     help="HTML report: link file:line with this URL; {path} is relative to the repository "
     "root, e.g. 'https://github.com/o/r/blob/main/{path}#L{line}'.",
 )
+@click.option(
+    "--traffic",
+    "traffic_path",
+    type=click.Path(path_type=Path),
+    help="Requests per view: a CSV of route/URL name/view,requests per minute, or an access "
+    "log (common/combined format). Ranks by worker time freed per minute.",
+)
 @_common
 def scan_command(
     path: Path,
@@ -387,6 +394,7 @@ def scan_command(
     baseline_path: Path | None,
     write_baseline_path: Path | None,
     link_template: str | None,
+    traffic_path: Path | None,
     **flags: Any,
 ) -> None:
     """Scan the Django project at PATH (default: the current folder; never imports or runs
@@ -424,7 +432,19 @@ def scan_command(
         _fail(str(error))
         raise AssertionError from error
     settings = _settings(path, **_scan_flags(**flags))
+    rates = None
+    if traffic_path is not None:
+        from advisor.traffic import TrafficError, read_traffic
+
+        try:
+            rates = read_traffic(traffic_path)
+        except TrafficError as error:
+            _fail(str(error))
     result = run_scan(path, settings)
+    if rates is not None and traffic_path is not None:
+        from advisor.traffic import apply_traffic
+
+        result = apply_traffic(result, rates, str(traffic_path))
     result = select_views(apply_suppressions(result, path.resolve()), enabled)
     check_urlconf(result, settings, gate=bool(fail_on))
     available = reporters()
@@ -737,7 +757,7 @@ def explain_text(view: View) -> str:
     lines.append(f"  effects ({len(view.effects)}):")
     for effect in view.effects:
         flags = []
-        if effect.multiplier > 1:
+        if effect.multiplier > 1 or (effect.in_loop and effect.multiplier == 0):
             flags.append(f"{effect.multiplier}x in a loop")
         if effect.in_transaction:
             flags.append("in transaction")
@@ -754,6 +774,8 @@ def explain_text(view: View) -> str:
         if effect.async_alternative:
             since = f" (Django {effect.alternative_since}+)" if effect.alternative_since else ""
             lines.append(f"        async: {effect.async_alternative}{since}")
+        for assumption in effect.assumptions:
+            lines.append(f"        assumed: {assumption}")
     if view.observed is not None:
         lines.extend(observed_lines(view))
     if view.unknown_calls:

@@ -13,23 +13,28 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from advisor import django_api
+from advisor import django_api, timemodel
 from advisor.catalog import Catalog, CatalogRow
 from advisor.catalog.database import INSTANCE_METHODS, LAZY_QUERYSET_METHODS
 from advisor.config import Settings
 from advisor.facts import (
+    LOOP_UNKNOWN,
     Attr,
     AttributeUse,
     Binding,
+    BinOp,
     Call,
     CallSite,
     Comprehension,
     Const,
     Expr,
+    FString,
     FunctionFacts,
     ImportedName,
     Mapping,
     Name,
+    Opaque,
+    Path,
     Seq,
     Starred,
     Subscript,
@@ -948,13 +953,25 @@ class EffectAnalyzer:
     def multiplier(self, loop_counts: Iterable[int]) -> int:
         product = 1
         for count in loop_counts:
-            if count > 0:
+            if count >= 0:  # a known bound: `range(0)` runs no iterations
                 product *= count
-            elif count == 0:
+            elif count == LOOP_UNKNOWN:
                 product *= self.settings.loop_iterations
             else:  # unknown bound, but the loop can break out early
                 product *= max(1, self.settings.loop_iterations // 2)
         return min(product, _MAX_MULTIPLIER)
+
+    def loop_assumptions(self, loop_counts: Iterable[int]) -> tuple[str, ...]:
+        """What `multiplier` assumed for loops whose bound the code does not state."""
+        assumed = self.settings.loop_iterations
+        notes = [
+            timemodel.unknown_loop_note(assumed, False)
+            if count == LOOP_UNKNOWN
+            else timemodel.unknown_loop_note(max(1, assumed // 2), True)
+            for count in loop_counts
+            if count < 0
+        ]
+        return tuple(dict.fromkeys(notes))
 
     def _effect(
         self,
@@ -971,6 +988,8 @@ class EffectAnalyzer:
         in_transaction: bool = False,
         subject: str | None = None,
         wrapped: bool = False,
+        path: Path = (),
+        assumptions: tuple[str, ...] = (),
     ) -> Effect:
         multiplier = self.multiplier(loop_counts)
         per_call = ms if ms is not None else self.settings.latency(row.latency)
@@ -993,6 +1012,8 @@ class EffectAnalyzer:
             in_transaction=in_transaction,
             subject=subject,
             rewrite=row.rewrite,
+            branches=timemodel.branches(context.qualified, path),
+            assumptions=(*assumptions, *self.loop_assumptions(loop_counts)),
         )
 
     def _middleware_installed(self, middleware: str) -> bool:
@@ -1239,6 +1260,7 @@ class EffectAnalyzer:
                         self._location(context, iteration.line, iteration.column),
                         context,
                         iteration.loop_counts,
+                        path=iteration.path,
                         in_transaction=in_atomic(iteration.line),
                         detail=f"iterating {expr_text(iteration.iterable)} runs its query",
                         subject=expr_text(iteration.iterable, 200),
@@ -1257,6 +1279,7 @@ class EffectAnalyzer:
                     self._location(context, use.line, use.column),
                     context,
                     use.loop_counts,
+                    path=use.path,
                     in_transaction=in_atomic(use.line),
                     subject=expr_text(use.value, 200),
                 )
@@ -1388,6 +1411,7 @@ class EffectAnalyzer:
                         location,
                         context,
                         call.loop_counts,
+                        path=call.path,
                         in_transaction=in_transaction,
                         detail=f"{target_expr.dotted}() evaluates the queryset "
                         f"{expr_text(call.args[0])}",
@@ -1494,6 +1518,17 @@ class EffectAnalyzer:
             if row.kind == EffectKind.AWAITABLE:
                 return
             ms = None
+            cpu_detail: str | None = None
+            assumed: tuple[str, ...] = ()
+            if row.kind == EffectKind.CPU:
+                cost = timemodel.cpu_cost(
+                    callee.name,
+                    lambda: self._input_bytes(call.args[0], context) if call.args else None,
+                    self.settings.latency(row.latency),
+                )
+                ms = cost.ms
+                cpu_detail = f"{row.note}, {cost.detail}" if cost.detail else None
+                assumed = (cost.assumption,) if cost.assumption else ()
             if row.kind == EffectKind.SLEEP and call.args:
                 seconds = self._constant_number(call.args[0], context)
                 if seconds is not None:
@@ -1516,11 +1551,14 @@ class EffectAnalyzer:
                     location,
                     context,
                     call.loop_counts,
+                    path=call.path,
                     confidence=confidence,
                     awaited=call.awaited,
                     ms=ms,
+                    detail=cpu_detail,
                     in_transaction=in_transaction,
                     wrapped=wrapped,
+                    assumptions=assumed,
                 )
             )
             if row.pattern == "django.shortcuts.render":
@@ -1647,6 +1685,32 @@ class EffectAnalyzer:
                     found.setdefault(method, f"{klass}.{method}")
         return list(found.values())
 
+    def _input_bytes(self, expr: Expr, context: Context) -> int | None:
+        """The size in bytes of a call's input when the code makes it static: a literal, a
+        name bound to one, `"...".encode()`, an f-string of literals."""
+        if isinstance(expr, Opaque) and expr.what.startswith("bytes["):
+            return int(expr.what[6:-1])
+        if isinstance(expr, Call) and not expr.args:
+            if isinstance(expr.func, Attr) and expr.func.attr == "encode":
+                return self._input_bytes(expr.func.value, context)
+            if isinstance(expr.func, Name) and expr.func.dotted.endswith(".encode"):
+                return self._input_bytes(Name(expr.func.dotted.removesuffix(".encode")), context)
+            return None
+        if isinstance(expr, FString):
+            sizes = [self._input_bytes(part, context) for part in expr.parts]
+            return None if None in sizes else sum(s or 0 for s in sizes)
+        if isinstance(expr, BinOp) and expr.op in ("Add", "Mult"):
+            left = self._input_bytes(expr.left, context)
+            if expr.op == "Add":
+                right = self._input_bytes(expr.right, context)
+                return None if left is None or right is None else left + right
+            times = self._constant_number(expr.right, context)
+            return None if left is None or times is None else left * max(0, int(times))
+        if isinstance(expr, Const | Name):
+            text = self.string_value(expr, context)
+            return len(text.encode()) if text is not None else None
+        return None
+
     def _constant_number(self, expr: Expr, context: Context) -> float | None:
         """A literal number, or a name bound to one (`POLL_INTERVAL = 0.05`, imported or
         local)."""
@@ -1720,6 +1784,7 @@ class EffectAnalyzer:
                     location,
                     context,
                     call.loop_counts,
+                    path=call.path,
                     in_transaction=in_transaction,
                     detail=f"context[{key_name!r}] = {expr_text(value)} is a lazy queryset: the "
                     "template runs its query while rendering",
@@ -1744,6 +1809,8 @@ class EffectAnalyzer:
         )
         multiplier = self.multiplier(call.loop_counts)
         link = ChainLink(context.qualified, location)
+        branches = timemodel.branches(context.qualified, call.path)
+        loops = self.loop_assumptions(call.loop_counts)
         for effect in summary.effects:
             total = min(effect.multiplier * multiplier, _MAX_MULTIPLIER)
             per_call = effect.estimated_ms / max(effect.multiplier, 1)
@@ -1758,6 +1825,8 @@ class EffectAnalyzer:
                     blocking=effect.blocking and not wrapped,
                     awaited=effect.awaited or wrapped or call.awaited,
                     in_transaction=effect.in_transaction or in_transaction,
+                    branches=(*branches, *timemodel.called_from(location, effect.branches)),
+                    assumptions=tuple(dict.fromkeys((*effect.assumptions, *loops))),
                 )
             )
         unknown.extend(summary.unknown_calls)

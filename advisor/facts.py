@@ -182,6 +182,16 @@ class Guard:
     holds: bool
 
 
+# A loop count the code does not give (0 and up are exact: `range(0)` is zero iterations).
+LOOP_UNKNOWN = -2
+LOOP_UNKNOWN_EARLY_EXIT = -1  # unknown, and the loop can break out early
+
+# Where a fact sits among its function's exclusive branches, outermost first: one
+# (branch group, arm) pair per enclosing if/elif/else, try/except, match or early return.
+# Two facts in different arms of one group never run in the same request.
+Path = tuple[tuple[int, int], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class CallSite:
     func: Expr
@@ -191,12 +201,14 @@ class CallSite:
     column: int
     end_line: int
     end_column: int
-    # One per enclosing loop: its expected count; 0 unknown, -1 unknown but exits early.
+    # One per enclosing loop: its expected count (0 is zero iterations, `range(0)`);
+    # LOOP_UNKNOWN, or LOOP_UNKNOWN_EARLY_EXIT when the loop can break out early.
     loop_counts: tuple[int, ...]
     awaited: bool
     context_manager: bool  # `with <call>:`
     with_depth: int  # how many `with` blocks enclose the call
     guards: tuple[Guard, ...] = ()
+    path: Path = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +227,7 @@ class Iteration:
     is_async: bool
     loop_counts: tuple[int, ...]
     comprehension: bool
+    path: Path = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +239,7 @@ class ValueUse:
     line: int
     column: int
     loop_counts: tuple[int, ...]
+    path: Path = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +251,7 @@ class AttributeUse:
     column: int
     end_column: int
     loop_counts: tuple[int, ...]
+    path: Path = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +364,8 @@ class _ExprConverter:
             value = node.value
             if isinstance(value, str | int | float | bool) or value is None:
                 return Const(value)
+            if isinstance(value, bytes):  # its size prices the CPU work done on it
+                return Opaque(f"bytes[{len(value)}]", node.lineno)
             return Opaque("constant", node.lineno)
         if isinstance(node, ast.Call):
             return Call(
@@ -441,12 +458,8 @@ class _ColumnMap:
         return len(self._lines[line - 1][:byte_column].decode("utf-8", errors="replace"))
 
 
-_LOOP_UNKNOWN = 0
-_LOOP_UNKNOWN_EARLY_EXIT = -1
-
-
 def _literal_loop_count(iterable: ast.expr) -> int:
-    """`range(5)` → 5, a literal list of 3 → 3; anything else is unknown (0)."""
+    """`range(5)` → 5, `range(0)` → 0, a literal list of 3 → 3; anything else is unknown."""
     if (
         isinstance(iterable, ast.Call)
         and isinstance(iterable.func, ast.Name)
@@ -462,7 +475,18 @@ def _literal_loop_count(iterable: ast.expr) -> int:
                 return max((ints[1] - ints[0]) // step, 0)
     if isinstance(iterable, ast.List | ast.Tuple | ast.Set):
         return len(iterable.elts)
-    return _LOOP_UNKNOWN
+    return LOOP_UNKNOWN
+
+
+def _leaves(block: list[ast.stmt]) -> bool:
+    """The block ends by leaving the function: `return`, `raise`, or an `if` whose arms
+    both do."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return True
+    return isinstance(last, ast.If) and _leaves(last.body) and _leaves(last.orelse)
 
 
 def _exits_early(body: list[ast.stmt]) -> bool:
@@ -486,10 +510,10 @@ def _expected_iterations(bound: int, body: list[ast.stmt]) -> int:
     """A polling loop `for _ in range(5): ... break` usually stops before its bound: count
     half of it (at least one). An unknown bound with an early exit is -1, which the analysis
     reads as half its assumed iteration count."""
-    if not _exits_early(body):
+    if bound == 0 or not _exits_early(body):
         return bound
-    if bound == _LOOP_UNKNOWN:
-        return _LOOP_UNKNOWN_EARLY_EXIT
+    if bound == LOOP_UNKNOWN:
+        return LOOP_UNKNOWN_EARLY_EXIT
     return max(1, bound // 2)
 
 
@@ -560,6 +584,9 @@ class _Collector(ast.NodeVisitor):
         self._awaited: set[int] = set()
         self._context_calls: set[int] = set()
         self._guards: list[Guard] = []
+        self._path: list[tuple[int, int]] = []
+        self._groups = 0  # branch groups numbered per function
+        self._if_groups: dict[int, int] = {}  # id(ast.If) -> its branch group
 
     # Module level ------------------------------------------------------------------------
 
@@ -759,13 +786,15 @@ class _Collector(ast.NodeVisitor):
             params,
         )
         saved = (self._function, self._loops, self._with_depth, self._class_stack, self._guards)
+        saved_paths = (self._path, self._groups)
         self._function, self._loops, self._with_depth = builder, [], 0
         self._class_stack, self._guards = [], []
+        self._path, self._groups = [], 0
         self._scope.append(node.name)
-        for statement in node.body:
-            self.visit(statement)
+        self._block(node.body)
         self._scope.pop()
         self._function, self._loops, self._with_depth, self._class_stack, self._guards = saved
+        self._path, self._groups = saved_paths
         self.functions.append(
             FunctionFacts(
                 node.name,
@@ -835,6 +864,7 @@ class _Collector(ast.NodeVisitor):
                     id(node) in self._context_calls,
                     self._with_depth,
                     tuple(self._guards),
+                    tuple(self._path),
                 )
             )
             self._getattr_use(node, function)
@@ -859,6 +889,7 @@ class _Collector(ast.NodeVisitor):
                     self.columns(node.lineno, node.col_offset),
                     self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
                     tuple(self._loops),
+                    tuple(self._path),
                 )
             )
 
@@ -878,6 +909,7 @@ class _Collector(ast.NodeVisitor):
                         self.columns(node.lineno, node.col_offset),
                         self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
                         tuple(self._loops),
+                        tuple(self._path),
                     )
                 )
         elif (
@@ -901,6 +933,7 @@ class _Collector(ast.NodeVisitor):
                         self.columns(node.lineno, node.col_offset),
                         self.columns(node.end_lineno or node.lineno, node.end_col_offset or 0),
                         tuple(self._loops),
+                        tuple(self._path),
                     )
                 )
         self.generic_visit(node)
@@ -917,6 +950,7 @@ class _Collector(ast.NodeVisitor):
                         node.lineno,
                         self.columns(node.lineno, node.col_offset),
                         tuple(self._loops),
+                        tuple(self._path),
                     )
                 )
         self.generic_visit(node)
@@ -935,6 +969,7 @@ class _Collector(ast.NodeVisitor):
                     test.lineno,
                     self.columns(test.lineno, test.col_offset),
                     tuple(self._loops),
+                    tuple(self._path),
                 )
             )
 
@@ -943,17 +978,79 @@ class _Collector(ast.NodeVisitor):
         self.visit(node.test)
         guard = _guard(node.test) if self._function is not None else None
         test = self.convert(node.test) if self._module_level() else None
-        for block, holds in ((node.body, True), (node.orelse, False)):
+        group = self._new_group()
+        for arm, (block, holds) in enumerate(((node.body, True), (node.orelse, False))):
             if guard is not None:
                 self._guards.append(Guard(guard.subject, guard.test, guard.holds == holds))
             if test is not None:
                 self._module_conditions.append((test, holds))
-            for statement in block:
-                self.visit(statement)
+            self._arm(group, arm, block)
             if guard is not None:
                 self._guards.pop()
             if test is not None:
                 self._module_conditions.pop()
+        self._if_groups[id(node)] = group
+
+    # Exclusive paths -------------------------------------------------------------------
+
+    def _new_group(self) -> int:
+        self._groups += 1
+        return self._groups
+
+    def _arm(self, group: int, arm: int, block: list[ast.stmt]) -> None:
+        self._path.append((group, arm))
+        self._block(block)
+        self._path.pop()
+
+    def _block(self, statements: list[ast.stmt]) -> None:
+        """Visit a block; after an `if` one of whose arms leaves the function (return,
+        raise), the rest of the block runs only on the other arm's path."""
+        depth = len(self._path)
+        for statement in statements:
+            self.visit(statement)
+            if isinstance(statement, ast.If) and self._function is not None:
+                self._path.extend(self._continuation(statement))
+        del self._path[depth:]
+
+    def _continuation(self, node: ast.If) -> list[tuple[int, int]]:
+        """The arms execution passes through to get past an `if` one of whose arms leaves
+        the function, through an elif chain too: past `if a: return` / `elif b: return`,
+        neither arm that returned ran."""
+        body_leaves, else_leaves = _leaves(node.body), _leaves(node.orelse)
+        group = self._if_groups.get(id(node))
+        if body_leaves == else_leaves or group is None:
+            return []
+        block = node.orelse if body_leaves else node.body
+        path = [(group, 1 if body_leaves else 0)]
+        if block and isinstance(block[-1], ast.If):
+            path += self._continuation(block[-1])
+        return path
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._try(node)
+
+    def visit_TryStar(self, node: ast.TryStar) -> None:
+        self._try(node)
+
+    def _try(self, node: ast.Try | ast.TryStar) -> None:
+        """The try body (and its else) or one handler: the costliest path is either the call
+        that succeeds or its fallback, not both. `finally` always runs."""
+        group = self._new_group()
+        self._arm(group, 0, [*node.body, *node.orelse])
+        for arm, handler in enumerate(node.handlers, start=1):
+            if handler.type is not None:
+                self.visit(handler.type)
+            self._arm(group, arm, handler.body)
+        self._block(node.finalbody)
+
+    def visit_Match(self, node: ast.Match) -> None:
+        self.visit(node.subject)
+        group = self._new_group()
+        for arm, case in enumerate(node.cases):
+            self.visit(case.pattern)
+            if case.guard is not None:
+                self.visit(case.guard)
+            self._arm(group, arm, case.body)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         function = self._function
@@ -967,6 +1064,7 @@ class _Collector(ast.NodeVisitor):
                             node.lineno,
                             self.columns(node.lineno, node.col_offset),
                             tuple(self._loops),
+                            tuple(self._path),
                         )
                     )
         self.generic_visit(node)
@@ -987,7 +1085,13 @@ class _Collector(ast.NodeVisitor):
             converted = self.convert(iterable)
             function.iterations.append(
                 Iteration(
-                    converted, line, self.columns(line, column), is_async, tuple(self._loops), False
+                    converted,
+                    line,
+                    self.columns(line, column),
+                    is_async,
+                    tuple(self._loops),
+                    False,
+                    tuple(self._path),
                 )
             )
             for name in ast.walk(target):
@@ -998,13 +1102,11 @@ class _Collector(ast.NodeVisitor):
         if module_loop:
             names = tuple(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
             self._module_loops.append((names, self.convert(iterable)))
-        for statement in body:
-            self.visit(statement)
+        self._block(body)
         if module_loop:
             self._module_loops.pop()
         self._loops.pop()
-        for statement in orelse:
-            self.visit(statement)
+        self._block(orelse)
 
     def visit_For(self, node: ast.For) -> None:
         self._loop(
@@ -1019,12 +1121,10 @@ class _Collector(ast.NodeVisitor):
     def visit_While(self, node: ast.While) -> None:
         self._truth_test(node.test)
         self.visit(node.test)
-        self._loops.append(_expected_iterations(_LOOP_UNKNOWN, node.body))
-        for statement in node.body:
-            self.visit(statement)
+        self._loops.append(_expected_iterations(LOOP_UNKNOWN, node.body))
+        self._block(node.body)
         self._loops.pop()
-        for statement in node.orelse:
-            self.visit(statement)
+        self._block(node.orelse)
 
     def _comprehension(
         self,
@@ -1045,6 +1145,7 @@ class _Collector(ast.NodeVisitor):
                         bool(generator.is_async),
                         tuple(self._loops),
                         True,
+                        tuple(self._path),
                     )
                 )
                 for name in ast.walk(generator.target):
@@ -1084,8 +1185,7 @@ class _Collector(ast.NodeVisitor):
                 if isinstance(item.optional_vars, ast.Name):
                     function.bind(Binding(item.optional_vars.id, converted, node.lineno, False))
         self._with_depth += 1
-        for statement in node.body:
-            self.visit(statement)
+        self._block(node.body)
         self._with_depth -= 1
 
     def visit_With(self, node: ast.With) -> None:

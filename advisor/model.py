@@ -115,6 +115,11 @@ class Effect:
     subject: str | None = None
     # The rewrite the codemods would apply to the call itself (e.g. "orm_method", "http_client").
     rewrite: str | None = None
+    # Where the call sits among exclusive branches along its chain, outermost first: one
+    # "group=arm" per if/else, early return, try/except or match (advisor.timemodel).
+    branches: tuple[str, ...] = ()
+    # What the estimate assumed where the code does not say: a loop's bound, an input's size.
+    assumptions: tuple[str, ...] = ()
 
     @property
     def direct(self) -> bool:
@@ -267,6 +272,16 @@ class Observed:
 
 
 @dataclass(frozen=True, slots=True)
+class Traffic:
+    """How often the view is hit (`advisor scan --traffic FILE`) and what that frees: the
+    worker time it releases per request times its requests per minute."""
+
+    requests_per_minute: float
+    freed_ms_per_minute: float
+    source: str  # "csv" or "access log"
+
+
+@dataclass(frozen=True, slots=True)
 class View:
     id: str
     location: Location
@@ -283,6 +298,7 @@ class View:
     observed: Observed | None = None
     # Rule codes a `# advisor: ignore[...]` comment on the view turns off (advisor/rules.py).
     suppressed: tuple[str, ...] = ()
+    traffic: Traffic | None = None
 
     @property
     def app(self) -> str:

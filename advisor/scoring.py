@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from advisor import django_api
+from advisor import django_api, timemodel
 from advisor.config import Settings
 from advisor.model import (
     Blocker,
@@ -392,13 +392,15 @@ def _calls(effects: list[Effect], kind: EffectKind) -> int:
     return sum(e.multiplier for e in effects if e.kind == kind)
 
 
-def with_observed_counts(view: View) -> tuple[list[Effect], list[str]]:
+def with_observed_counts(
+    view: View, effects: list[Effect] | None = None
+) -> tuple[list[Effect], list[str]]:
     """The view's effects with their DB and HTTP time scaled to the calls per request the
     project's own test run made (`advisor observe`), where it saw any: an N+1 the loop
     estimate missed, a branch the code analysis counted twice. Each call keeps its own
     latency class; only the count changes. A kind predicted but never observed keeps the
     prediction (a test may not reach that branch, and the disagreement is reported)."""
-    effects = list(view.effects)
+    effects = list(view.effects if effects is None else effects)
     seen = view.observed
     if seen is None or seen.requests <= 0:
         return effects, []
@@ -424,10 +426,38 @@ def with_observed_counts(view: View) -> tuple[list[Effect], list[str]]:
     return effects, notes
 
 
+def _blocks(effect: Effect) -> bool:
+    """A call that holds its thread (the event loop, in an async view) while it waits."""
+    return (
+        effect.blocking
+        and not effect.awaited
+        and effect.kind in (AWAITABLE_KINDS | THREAD_KINDS | {EffectKind.CPU})
+    )
+
+
+def path_effects(effects: tuple[Effect, ...]) -> tuple[list[Effect], list[str]]:
+    """The effects of one request: the costliest path through exclusive branches, and the
+    notes that say what the time model assumed (left-out branches, unknown loop bounds,
+    input sizes)."""
+    kept, dropped = timemodel.costliest_path(effects)
+    notes: list[str] = []
+    if dropped:
+        left_out = len(effects) - len(kept)
+        notes.append(
+            f"exclusive branches: the time model follows the costliest path through {dropped} "
+            f"if/else, try/except or early-return choice(s), leaving out {left_out} effect(s) "
+            "that cannot run in the same request"
+        )
+    assumed = dict.fromkeys(a for e in kept for a in e.assumptions)
+    notes += [f"assumed: {assumption}" for assumption in assumed]
+    return kept, notes
+
+
 def score_view(
     view: View, project: ProjectFacts, settings: Settings, index_mro: tuple[str, ...] = ()
 ) -> Score:
-    effects, observed_notes = with_observed_counts(view)
+    effects, path_notes = path_effects(view.effects)
+    effects, observed_notes = with_observed_counts(view, effects)
     awaitable = [e for e in effects if e.kind in AWAITABLE_KINDS]
     thread = [e for e in effects if e.kind in THREAD_KINDS]
     cpu = [e for e in effects if e.kind in CPU_KINDS]
@@ -444,13 +474,8 @@ def score_view(
     hard = [b for b in blockers if b.severity == "blocker"]
     sync_only_mw = [m for m in project.middleware if m.status == "sync-only"]
 
-    blocking = [
-        e
-        for e in effects
-        if e.blocking
-        and not e.awaited
-        and e.kind in (AWAITABLE_KINDS | THREAD_KINDS | {EffectKind.CPU})
-    ]
+    # A blocking call on any branch of an async view is a bug, whichever path is dearest.
+    blocking = [e for e in view.effects if _blocks(e)]
     blocking_ms = _sum(blocking)
 
     # The score is a function of the worker time async can release: its share of what a
@@ -491,7 +516,7 @@ def score_view(
         )
     if cpu:
         reasons.append(f"CPU ≈ {_ms(cpu_ms)} (templates, computation) that async cannot overlap")
-    reasons += observed_notes
+    reasons += path_notes + observed_notes
     if not effects:
         reasons.append("no I/O found: nothing for async to overlap")
     n_plus_one = [e for e in thread if e.in_loop and e.kind == EffectKind.DB]
@@ -539,7 +564,9 @@ def score_view(
     else:
         category = Category.LITTLE
     gathered_ms = min(async_ms, gathered + thread_ms + cpu_ms + thread_calls * hop)
-    on_loop = [e for e in blocking if e.kind not in CPU_KINDS] if view.is_async else []
+    on_loop = (
+        [e for e in effects if _blocks(e) and e.kind not in CPU_KINDS] if view.is_async else []
+    )
     loop_blocking_ms = _sum(on_loop)
     capacity = estimate_capacity(
         sync_ms=sync_ms,
@@ -560,6 +587,11 @@ def score_view(
             + "; async's gain is capacity, not latency"
         )
     reasons.append(capacity_reason(capacity))
+    if view.is_async and not released and capacity.ratio < 1:
+        reasons.append(
+            "with nothing to wait on, being async costs capacity: ASGI's own CPU per request "
+            f"is more than a sync worker's ({capacity.ratio:.1f}x of a sync version)"
+        )
     return Score(
         value=score_value,
         category=category,

@@ -370,3 +370,28 @@ def test_terminal_shows_released_time_and_capacity_not_equal_latencies(
     listing = next(line for line in lines if "catalog.views.book_list " in line)
     assert " 0 ms" in listing and "100→76 x0.8" in listing
     assert "one sync worker with 4 threads → one event loop, 16 requests in flight" in text
+
+
+# --- Paths and already-async views (issue 17) ----------------------------------------------
+
+
+def test_exclusive_branches_cost_their_dearest_arm_and_say_so() -> None:
+    cheap = effect(EffectKind.TEMPLATE, 4.0, "django.shortcuts.render", branches=("v#1=0",))
+    dear = http(150.0, branches=("v#1=1",))
+    score = scored(cheap, dear, db())
+    assert score.predicted_sync_ms == 154.0  # the HTTP arm and the query, not the render
+    assert any("costliest path" in r and "leaving out 1 effect" in r for r in score.reasons)
+    assert score.overlap_ms == 150.0
+
+
+def test_an_already_async_view_with_nothing_to_wait_on_is_told_it_costs_capacity() -> None:
+    settings = dataclasses.replace(
+        SETTINGS,
+        latencies_ms=tuple({**dict(SETTINGS.latencies_ms), "asgi_request_cpu": 3.0}.items()),
+    )
+    score = scored(is_async=True, settings=settings)
+    assert score.category == Category.ALREADY_ASYNC
+    # 2 ms of Django's CPU sync (500 req/s, CPU-bound) against 5 ms on the loop (200 req/s):
+    # the health-check case, measured 0.43x by benchmarks/async_benefit.py.
+    assert score.capacity.ratio == 0.4
+    assert any("being async costs capacity" in r for r in score.reasons)

@@ -102,12 +102,22 @@ def selection_command(root: str, category: Category = Category.STRONG) -> str:
 
 
 def ranked_candidates(result: ScanResult, category: Category = Category.STRONG) -> list[View]:
-    """Routed views of one category, best first: highest score, then most time released."""
+    """Routed views of one category, best first: highest score, then most time released;
+    with traffic weights (--traffic), most worker time freed per minute first."""
     views = [
         view
         for view in result.routed_views
         if view.score is not None and view.score.category is category
     ]
+    if any(view.traffic is not None for view in result.views):
+        return sorted(
+            views,
+            key=lambda v: (
+                -(v.traffic.freed_ms_per_minute if v.traffic else 0.0),
+                -(v.score.value if v.score else 0),
+                v.id,
+            ),
+        )
     return sorted(
         views,
         key=lambda v: (-v.score.value, -v.score.overlap_ms, v.id) if v.score else (0, 0.0, v.id),
@@ -593,6 +603,12 @@ def _pick(view: View, root: str, preview: RewritePreview | None) -> dict[str, An
         "id": view.id,
         "score": view.score.value,
         "released": format_ms(view.score.overlap_ms),
+        "freed": (
+            f"{view.traffic.freed_ms_per_minute / 1000:,.1f} s of worker time freed per minute "
+            f"at {view.traffic.requests_per_minute:,.1f} requests/min"
+            if view.traffic is not None
+            else ""
+        ),
         "reason": one_line_reason(view),
         "route": first_route(view),
         "blockers": "; ".join(blocker_messages(view)),
@@ -665,6 +681,7 @@ def build_context(result: ScanResult, options: ReportOptions | None = None) -> d
         "convert_first": [
             _pick(view, root, previews.get(view.id)) for view in convert_first(result)
         ],
+        "convert_first_by_traffic": any(view.traffic is not None for view in result.views),
         "strong_count": len(ranked_candidates(result, Category.STRONG)),
         "needs_work_count": len(ranked_candidates(result, Category.NEEDS_WORK)),
         "selection_command": selection_command(root),

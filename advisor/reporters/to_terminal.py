@@ -19,6 +19,7 @@ from advisor.model import CATEGORY_ORDER, Category, ScanResult, View
 from advisor.reporters import reporter
 from advisor.reporters.display import middleware_display, route_display
 from advisor.scoring import capacity_cell, capacity_legend
+from advisor.traffic import by_freed_time, format_freed
 
 _STYLES = {
     Category.STRONG: "bold green",
@@ -178,6 +179,7 @@ def _summary_lines(result: ScanResult) -> list[str]:
             f"Suppressed by `# advisor: ignore[...]`: {_plural(len(suppressed), 'view')} "
             "(not counted by --fail-on)"
         )
+    out += traffic_lines(result)
     basis = next((v.score.capacity for v in result.views if v.score is not None), None)
     if basis is not None:
         out.append(capacity_legend(basis))
@@ -215,6 +217,30 @@ def _summary_lines(result: ScanResult) -> list[str]:
         "`advisor explain PATH VIEW` shows the evidence for one view."
     )
     return out
+
+
+def traffic_lines(result: ScanResult, count: int = 10) -> list[str]:
+    """With --traffic: the views whose conversion frees the most worker time per minute."""
+    hit = [
+        v
+        for v in by_freed_time(result.routed_views)
+        if v.traffic is not None and v.traffic.freed_ms_per_minute > 0 and v.score is not None
+    ]
+    if not any(v.traffic is not None for v in result.views):
+        return []
+    # Short lines: the console wraps at the terminal's width (80 columns must not split a
+    # figure from its view).
+    lines = ["", "Convert first, by worker time freed per minute (--traffic):"]
+    for view in hit[:count]:
+        assert view.traffic is not None and view.score is not None
+        lines.append(f"  {view.id}")
+        lines.append(
+            f"      {format_freed(view.traffic.freed_ms_per_minute)}: "
+            f"{view.traffic.requests_per_minute:,.1f} req/min x {view.score.overlap_ms:,.0f} ms"
+        )
+    if not hit:
+        lines.append("  none: no view with traffic releases worker time")
+    return lines
 
 
 def render_terminal_text(
