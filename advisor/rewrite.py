@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from advisor import django_api
 from advisor.config import ConfigError, build_settings
 from advisor.model import Category, Effect, EffectKind, Location, ScanResult, View, ViewKind
 from advisor.pipeline import ScanError, scan
+from advisor.verify import Verification, Verifier, VerifyError, verify
 from codemods import Step, Target, codemods
 from codemods._auth_backends import AUSER_DECORATORS, why_not_auser
 from codemods._engine import (
@@ -41,6 +42,9 @@ from codemods.make_view_async import METHOD_DECORATOR_ASYNC_SINCE
 ASYNC_CLASS_HANDLERS_SINCE = "4.1"  # async handlers on View subclasses (§4.5)
 ASYNC_ORM_SINCE = "4.1"
 LOGIN_REQUIRED = "django.contrib.auth.mixins.LoginRequiredMixin"
+
+
+DROPPED = "dropped"  # converted, but --verify found it makes the project's tests worse
 
 
 class UsageError(Exception):
@@ -63,6 +67,7 @@ class RewriteResult:
     outcomes: tuple[Outcome, ...]
     # path relative to the project root → (before, after) for every file that changes
     changes: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    verification: Verification | None = None
 
 
 # --- selection ----------------------------------------------------------------------------
@@ -451,6 +456,71 @@ def rewrite_project(
     return RewriteResult(target, version_source, ordered, changes)
 
 
+def verified_rewrite(
+    root: Path,
+    result: ScanResult,
+    views: list[View],
+    target: Target,
+    version_source: str,
+    command: str,
+    timeout: float | None,
+) -> RewriteResult:
+    """The rewrite, keeping only the converted views with which `command` (the project's
+    tests) stays at its baseline; the others become Dropped, naming the tests they broke."""
+    full = rewrite_project(root, result, views, target, version_source)
+    by_id = {view.id: view for view in views}
+    changed = [o.view_id for o in full.outcomes if o.status == CHANGED]
+    cache: dict[frozenset[str], RewriteResult] = {frozenset(changed): full}
+
+    def subset(ids: Sequence[str]) -> RewriteResult:
+        key = frozenset(ids)
+        if key not in cache:
+            chosen = [by_id[i] for i in changed if i in key]
+            cache[key] = rewrite_project(root, result, chosen, target, version_source)
+        return cache[key]
+
+    with tempfile.TemporaryDirectory(prefix="advisor-verify-copy-") as folder:
+        verifier = Verifier(root, command, timeout, Path(folder))
+        found, kept = verify(
+            verifier,
+            changed,
+            lambda ids: subset(ids).changes,
+            _progress,
+        )
+    final = subset(kept)
+    final_outcomes = {o.view_id: o for o in final.outcomes}
+    requested = found.requested_views
+    outcomes = []
+    for outcome in full.outcomes:
+        if outcome.view_id in found.dropped:
+            tests = found.dropped[outcome.view_id]
+            shown = ", ".join(tests[:3]) + (f" and {len(tests) - 3} more" if len(tests) > 3 else "")
+            outcomes.append(
+                dataclasses.replace(
+                    outcome,
+                    status=DROPPED,
+                    reason=f"dropped by --verify: with it converted, {shown} failed",
+                )
+            )
+        elif outcome.status == CHANGED:
+            kept_outcome = final_outcomes.get(outcome.view_id, outcome)
+            if outcome.view_id not in requested:
+                kept_outcome = dataclasses.replace(
+                    kept_outcome,
+                    notes=(*kept_outcome.notes, "not exercised by the tests: no request of "
+                           "the --verify run reached it"),
+                )  # fmt: skip
+            outcomes.append(kept_outcome)
+        else:
+            outcomes.append(outcome)
+    return RewriteResult(target, version_source, tuple(outcomes), final.changes, found)
+
+
+def _progress(line: str) -> None:
+    if sys.stderr.isatty():
+        click.echo(line, err=True)
+
+
 def _rewrite_file(project: Project, path: str, plans: list[ViewPlan], target: Target) -> FileResult:
     try:
         return rewrite_file(project, path, plans, target)
@@ -551,14 +621,23 @@ def _summary(result: RewriteResult, mode: str) -> str:
         lines.append(f"  {outcome.status:<8} {outcome.view_id:<{width}}  {detail}".rstrip())
     counts = {
         status: sum(1 for o in result.outcomes if o.status == status)
-        for status in (CHANGED, SKIPPED, FAILED)
+        for status in (CHANGED, SKIPPED, FAILED, DROPPED)
     }
     files = len(result.changes)
     action = "written" if mode == "write" else "in the diff (use --write to apply)"
+    dropped = f", {counts[DROPPED]} dropped by verify" if result.verification else ""
     lines.append(
         f"{counts[CHANGED]} changed, {counts[SKIPPED]} skipped, {counts[FAILED]} "
-        f"failed; {files} file{'s' if files != 1 else ''} {action}"
+        f"failed{dropped}; {files} file{'s' if files != 1 else ''} {action}"
     )
+    found = result.verification
+    if found is not None:
+        final = found.final or found.baseline
+        lines.append(
+            f"verified with `{found.command}` ({found.runs} run{'s' if found.runs != 1 else ''}): "
+            f"baseline {found.baseline.describe()}; with the rewrite {final.describe()} "
+            f"[counted from the {found.baseline.counted_by}]"
+        )
     return "\n".join(lines)
 
 
@@ -578,6 +657,20 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
         ],
         "files": sorted(result.changes),
     }
+    found = result.verification
+    if found is not None:
+        final = found.final or found.baseline
+        data["verify"] = {
+            "command": found.command,
+            "runs": found.runs,
+            "counted_by": found.baseline.counted_by,
+            "baseline": {"passed": found.baseline.passed, "failed": found.baseline.failed,
+                         "returncode": found.baseline.returncode},
+            "final": {"passed": final.passed, "failed": final.failed,
+                      "returncode": final.returncode},
+            "dropped": {view: tests for view, tests in sorted(found.dropped.items())},
+            "requested_views": sorted(found.requested_views),
+        }  # fmt: skip
     if mode == "write":
         data["written"] = written
     else:
@@ -631,6 +724,20 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
     "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."
 )
 @click.option(
+    "--verify",
+    "verify_command",
+    metavar="CMD",
+    help="Run CMD (the project's tests, e.g. 'python manage.py test') on a copy before and "
+    "after the rewrite; drop the views that make it worse.",
+)
+@click.option(
+    "--verify-timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="Bound each --verify run (default: 5 x the baseline run, at least 120 s).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -647,6 +754,8 @@ def rewrite_command(
     gather: bool,
     settings_module: str | None,
     exclude: tuple[str, ...],
+    verify_command: str | None,
+    verify_timeout: float | None,
     output_format: str,
 ) -> None:
     """Convert the chosen views of the project at PATH to async: print a diff, or --write."""
@@ -686,7 +795,16 @@ def rewrite_command(
         version = django_api.NEWEST_KNOWN_DJANGO
         source = "not detected: assuming the newest known; pass --django-version"
     target = Target(version, gather=gather)
-    outcome = rewrite_project(path.resolve(), result, views, target, source)
+    if verify_command is not None:
+        try:
+            outcome = verified_rewrite(
+                path.resolve(), result, views, target, source, verify_command, verify_timeout
+            )
+        except VerifyError as error:
+            _fail(str(error))
+            return
+    else:
+        outcome = rewrite_project(path.resolve(), result, views, target, source)
     written: list[str] = []
     if mode == "write":
         written = write_changes(path.resolve(), outcome.changes)

@@ -28,7 +28,7 @@ STAGES: list[tuple[str, ...]] = [
     ("advisor.scoring",),
     ("advisor.pipeline", "advisor.json_schema"),
     ("advisor.reporters",),
-    ("codemods", "advisor.rewrite"),
+    ("codemods", "advisor.rewrite", "advisor.verify"),
     ("advisor.cli", "advisor.__main__"),
 ]
 ANALYSIS_INTERNALS = ("advisor.facts", "advisor.index", "advisor.effects",
