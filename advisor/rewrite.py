@@ -20,28 +20,16 @@ from typing import Any
 
 import click
 
-from advisor import django_api
+from advisor import django_api, policy
 from advisor.config import ConfigError, build_settings
 from advisor.model import Category, Effect, EffectKind, Location, ScanResult, View, ViewKind
 from advisor.pipeline import ScanError, scan
+from advisor.plan import CHANGED, FAILED, SKIPPED, Step, Target, ViewPlan, ViewResult
+from advisor.policy import Decision
 from advisor.verify import Verification, Verifier, VerifyError, verify
-from codemods import Step, Target, codemods
-from codemods._auth_backends import AUSER_DECORATORS, why_not_auser
-from codemods._engine import (
-    CHANGED,
-    FAILED,
-    SKIPPED,
-    FileResult,
-    ViewPlan,
-    ViewResult,
-    rewrite_file,
-)
-from codemods._source import Project
-from codemods.make_view_async import METHOD_DECORATOR_ASYNC_SINCE
+from codemods import carry_out, codemods
 
-ASYNC_CLASS_HANDLERS_SINCE = "4.1"  # async handlers on View subclasses (§4.5)
 ASYNC_ORM_SINCE = "4.1"
-LOGIN_REQUIRED = "django.contrib.auth.mixins.LoginRequiredMixin"
 
 
 DROPPED = "dropped"  # converted, but --verify found it makes the project's tests worse
@@ -124,22 +112,18 @@ def _inside(outer: Location, inner: Location) -> bool:
     )
 
 
+def _check_policy(view: View, target: Target, notes: list[str]) -> list[Decision]:
+    """Skip on the first thing the conversion policy says blocks the view; return what the
+    rewrite must carry out (LoginRequiredMixin), and note what it allows with a caveat."""
+    decisions = policy.decide(view, target.django_version, target.sync_only_auth_backends)
+    for decision in decisions:
+        if decision.outcome == policy.Outcome.BLOCKS:
+            raise _Skip(decision.reason)
+    notes.extend(d.reason for d in decisions if d.outcome == policy.Outcome.ALLOWED and d.advice)
+    return [d for d in decisions if d.outcome == policy.Outcome.CONVERTS]
+
+
 def _check_kind(view: View, target: Target) -> None:
-    if view.kind == ViewKind.GENERIC_CLASS:
-        generic = next((b for b in view.bases if b in django_api.GENERIC_VIEWS), "a generic view")
-        raise _Skip(
-            f"it is a {_short(generic)}, and Django's generic class-based views have "
-            "no async support in any version: rewrite it as a plain View with async "
-            "handlers, or keep it sync"
-        )
-    if view.kind in (ViewKind.DRF_API, ViewKind.DRF_VIEWSET) or (
-        "rest_framework.decorators.api_view" in view.decorators
-    ):
-        raise _Skip(
-            "DRF views are sync-only: use adrf (adrf.views.APIView, "
-            "adrf.viewsets.ViewSet, adrf.decorators.api_view) or a plain async "
-            "Django view"
-        )
     if view.kind not in (ViewKind.FUNCTION, ViewKind.CLASS):
         raise _Skip(f"{view.kind.value} views are not rewritten")
     if view.unknown_calls:
@@ -150,70 +134,14 @@ def _check_kind(view: View, target: Target) -> None:
         )
 
 
-def _check_decorators(view: View, target: Target, notes: list[str]) -> None:
-    for decorator in view.decorators:
-        support = django_api.VIEW_DECORATORS.get(decorator)
-        name = _short(decorator)
-        if support is None:
-            raise _Skip(
-                f"@{name} is not known to accept async views: check that it awaits "
-                "the view (asgiref.sync.iscoroutinefunction), then convert by hand"
+def _class_steps(
+    view: View, target: Target, steps: list[Step], converts: list[Decision]
+) -> set[str]:
+    for decision in converts:
+        if decision.rule == "auth-mixin":
+            steps.append(
+                Step("auth_mixin", view.id, view.location, "class", view.id, name=decision.what)
             )
-        if support.since is None:
-            raise _Skip(
-                f"@{name} does not accept async views ({support.note}): remove or replace it first"
-            )
-        if not target.has(support.since):
-            raise _Skip(
-                f"@{name} accepts async views only from Django {support.since} (target "
-                f"{target.django_version}): upgrade, or drop it and do its check "
-                "inside the view"
-            )
-        if decorator in AUSER_DECORATORS and target.sync_only_auth_backends:
-            raise _Skip(
-                f"@{name} on an async view awaits request.auser(); "
-                f"{why_not_auser(target.sync_only_auth_backends)}: add aget_user to the "
-                "backend (or subclass BaseBackend), or keep the view sync"
-            )
-        if support.note:
-            notes.append(f"@{name}: {support.note}")
-
-
-def _class_steps(view: View, target: Target, steps: list[Step]) -> set[str]:
-    if not target.has(ASYNC_CLASS_HANDLERS_SINCE):
-        raise _Skip(
-            f"async handlers on class-based views need Django "
-            f"{ASYNC_CLASS_HANDLERS_SINCE} (target {target.django_version})"
-        )
-    if view.decorators:
-        raise _Skip(
-            f"class decorator @{_short(view.decorators[0])}: check it supports async "
-            "handlers, then convert by hand"
-        )
-    mixins = sorted(set(view.bases) & django_api.AUTH_MIXINS)
-    for mixin in mixins:
-        if mixin != LOGIN_REQUIRED:
-            raise _Skip(
-                f"{_short(mixin)} overrides dispatch() synchronously and fails with "
-                "async handlers: check the user in the async handler with "
-                "`await request.auser()` (5.0+), or keep the view sync"
-            )
-        if target.sync_only_auth_backends:
-            raise _Skip(
-                "LoginRequiredMixin would become @method_decorator(login_required), whose "
-                "async path awaits request.auser(); "
-                f"{why_not_auser(target.sync_only_auth_backends)}: add aget_user to the "
-                "backend, or keep the view sync"
-            )
-        if not target.has(METHOD_DECORATOR_ASYNC_SINCE):
-            raise _Skip(
-                f"LoginRequiredMixin overrides dispatch() synchronously and fails with "
-                "async handlers; the replacement, @method_decorator(login_required) "
-                f"on async handlers, needs Django {METHOD_DECORATOR_ASYNC_SINCE} "
-                f"(target {target.django_version}): keep the view sync or check "
-                "`await request.auser()` in the handler by hand"
-            )
-        steps.append(Step("auth_mixin", view.id, view.location, "class", view.id, name=mixin))
     handlers = [h for h in view.handlers if h.name != "options"]
     if not handlers:
         raise _Skip("no HTTP handler defined in the class")
@@ -359,16 +287,16 @@ def _thread_step(
 
 def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
     """The steps that convert `view`, and notes for the summary; raises `_Skip`."""
-    _check_kind(view, target)
     notes: list[str] = []
     steps: list[Step] = []
+    converts = _check_policy(view, target, notes)
+    _check_kind(view, target)
     if view.kind == ViewKind.FUNCTION:
         converted = {view.id}
         if not view.is_async:
-            _check_decorators(view, target, notes)
             steps.append(Step("make_view_async", view.id, view.location, "function", view.id))
     else:
-        converted = _class_steps(view, target, steps)
+        converted = _class_steps(view, target, steps, converts)
     blocking = [e for e in view.effects if (e.blocking and not e.awaited) or e.rewrite == "render"]
     blocking = [e for e in blocking if not (e.kind == EffectKind.TEMPLATE and not e.blocking)]
     for effect in blocking:
@@ -415,13 +343,12 @@ def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
 def rewrite_project(
     root: Path, result: ScanResult, views: list[View], target: Target, version_source: str
 ) -> RewriteResult:
-    project = Project(root)
     target = dataclasses.replace(
         target,
         sync_only_auth_backends=result.project.auth_backends_without_aget_user,
     )
     outcomes: dict[str, Outcome] = {}
-    by_file: dict[str, list[ViewPlan]] = {}
+    plans: list[ViewPlan] = []
     plan_notes: dict[str, tuple[str, ...]] = {}
     for view in views:
         try:
@@ -430,10 +357,10 @@ def rewrite_project(
             outcomes[view.id] = Outcome(view.id, SKIPPED, str(skip), path=view.location.path)
             continue
         plan_notes[view.id] = notes
-        by_file.setdefault(view.location.path, []).append(plan)
+        plans.append(plan)
     changes: dict[str, tuple[bytes, bytes]] = {}
-    for path, plans in sorted(by_file.items()):
-        file_result = _rewrite_file(project, path, plans, target)
+    for file_result in carry_out(root, plans, target):
+        path = file_result.path
         for view_result in file_result.views:
             notes = (
                 *_describe(plans, view_result),
@@ -521,19 +448,7 @@ def _progress(line: str) -> None:
         click.echo(line, err=True)
 
 
-def _rewrite_file(project: Project, path: str, plans: list[ViewPlan], target: Target) -> FileResult:
-    try:
-        return rewrite_file(project, path, plans, target)
-    except OSError as error:
-        return FileResult(
-            path,
-            b"",
-            b"",
-            tuple(ViewResult(p.view.id, FAILED, f"cannot read {path}: {error}") for p in plans),
-        )
-
-
-def _describe(plans: list[ViewPlan], result: ViewResult) -> tuple[str, ...]:
+def _describe(plans: Sequence[ViewPlan], result: ViewResult) -> tuple[str, ...]:
     if result.status != CHANGED:
         return ()
     registry = codemods()
