@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -27,6 +25,7 @@ from advisor.pipeline import ScanError, scan
 from advisor.plan import CHANGED, FAILED, SKIPPED, Step, Target, ViewPlan, ViewResult
 from advisor.policy import Decision
 from advisor.verify import Verification, Verifier, VerifyError, verify
+from advisor.writer import WriteError, write_files
 from codemods import carry_out, codemods
 
 ASYNC_ORM_SINCE = "4.1"
@@ -499,23 +498,8 @@ def unified_diff(changes: dict[str, tuple[bytes, bytes]]) -> str:
 
 
 def write_changes(root: Path, changes: dict[str, tuple[bytes, bytes]]) -> list[str]:
-    """Write each file next to itself and rename it into place (atomic per file)."""
-    written = []
-    for path, (_, after) in sorted(changes.items()):
-        target = root / path
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(after)
-            shutil.copymode(target, temporary)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        written.append(path)
-    return written
+    """Write every changed file, all or nothing (advisor/writer.py); raises WriteError."""
+    return write_files(root, {path: after for path, (_, after) in changes.items()})
 
 
 # --- the command ----------------------------------------------------------------------------
@@ -722,7 +706,10 @@ def rewrite_command(
         outcome = rewrite_project(path.resolve(), result, views, target, source)
     written: list[str] = []
     if mode == "write":
-        written = write_changes(path.resolve(), outcome.changes)
+        try:
+            written = write_changes(path.resolve(), outcome.changes)
+        except WriteError as error:
+            _fail(str(error))
     if output_format == "json":
         click.echo(_as_json(outcome, mode, written))
     elif mode == "diff":

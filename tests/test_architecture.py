@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each module may import only from its own stage or earlier ones.
 STAGES: list[tuple[str, ...]] = [
     ("advisor", "advisor.model", "advisor.django_api"),
-    ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress"),
+    ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress", "advisor.writer"),
     ("advisor.collect", "advisor.index"),
     ("advisor.static_eval", "advisor.catalog"),
     ("advisor.effects",),
