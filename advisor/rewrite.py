@@ -6,6 +6,7 @@ Changed, Skipped (with a reason the user can act on) or Failed; never a tracebac
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import json
@@ -284,7 +285,9 @@ def _thread_step(
         steps.append(Step("helper_calls", view.id, location, "call", function, effect=effect))
 
 
-def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
+def plan_view(
+    view: View, target: Target, statements: Statements | None = None
+) -> tuple[ViewPlan, tuple[str, ...]]:
     """The steps that convert `view`, and notes for the summary; raises `_Skip`."""
     notes: list[str] = []
     steps: list[Step] = []
@@ -333,7 +336,100 @@ def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
             )
     if view.is_async and len(unique) == 0:
         raise _Skip("already async, and the scan found nothing blocking left to convert")
+    if not view.is_async:
+        _check_observed(view, unique, statements)
     return ViewPlan(view, tuple(unique)), tuple(notes)
+
+
+# Steps that change a whole function or class, not one call: they cover no call site.
+_WHOLE_FUNCTION_STEPS = frozenset({"make_view_async", "auth_mixin", "gather"})
+_OBSERVED_KIND = {"db": "SQL", "http": "outbound HTTP"}
+
+
+def _frame(text: str) -> tuple[str, int] | None:
+    """`shop/views.py:12 label` (a frame of advisor observe's chain) → ("shop/views.py", 12)."""
+    where = text.partition(" ")[0]
+    path, _, line = where.rpartition(":")
+    return (path, int(line)) if path and line.isdigit() else None
+
+
+class Statements:
+    """Statement spans of the project's files (stdlib ast, read once per file): an observed
+    frame's line stands for the statement it is in (Python reports the line of the
+    sub-expression running), and a moved `with` block for the whole block."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._spans: dict[str, list[tuple[int, int, int, bool]]] = {}
+
+    def _file(self, path: str) -> list[tuple[int, int, int, bool]]:
+        if path not in self._spans:
+            spans: list[tuple[int, int, int, bool]] = []
+            try:
+                tree = ast.parse((self.root / path).read_bytes())
+            except (OSError, SyntaxError, ValueError):
+                tree = ast.Module(body=[], type_ignores=[])
+            for node in ast.walk(tree):
+                if isinstance(node, ast.stmt):
+                    body = getattr(node, "body", None)
+                    compound = isinstance(body, list) and bool(body)
+                    header_end = body[0].lineno - 1 if compound and isinstance(body, list) else None
+                    end = node.end_lineno or node.lineno
+                    spans.append((node.lineno, max(header_end or end, node.lineno), end, compound))
+            self._spans[path] = spans
+        return self._spans[path]
+
+    def around(self, path: str, line: int) -> tuple[int, int]:
+        """The innermost statement (or compound statement's header) holding `line`."""
+        best: tuple[int, int] | None = None
+        for start, header_end, end, compound in self._file(path):
+            high = header_end if compound else end
+            if start <= line <= high and (best is None or high - start < best[1] - best[0]):
+                best = (start, high)
+        return best or (line, line)
+
+    def block(self, path: str, line: int) -> tuple[int, int]:
+        """The whole compound statement whose header holds `line` (a `with` block)."""
+        found = (line, line)
+        for start, header_end, end, compound in self._file(path):
+            if compound and start <= line <= header_end and end - start >= found[1] - found[0]:
+                found = (start, end)
+        return found
+
+
+def _check_observed(view: View, steps: list[Step], statements: Statements | None) -> None:
+    """With `advisor observe` evidence, every call site where the test run saw SQL or HTTP
+    must lie in a call the plan rewrites or moves into a thread (directly, or below one
+    of the frames that led there); else converting would leave it on the event loop."""
+    if view.observed is None or statements is None:
+        return
+    spans: list[tuple[str, int, int]] = []
+    for step in steps:
+        if step.codemod in _WHOLE_FUNCTION_STEPS:
+            continue
+        where = step.location
+        if step.codemod == "atomic_block":
+            spans.append((where.path, *statements.block(where.path, where.line)))
+        else:
+            spans.append((where.path, where.line, where.end_line or where.line))
+    for site in view.observed.sites:
+        if site.kind not in _OBSERVED_KIND or not site.chain:
+            continue
+        frames = [f for f in map(_frame, site.chain) if f is not None]
+        if any(
+            path == span_path and low <= high_span and low_span <= high
+            for path, line in frames
+            for low, high in [statements.around(path, line)]
+            for span_path, low_span, high_span in spans
+        ):
+            continue
+        via = f" (via {' → '.join(site.chain)})" if len(site.chain) > 1 else ""
+        raise _Skip(
+            f"advisor observe saw {_OBSERVED_KIND[site.kind]} at {site.chain[-1]}{via}, and "
+            "the plan neither rewrites nor moves that call into a thread, so it would run "
+            "on the event loop: convert by hand, or declare the call in "
+            "[[tool.advisor.effects]] and rewrite again"
+        )
 
 
 # --- running ------------------------------------------------------------------------------
@@ -349,9 +445,10 @@ def rewrite_project(
     outcomes: dict[str, Outcome] = {}
     plans: list[ViewPlan] = []
     plan_notes: dict[str, tuple[str, ...]] = {}
+    statements = Statements(root)
     for view in views:
         try:
-            plan, notes = plan_view(view, target)
+            plan, notes = plan_view(view, target, statements)
         except _Skip as skip:
             outcomes[view.id] = Outcome(view.id, SKIPPED, str(skip), path=view.location.path)
             continue
