@@ -10,6 +10,7 @@ import ast
 import dataclasses
 import difflib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -69,7 +70,13 @@ def select_views(
     known = {view.id: view for view in result.views}
     for view_id in wanted:
         if view_id not in known:
-            close = difflib.get_close_matches(view_id, list(known), n=3, cutoff=0.6)
+            short = view_id.rsplit(".", 1)[-1]
+            same_name = [k for k in known if k.rsplit(".", 1)[-1] == short]
+            close = list(
+                dict.fromkeys(
+                    [*same_name, *difflib.get_close_matches(view_id, list(known), n=3, cutoff=0.6)]
+                )
+            )[:3]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise UsageError(f"no view {view_id!r} in {result.project.root}{hint}")
     chosen = {view_id: known[view_id] for view_id in wanted}
@@ -584,14 +591,79 @@ def _with_httpx(root: Path) -> tuple[bytes, bytes] | None:
     return before, (text + "httpx\n").encode("utf-8")
 
 
-def unified_diff(changes: dict[str, tuple[bytes, bytes]]) -> str:
+def repository_prefix(root: Path) -> str:
+    """`root`'s path inside the git repository holding it ("" at its top, or outside any
+    repository), so that the diff applies with `git apply` from the repository root."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            relative = root.relative_to(folder).as_posix()
+            return "" if relative == "." else relative + "/"
+    return ""
+
+
+_DIFF_COLOURS = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
+
+
+def _paint(line: str) -> str:
+    for start, colour in _DIFF_COLOURS:
+        if line.startswith(start):
+            if colour == "bold":
+                return click.style(line.rstrip("\n"), bold=True) + "\n"
+            return click.style(line.rstrip("\n"), fg=colour) + "\n"
+    return line
+
+
+def _colour(stream: Any) -> bool:
+    """Colour on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def unified_diff(
+    changes: dict[str, tuple[bytes, bytes]], prefix: str = "", *, colour: bool = False
+) -> str:
+    """One unified diff; `prefix` is the project's folder inside its repository."""
     parts: list[str] = []
     for path, (before, after) in sorted(changes.items()):
         old = before.decode("utf-8", errors="replace").splitlines(keepends=True)
         new = after.decode("utf-8", errors="replace").splitlines(keepends=True)
-        for line in difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"):
-            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        shown = f"{prefix}{path}"
+        for line in difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}"):
+            line = line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            parts.append(_paint(line) if colour else line)
     return "".join(parts)
+
+
+def _nothing_selected(
+    result: ScanResult, categories: tuple[str, ...], min_score: int | None
+) -> str:
+    wanted = [f"--category {c!r}" for c in categories]
+    if min_score is not None:
+        wanted.append(f"--min-score {min_score}")
+    return (
+        f"advisor rewrite: no view matches {' and '.join(wanted)} "
+        f"({len(result.views)} views scanned): nothing to rewrite"
+    )
+
+
+def _warnings(outcome: RewriteResult, views: list[View]) -> list[str]:
+    by_id = {view.id: view for view in views}
+    found = []
+    for converted in outcome.outcomes:
+        view = by_id.get(converted.view_id)
+        if converted.status != CHANGED or view is None or view.score is None:
+            continue
+        if view.score.category == Category.KEEP_SYNC and any(
+            e.kind == EffectKind.CPU for e in view.effects
+        ):
+            found.append(
+                f"{view.id} is CPU-bound (keep sync): async releases nothing while it "
+                "computes, and the converted view pays a thread hop for that work"
+            )
+    return found
 
 
 def write_changes(root: Path, changes: dict[str, tuple[bytes, bytes]]) -> list[str]:
@@ -620,7 +692,11 @@ def _summary(result: RewriteResult, mode: str) -> str:
         for status in (CHANGED, SKIPPED, FAILED, DROPPED)
     }
     files = len(result.changes)
-    action = "written" if mode == "write" else "in the diff (use --write to apply)"
+    action = {
+        "write": "written",
+        "check": "would change (--check)",
+        "diff": "in the diff (use --write to apply)",
+    }[mode]
     dropped = f", {counts[DROPPED]} dropped by verify" if result.verification else ""
     lines.append(
         f"{counts[CHANGED]} changed, {counts[SKIPPED]} skipped, {counts[FAILED]} "
@@ -637,7 +713,7 @@ def _summary(result: RewriteResult, mode: str) -> str:
     return "\n".join(lines)
 
 
-def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
+def _as_json(result: RewriteResult, mode: str, written: list[str], prefix: str = "") -> str:
     data: dict[str, Any] = {
         "django_version": result.target.django_version,
         "django_version_source": result.version_source,
@@ -669,8 +745,7 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
         }  # fmt: skip
     if mode == "write":
         data["written"] = written
-    else:
-        data["diff"] = unified_diff(result.changes)
+    data["diff"] = unified_diff(result.changes, prefix)
     return json.dumps(data, indent=2)
 
 
@@ -697,9 +772,17 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
     help="Rewrite views in this category (repeatable).",
 )
 @click.option(
-    "--diff", "mode", flag_value="diff", default=True, help="Print one unified diff (the default)."
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print one unified diff (the default unless --write or --check; with them, too).",
 )
-@click.option("--write", "mode", flag_value="write", help="Apply the changes to the files.")
+@click.option("--write", is_flag=True, help="Apply the changes to the files.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 when the rewrite would change a file (for CI, pre-commit).",
+)
 @click.option(
     "--django-version",
     metavar="X.Y",
@@ -745,7 +828,9 @@ def rewrite_command(
     view_ids: tuple[str, ...],
     min_score: int | None,
     categories: tuple[str, ...],
-    mode: str,
+    show_diff: bool,
+    write: bool,
+    check: bool,
     django_version: str | None,
     gather: bool,
     settings_module: str | None,
@@ -759,6 +844,10 @@ def rewrite_command(
         _fail(f"{path}: no such directory")
     if not (view_ids or categories or min_score is not None):
         _fail("choose the views to rewrite with --view, --category or --min-score")
+    if write and check:
+        _fail("--check writes nothing: use --check or --write, not both")
+    mode = "write" if write else ("check" if check else "diff")
+    show_diff = show_diff or mode == "diff"
     if django_version is not None and django_api.parse_version(django_version) is None:
         _fail(f"--django-version takes X.Y, not {django_version!r}")
     try:
@@ -776,6 +865,9 @@ def rewrite_command(
         views = select_views(result, view_ids, categories, min_score)
     except UsageError as error:
         _fail(str(error))
+        return
+    if not views:
+        click.echo(_nothing_selected(result, categories, min_score), err=True)
         return
     version = django_version or result.project.django_version
     source = (
@@ -807,10 +899,16 @@ def rewrite_command(
             written = write_changes(path.resolve(), outcome.changes)
         except WriteError as error:
             _fail(str(error))
+    prefix = repository_prefix(path.resolve())
     if output_format == "json":
-        click.echo(_as_json(outcome, mode, written))
-    elif mode == "diff":
-        click.echo(unified_diff(outcome.changes), nl=False)
+        click.echo(_as_json(outcome, mode, written, prefix))
+    elif show_diff:
+        colour = _colour(sys.stdout)
+        click.echo(unified_diff(outcome.changes, prefix, colour=colour), nl=False, color=colour)
+    for warning in _warnings(outcome, views):
+        click.echo(f"advisor: warning: {warning}", err=True)
     click.echo(_summary(outcome, mode), err=True)
     if any(o.status == FAILED for o in outcome.outcomes):
+        sys.exit(1)
+    if mode == "check" and outcome.changes:
         sys.exit(1)
