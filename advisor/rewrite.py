@@ -11,8 +11,10 @@ import dataclasses
 import difflib
 import json
 import os
+import re
 import sys
 import tempfile
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,7 @@ class RewriteResult:
     # path relative to the project root → (before, after) for every file that changes
     changes: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
     verification: Verification | None = None
+    http_client_source: str = ""
 
 
 # --- selection ----------------------------------------------------------------------------
@@ -466,7 +469,7 @@ def rewrite_project(
         path = file_result.path
         for view_result in file_result.views:
             notes = (
-                *_describe(plans, view_result),
+                *_describe(plans, view_result, target),
                 *plan_notes.get(view_result.view_id, ()),
                 *view_result.notes,
             )
@@ -475,11 +478,8 @@ def rewrite_project(
             )
         if file_result.after != file_result.before:
             changes[path] = (file_result.before, file_result.after)
-    if any(
-        b"import httpx" in after and b"import httpx" not in before
-        for before, after in changes.values()
-    ):
-        requirements = _with_httpx(root)
+    if _imports_added(changes, target.http_client):
+        requirements = _with_requirement(root, target.http_client)
         if requirements is not None:
             changes["requirements.txt"] = requirements
     ordered = tuple(outcomes[view.id] for view in views)
@@ -551,44 +551,85 @@ def _progress(line: str) -> None:
         click.echo(line, err=True)
 
 
-def _describe(plans: Sequence[ViewPlan], result: ViewResult) -> tuple[str, ...]:
+def _describe(plans: Sequence[ViewPlan], result: ViewResult, target: Target) -> tuple[str, ...]:
     if result.status != CHANGED:
         return ()
     registry = codemods()
     plan = next(p for p in plans if p.view.id == result.view_id)
     used = dict.fromkeys(
-        (registry[s.codemod].thread_summary if s.mode == "sync_to_async" else "")
-        or registry[s.codemod].summary
-        for s in plan.steps
+        registry[s.codemod].summary_for(target, s.mode == "sync_to_async") for s in plan.steps
     )
     return (", ".join(u for u in used if u),)
 
 
-def _with_httpx(root: Path) -> tuple[bytes, bytes] | None:
-    """Add httpx to requirements.txt when the rewrite starts importing it."""
+def _imports_added(changes: dict[str, tuple[bytes, bytes]], module: str) -> bool:
+    line = f"import {module}".encode()
+    return any(line in after and line not in before for before, after in changes.values())
+
+
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _requirement_names(text: str) -> set[str]:
+    names = set()
+    for line in text.splitlines():
+        match = _REQUIREMENT_NAME.match(line.split("#", 1)[0])
+        if match:
+            names.add(match.group(1).lower().replace("_", "-"))
+    return names
+
+
+def project_dependencies(root: Path) -> set[str]:
+    """The distribution names the project declares: requirements*.txt (also under
+    requirements/) and pyproject.toml ([project] dependencies and extras, Poetry)."""
+    names: set[str] = set()
+    files = [*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]
+    for path in files:
+        try:
+            names |= _requirement_names(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = {}
+    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
+    declared = [*project.get("dependencies", [])]
+    for extra in (project.get("optional-dependencies") or {}).values():
+        declared.extend(extra)
+    names |= _requirement_names("\n".join(str(d) for d in declared))
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    names |= {str(n).lower() for n in (poetry.get("dependencies") or {})}
+    return names
+
+
+HTTP_CLIENTS = ("httpx", "niquests")
+
+
+def choose_http_client(root: Path, asked: str | None) -> tuple[str, str]:
+    """The async HTTP client to convert requests calls to, and why: the one asked for,
+    else the one the project already depends on, else httpx."""
+    if asked is not None:
+        return asked, "--http-client"
+    declared = project_dependencies(root)
+    for client in HTTP_CLIENTS:
+        if client in declared:
+            return client, "the project depends on it"
+    return "httpx", "default; --http-client niquests targets niquests"
+
+
+def _with_requirement(root: Path, name: str) -> tuple[bytes, bytes] | None:
+    """Add `name` to requirements.txt when the rewrite starts importing it."""
     path = root / "requirements.txt"
     if not path.is_file():
         return None
     before = path.read_bytes()
-    lines = before.decode("utf-8", errors="replace").splitlines()
-    names = {
-        line.split("#", 1)[0]
-        .strip()
-        .lower()
-        .split("[")[0]
-        .split("=")[0]
-        .split(">")[0]
-        .split("<")[0]
-        .split("~")[0]
-        .strip()
-        for line in lines
-    }
-    if "httpx" in names:
+    if name in _requirement_names(before.decode("utf-8", errors="replace")):
         return None
     text = before.decode("utf-8", errors="replace")
     if text and not text.endswith("\n"):
         text += "\n"
-    return before, (text + "httpx\n").encode("utf-8")
+    return before, (text + f"{name}\n").encode("utf-8")
 
 
 def repository_prefix(root: Path) -> str:
@@ -683,6 +724,9 @@ def _summary(result: RewriteResult, mode: str) -> str:
     lines = [
         f"advisor rewrite: target Django {result.target.django_version} ({result.version_source})"
     ]
+    client = result.target.http_client
+    if _imports_added(result.changes, client):
+        lines[0] += f"; HTTP client {client} ({result.http_client_source})"
     width = max((len(o.view_id) for o in result.outcomes), default=0)
     for outcome in result.outcomes:
         detail = outcome.reason if outcome.status != CHANGED else "; ".join(outcome.notes)
@@ -716,6 +760,7 @@ def _summary(result: RewriteResult, mode: str) -> str:
 def _as_json(result: RewriteResult, mode: str, written: list[str], prefix: str = "") -> str:
     data: dict[str, Any] = {
         "django_version": result.target.django_version,
+        "http_client": result.target.http_client,
         "django_version_source": result.version_source,
         "outcomes": [
             {
@@ -794,6 +839,13 @@ def _as_json(result: RewriteResult, mode: str, written: list[str], prefix: str =
     help="Run independent HTTP calls of a view together with asyncio.gather.",
 )
 @click.option(
+    "--http-client",
+    type=click.Choice(HTTP_CLIENTS),
+    default=None,
+    help="The async client requests calls become (default: the one the project depends "
+    "on, else httpx).",
+)
+@click.option(
     "--settings",
     "settings_module",
     metavar="MODULE",
@@ -833,6 +885,7 @@ def rewrite_command(
     check: bool,
     django_version: str | None,
     gather: bool,
+    http_client: str | None,
     settings_module: str | None,
     exclude: tuple[str, ...],
     verify_command: str | None,
@@ -882,7 +935,8 @@ def rewrite_command(
     if version is None:
         version = django_api.NEWEST_KNOWN_DJANGO
         source = "not detected: assuming the newest known; pass --django-version"
-    target = Target(version, gather=gather)
+    client, client_source = choose_http_client(path.resolve(), http_client)
+    target = Target(version, gather=gather, http_client=client)
     if verify_command is not None:
         try:
             outcome = verified_rewrite(
@@ -893,6 +947,7 @@ def rewrite_command(
             return
     else:
         outcome = rewrite_project(path.resolve(), result, views, target, source)
+    outcome = dataclasses.replace(outcome, http_client_source=client_source)
     written: list[str] = []
     if mode == "write":
         try:

@@ -57,6 +57,10 @@ class Codemod:
     summary: ClassVar[str] = ""
     thread_summary: ClassVar[str] = ""
 
+    def summary_for(self, target: Target, in_thread: bool) -> str:
+        """What the summary says this codemod gave a Changed view on `target`."""
+        return (self.thread_summary if in_thread else "") or self.summary
+
     def prepare(self, step: Step, node: cst.CSTNode, source: SourceFile, edits: Edits) -> None:
         """Check `node` (from the unchanged source) and register the edits for `step`.
 
