@@ -920,6 +920,8 @@ def rewrite_command(
         _fail(str(error))
         return
     if not views:
+        if output_format == "json":
+            click.echo(json.dumps({"outcomes": [], "files": [], "diff": ""}, indent=2))
         click.echo(_nothing_selected(result, categories, min_score), err=True)
         return
     version = django_version or result.project.django_version

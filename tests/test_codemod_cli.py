@@ -120,6 +120,8 @@ def test_min_score_and_category_select_together(project: Path) -> None:
         "advisor rewrite: no view matches --category 'already async' (2 views scanned): "
         "nothing to rewrite"
     )
+    code, out, err = run(str(project), "--category", "already async", "--format", "json")
+    assert code == 0 and json.loads(out)["outcomes"] == []
 
 
 def test_unknown_view_is_a_one_line_usage_error(project: Path) -> None:
