@@ -154,6 +154,11 @@ def run_suite(command: Sequence[str], cwd: Path, timeout: float) -> SuiteRun:
             timed_out = True
             os.killpg(process.pid, signal.SIGKILL)
             raw, _ = process.communicate()
+        except BaseException:
+            # Ctrl-C reaches only advisor (CMD runs in a session of its own): end CMD too.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
         seconds = time.perf_counter() - started
         parts = []
         for path in sorted(records.glob("*.json")):
