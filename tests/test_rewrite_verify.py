@@ -185,3 +185,18 @@ def test_opsdesk_keeps_its_suite_and_drops_a_view_a_patched_test_relies_on(
     baseline = next(line for line in err.splitlines() if line.startswith("verified with"))
     passed = baseline.split("baseline ")[1].split(" passed")[0]
     assert f"with the rewrite {passed} passed, 0 failed" in baseline
+
+
+def test_the_copy_links_virtualenvs_and_leaves_out_vcs_and_caches(tmp_path: Path) -> None:
+    from advisor.verify import copy_project
+
+    root = tmp_path / "proj"
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (root / ".git").mkdir()
+    (root / "app" / "__pycache__").mkdir(parents=True)
+    (root / "app" / "views.py").write_text("x = 1\n")
+    copy = copy_project(root, tmp_path / "copies")
+    assert (copy / "app" / "views.py").read_text() == "x = 1\n"
+    assert (copy / ".venv").is_symlink() and (copy / ".venv").resolve() == (root / ".venv")
+    assert not (copy / ".git").exists() and not (copy / "app" / "__pycache__").exists()
