@@ -9,7 +9,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,20 +43,12 @@ def capacity_cell(capacity: Any) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write next to the target and rename, so a reader never sees half a file."""
-    path = path.resolve()
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    from advisor.writer import WriteError, write_file
+
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        # mkstemp makes the file private (0600); a report is for sharing, so use the mode a
-        # plain open() would have given: 0666 less the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        write_file(path, text.encode("utf-8"))
+    except WriteError as error:
+        _fail(str(error))
 
 
 def _fail(message: str) -> None:

@@ -6,42 +6,37 @@ Changed, Skipped (with a reason the user can act on) or Failed; never a tracebac
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import json
 import os
-import shutil
+import re
 import sys
 import tempfile
-from collections.abc import Iterable
+import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-from advisor import django_api
+from advisor import django_api, policy
 from advisor.config import ConfigError, build_settings
-from advisor.model import Effect, EffectKind, Location, ScanResult, View, ViewKind
+from advisor.model import Category, Effect, EffectKind, Location, ScanResult, View, ViewKind
 from advisor.pipeline import ScanError, scan
+from advisor.plan import CHANGED, FAILED, SKIPPED, Step, Target, ViewPlan, ViewResult
+from advisor.policy import Decision
 from advisor.rules import CategoryParam
-from codemods import Step, Target, codemods
-from codemods._auth_backends import AUSER_DECORATORS, why_not_auser
-from codemods._engine import (
-    CHANGED,
-    FAILED,
-    SKIPPED,
-    FileResult,
-    ViewPlan,
-    ViewResult,
-    rewrite_file,
-)
-from codemods._source import Project
-from codemods.make_view_async import METHOD_DECORATOR_ASYNC_SINCE
+from advisor.verify import Verification, Verifier, VerifyError, verify
+from advisor.writer import WriteError, write_files
+from codemods import carry_out, codemods
 
-ASYNC_CLASS_HANDLERS_SINCE = "4.1"  # async handlers on View subclasses (§4.5)
 ASYNC_ORM_SINCE = "4.1"
-LOGIN_REQUIRED = "django.contrib.auth.mixins.LoginRequiredMixin"
+
+
+DROPPED = "dropped"  # converted, but --verify found it makes the project's tests worse
 
 
 class UsageError(Exception):
@@ -64,6 +59,8 @@ class RewriteResult:
     outcomes: tuple[Outcome, ...]
     # path relative to the project root → (before, after) for every file that changes
     changes: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    verification: Verification | None = None
+    http_client_source: str = ""
 
 
 # --- selection ----------------------------------------------------------------------------
@@ -77,7 +74,13 @@ def select_views(
     known = {view.id: view for view in result.views}
     for view_id in wanted:
         if view_id not in known:
-            close = difflib.get_close_matches(view_id, list(known), n=3, cutoff=0.6)
+            short = view_id.rsplit(".", 1)[-1]
+            same_name = [k for k in known if k.rsplit(".", 1)[-1] == short]
+            close = list(
+                dict.fromkeys(
+                    [*same_name, *difflib.get_close_matches(view_id, list(known), n=3, cutoff=0.6)]
+                )
+            )[:3]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise UsageError(f"no view {view_id!r} in {result.project.root}{hint}")
     chosen = {view_id: known[view_id] for view_id in wanted}
@@ -120,22 +123,18 @@ def _inside(outer: Location, inner: Location) -> bool:
     )
 
 
+def _check_policy(view: View, target: Target, notes: list[str]) -> list[Decision]:
+    """Skip on the first thing the conversion policy says blocks the view; return what the
+    rewrite must carry out (LoginRequiredMixin), and note what it allows with a caveat."""
+    decisions = policy.decide(view, target.django_version, target.sync_only_auth_backends)
+    for decision in decisions:
+        if decision.outcome == policy.Outcome.BLOCKS:
+            raise _Skip(decision.reason)
+    notes.extend(d.reason for d in decisions if d.outcome == policy.Outcome.ALLOWED and d.advice)
+    return [d for d in decisions if d.outcome == policy.Outcome.CONVERTS]
+
+
 def _check_kind(view: View, target: Target) -> None:
-    if view.kind == ViewKind.GENERIC_CLASS:
-        generic = next((b for b in view.bases if b in django_api.GENERIC_VIEWS), "a generic view")
-        raise _Skip(
-            f"it is a {_short(generic)}, and Django's generic class-based views have "
-            "no async support in any version: rewrite it as a plain View with async "
-            "handlers, or keep it sync"
-        )
-    if view.kind in (ViewKind.DRF_API, ViewKind.DRF_VIEWSET) or (
-        "rest_framework.decorators.api_view" in view.decorators
-    ):
-        raise _Skip(
-            "DRF views are sync-only: use adrf (adrf.views.APIView, "
-            "adrf.viewsets.ViewSet, adrf.decorators.api_view) or a plain async "
-            "Django view"
-        )
     if view.kind not in (ViewKind.FUNCTION, ViewKind.CLASS):
         raise _Skip(f"{view.kind.value} views are not rewritten")
     if view.unknown_calls:
@@ -146,70 +145,14 @@ def _check_kind(view: View, target: Target) -> None:
         )
 
 
-def _check_decorators(view: View, target: Target, notes: list[str]) -> None:
-    for decorator in view.decorators:
-        support = django_api.VIEW_DECORATORS.get(decorator)
-        name = _short(decorator)
-        if support is None:
-            raise _Skip(
-                f"@{name} is not known to accept async views: check that it awaits "
-                "the view (asgiref.sync.iscoroutinefunction), then convert by hand"
+def _class_steps(
+    view: View, target: Target, steps: list[Step], converts: list[Decision]
+) -> set[str]:
+    for decision in converts:
+        if decision.rule == "auth-mixin":
+            steps.append(
+                Step("auth_mixin", view.id, view.location, "class", view.id, name=decision.what)
             )
-        if support.since is None:
-            raise _Skip(
-                f"@{name} does not accept async views ({support.note}): remove or replace it first"
-            )
-        if not target.has(support.since):
-            raise _Skip(
-                f"@{name} accepts async views only from Django {support.since} (target "
-                f"{target.django_version}): upgrade, or drop it and do its check "
-                "inside the view"
-            )
-        if decorator in AUSER_DECORATORS and target.sync_only_auth_backends:
-            raise _Skip(
-                f"@{name} on an async view awaits request.auser(); "
-                f"{why_not_auser(target.sync_only_auth_backends)}: add aget_user to the "
-                "backend (or subclass BaseBackend), or keep the view sync"
-            )
-        if support.note:
-            notes.append(f"@{name}: {support.note}")
-
-
-def _class_steps(view: View, target: Target, steps: list[Step]) -> set[str]:
-    if not target.has(ASYNC_CLASS_HANDLERS_SINCE):
-        raise _Skip(
-            f"async handlers on class-based views need Django "
-            f"{ASYNC_CLASS_HANDLERS_SINCE} (target {target.django_version})"
-        )
-    if view.decorators:
-        raise _Skip(
-            f"class decorator @{_short(view.decorators[0])}: check it supports async "
-            "handlers, then convert by hand"
-        )
-    mixins = sorted(set(view.bases) & django_api.AUTH_MIXINS)
-    for mixin in mixins:
-        if mixin != LOGIN_REQUIRED:
-            raise _Skip(
-                f"{_short(mixin)} overrides dispatch() synchronously and fails with "
-                "async handlers: check the user in the async handler with "
-                "`await request.auser()` (5.0+), or keep the view sync"
-            )
-        if target.sync_only_auth_backends:
-            raise _Skip(
-                "LoginRequiredMixin would become @method_decorator(login_required), whose "
-                "async path awaits request.auser(); "
-                f"{why_not_auser(target.sync_only_auth_backends)}: add aget_user to the "
-                "backend, or keep the view sync"
-            )
-        if not target.has(METHOD_DECORATOR_ASYNC_SINCE):
-            raise _Skip(
-                f"LoginRequiredMixin overrides dispatch() synchronously and fails with "
-                "async handlers; the replacement, @method_decorator(login_required) "
-                f"on async handlers, needs Django {METHOD_DECORATOR_ASYNC_SINCE} "
-                f"(target {target.django_version}): keep the view sync or check "
-                "`await request.auser()` in the handler by hand"
-            )
-        steps.append(Step("auth_mixin", view.id, view.location, "class", view.id, name=mixin))
     handlers = [h for h in view.handlers if h.name != "options"]
     if not handlers:
         raise _Skip("no HTTP handler defined in the class")
@@ -353,18 +296,20 @@ def _thread_step(
         steps.append(Step("helper_calls", view.id, location, "call", function, effect=effect))
 
 
-def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
+def plan_view(
+    view: View, target: Target, statements: Statements | None = None
+) -> tuple[ViewPlan, tuple[str, ...]]:
     """The steps that convert `view`, and notes for the summary; raises `_Skip`."""
-    _check_kind(view, target)
     notes: list[str] = []
     steps: list[Step] = []
+    converts = _check_policy(view, target, notes)
+    _check_kind(view, target)
     if view.kind == ViewKind.FUNCTION:
         converted = {view.id}
         if not view.is_async:
-            _check_decorators(view, target, notes)
             steps.append(Step("make_view_async", view.id, view.location, "function", view.id))
     else:
-        converted = _class_steps(view, target, steps)
+        converted = _class_steps(view, target, steps, converts)
     blocking = [e for e in view.effects if (e.blocking and not e.awaited) or e.rewrite == "render"]
     blocking = [e for e in blocking if not (e.kind == EffectKind.TEMPLATE and not e.blocking)]
     for effect in blocking:
@@ -402,7 +347,100 @@ def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
             )
     if view.is_async and len(unique) == 0:
         raise _Skip("already async, and the scan found nothing blocking left to convert")
+    if not view.is_async:
+        _check_observed(view, unique, statements)
     return ViewPlan(view, tuple(unique)), tuple(notes)
+
+
+# Steps that change a whole function or class, not one call: they cover no call site.
+_WHOLE_FUNCTION_STEPS = frozenset({"make_view_async", "auth_mixin", "gather"})
+_OBSERVED_KIND = {"db": "SQL", "http": "outbound HTTP"}
+
+
+def _frame(text: str) -> tuple[str, int] | None:
+    """`shop/views.py:12 label` (a frame of advisor observe's chain) → ("shop/views.py", 12)."""
+    where = text.partition(" ")[0]
+    path, _, line = where.rpartition(":")
+    return (path, int(line)) if path and line.isdigit() else None
+
+
+class Statements:
+    """Statement spans of the project's files (stdlib ast, read once per file): an observed
+    frame's line stands for the statement it is in (Python reports the line of the
+    sub-expression running), and a moved `with` block for the whole block."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._spans: dict[str, list[tuple[int, int, int, bool]]] = {}
+
+    def _file(self, path: str) -> list[tuple[int, int, int, bool]]:
+        if path not in self._spans:
+            spans: list[tuple[int, int, int, bool]] = []
+            try:
+                tree = ast.parse((self.root / path).read_bytes())
+            except (OSError, SyntaxError, ValueError):
+                tree = ast.Module(body=[], type_ignores=[])
+            for node in ast.walk(tree):
+                if isinstance(node, ast.stmt):
+                    body = getattr(node, "body", None)
+                    compound = isinstance(body, list) and bool(body)
+                    header_end = body[0].lineno - 1 if compound and isinstance(body, list) else None
+                    end = node.end_lineno or node.lineno
+                    spans.append((node.lineno, max(header_end or end, node.lineno), end, compound))
+            self._spans[path] = spans
+        return self._spans[path]
+
+    def around(self, path: str, line: int) -> tuple[int, int]:
+        """The innermost statement (or compound statement's header) holding `line`."""
+        best: tuple[int, int] | None = None
+        for start, header_end, end, compound in self._file(path):
+            high = header_end if compound else end
+            if start <= line <= high and (best is None or high - start < best[1] - best[0]):
+                best = (start, high)
+        return best or (line, line)
+
+    def block(self, path: str, line: int) -> tuple[int, int]:
+        """The whole compound statement whose header holds `line` (a `with` block)."""
+        found = (line, line)
+        for start, header_end, end, compound in self._file(path):
+            if compound and start <= line <= header_end and end - start >= found[1] - found[0]:
+                found = (start, end)
+        return found
+
+
+def _check_observed(view: View, steps: list[Step], statements: Statements | None) -> None:
+    """With `advisor observe` evidence, every call site where the test run saw SQL or HTTP
+    must lie in a call the plan rewrites or moves into a thread (directly, or below one
+    of the frames that led there); else converting would leave it on the event loop."""
+    if view.observed is None or statements is None:
+        return
+    spans: list[tuple[str, int, int]] = []
+    for step in steps:
+        if step.codemod in _WHOLE_FUNCTION_STEPS:
+            continue
+        where = step.location
+        if step.codemod == "atomic_block":
+            spans.append((where.path, *statements.block(where.path, where.line)))
+        else:
+            spans.append((where.path, where.line, where.end_line or where.line))
+    for site in view.observed.sites:
+        if site.kind not in _OBSERVED_KIND or not site.chain:
+            continue
+        frames = [f for f in map(_frame, site.chain) if f is not None]
+        if any(
+            path == span_path and low <= high_span and low_span <= high
+            for path, line in frames
+            for low, high in [statements.around(path, line)]
+            for span_path, low_span, high_span in spans
+        ):
+            continue
+        via = f" (via {' → '.join(site.chain)})" if len(site.chain) > 1 else ""
+        raise _Skip(
+            f"advisor observe saw {_OBSERVED_KIND[site.kind]} at {site.chain[-1]}{via}, and "
+            "the plan neither rewrites nor moves that call into a thread, so it would run "
+            "on the event loop: convert by hand, or declare the call in "
+            "[[tool.advisor.effects]] and rewrite again"
+        )
 
 
 # --- running ------------------------------------------------------------------------------
@@ -411,28 +449,28 @@ def plan_view(view: View, target: Target) -> tuple[ViewPlan, tuple[str, ...]]:
 def rewrite_project(
     root: Path, result: ScanResult, views: list[View], target: Target, version_source: str
 ) -> RewriteResult:
-    project = Project(root)
     target = dataclasses.replace(
         target,
         sync_only_auth_backends=result.project.auth_backends_without_aget_user,
     )
     outcomes: dict[str, Outcome] = {}
-    by_file: dict[str, list[ViewPlan]] = {}
+    plans: list[ViewPlan] = []
     plan_notes: dict[str, tuple[str, ...]] = {}
+    statements = Statements(root)
     for view in views:
         try:
-            plan, notes = plan_view(view, target)
+            plan, notes = plan_view(view, target, statements)
         except _Skip as skip:
             outcomes[view.id] = Outcome(view.id, SKIPPED, str(skip), path=view.location.path)
             continue
         plan_notes[view.id] = notes
-        by_file.setdefault(view.location.path, []).append(plan)
+        plans.append(plan)
     changes: dict[str, tuple[bytes, bytes]] = {}
-    for path, plans in sorted(by_file.items()):
-        file_result = _rewrite_file(project, path, plans, target)
+    for file_result in carry_out(root, plans, target):
+        path = file_result.path
         for view_result in file_result.views:
             notes = (
-                *_describe(plans, view_result),
+                *_describe(plans, view_result, target),
                 *plan_notes.get(view_result.view_id, ()),
                 *view_result.notes,
             )
@@ -441,11 +479,8 @@ def rewrite_project(
             )
         if file_result.after != file_result.before:
             changes[path] = (file_result.before, file_result.after)
-    if any(
-        b"import httpx" in after and b"import httpx" not in before
-        for before, after in changes.values()
-    ):
-        requirements = _with_httpx(root)
+    if _imports_added(changes, target.http_client):
+        requirements = _with_requirement(root, target.http_client)
         if requirements is not None:
             changes["requirements.txt"] = requirements
     ordered = tuple(outcomes[view.id] for view in views)
@@ -456,90 +491,235 @@ def preview_outcomes(root: Path, result: ScanResult, views: list[View]) -> tuple
     """What `advisor rewrite --view ID` would do with each view, run in full but writing
     nothing: reports show it (they cannot import the rewrite), so their advice is the
     rewrite's own answer, never a restatement of its rules."""
-    version = result.project.django_version or django_api.NEWEST_KNOWN_DJANGO
+    # As `advisor rewrite` does: an unknown version gets no version-gated API.
+    version = result.project.django_version or django_api.ASYNC_VIEWS_SINCE
     return rewrite_project(root, result, views, Target(version), "detected").outcomes
 
 
-def _rewrite_file(project: Project, path: str, plans: list[ViewPlan], target: Target) -> FileResult:
-    try:
-        return rewrite_file(project, path, plans, target)
-    except OSError as error:
-        return FileResult(
-            path,
-            b"",
-            b"",
-            tuple(ViewResult(p.view.id, FAILED, f"cannot read {path}: {error}") for p in plans),
+def verified_rewrite(
+    root: Path,
+    result: ScanResult,
+    views: list[View],
+    target: Target,
+    version_source: str,
+    command: str,
+    timeout: float | None,
+) -> RewriteResult:
+    """The rewrite, keeping only the converted views with which `command` (the project's
+    tests) stays at its baseline; the others become Dropped, naming the tests they broke."""
+    full = rewrite_project(root, result, views, target, version_source)
+    by_id = {view.id: view for view in views}
+    changed = [o.view_id for o in full.outcomes if o.status == CHANGED]
+    cache: dict[frozenset[str], RewriteResult] = {frozenset(changed): full}
+
+    def subset(ids: Sequence[str]) -> RewriteResult:
+        key = frozenset(ids)
+        if key not in cache:
+            chosen = [by_id[i] for i in changed if i in key]
+            cache[key] = rewrite_project(root, result, chosen, target, version_source)
+        return cache[key]
+
+    with tempfile.TemporaryDirectory(prefix="advisor-verify-copy-") as folder:
+        verifier = Verifier(root, command, timeout, Path(folder))
+        found, kept = verify(
+            verifier,
+            changed,
+            lambda ids: subset(ids).changes,
+            _progress,
         )
+    final = subset(kept)
+    final_outcomes = {o.view_id: o for o in final.outcomes}
+    requested = found.requested_views
+    outcomes = []
+    for outcome in full.outcomes:
+        if outcome.view_id in found.dropped:
+            tests = found.dropped[outcome.view_id]
+            shown = ", ".join(tests[:3]) + (f" and {len(tests) - 3} more" if len(tests) > 3 else "")
+            outcomes.append(
+                dataclasses.replace(
+                    outcome,
+                    status=DROPPED,
+                    reason=f"dropped by --verify: with it converted, {shown} failed",
+                )
+            )
+        elif outcome.status == CHANGED:
+            kept_outcome = final_outcomes.get(outcome.view_id, outcome)
+            if outcome.view_id not in requested:
+                kept_outcome = dataclasses.replace(
+                    kept_outcome,
+                    notes=(*kept_outcome.notes, "not exercised by the tests: no request of "
+                           "the --verify run reached it"),
+                )  # fmt: skip
+            outcomes.append(kept_outcome)
+        else:
+            outcomes.append(outcome)
+    return RewriteResult(target, version_source, tuple(outcomes), final.changes, found)
 
 
-def _describe(plans: list[ViewPlan], result: ViewResult) -> tuple[str, ...]:
+def _progress(line: str) -> None:
+    if sys.stderr.isatty():
+        click.echo(line, err=True)
+
+
+def _describe(plans: Sequence[ViewPlan], result: ViewResult, target: Target) -> tuple[str, ...]:
     if result.status != CHANGED:
         return ()
     registry = codemods()
     plan = next(p for p in plans if p.view.id == result.view_id)
     used = dict.fromkeys(
-        (registry[s.codemod].thread_summary if s.mode == "sync_to_async" else "")
-        or registry[s.codemod].summary
-        for s in plan.steps
+        registry[s.codemod].summary_for(target, s.mode == "sync_to_async") for s in plan.steps
     )
     return (", ".join(u for u in used if u),)
 
 
-def _with_httpx(root: Path) -> tuple[bytes, bytes] | None:
-    """Add httpx to requirements.txt when the rewrite starts importing it."""
+def _imports_added(changes: dict[str, tuple[bytes, bytes]], module: str) -> bool:
+    line = f"import {module}".encode()
+    return any(line in after and line not in before for before, after in changes.values())
+
+
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _requirement_names(text: str) -> set[str]:
+    names = set()
+    for line in text.splitlines():
+        match = _REQUIREMENT_NAME.match(line.split("#", 1)[0])
+        if match:
+            names.add(match.group(1).lower().replace("_", "-"))
+    return names
+
+
+def project_dependencies(root: Path) -> set[str]:
+    """The distribution names the project declares: requirements*.txt (also under
+    requirements/) and pyproject.toml ([project] dependencies and extras, Poetry)."""
+    names: set[str] = set()
+    files = [*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]
+    for path in files:
+        try:
+            names |= _requirement_names(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = {}
+    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
+    declared = [*project.get("dependencies", [])]
+    for extra in (project.get("optional-dependencies") or {}).values():
+        declared.extend(extra)
+    names |= _requirement_names("\n".join(str(d) for d in declared))
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    names |= {str(n).lower() for n in (poetry.get("dependencies") or {})}
+    return names
+
+
+HTTP_CLIENTS = ("httpx", "niquests")
+
+
+def choose_http_client(root: Path, asked: str | None) -> tuple[str, str]:
+    """The async HTTP client to convert requests calls to, and why: the one asked for,
+    else the one the project already depends on, else httpx."""
+    if asked is not None:
+        return asked, "--http-client"
+    declared = project_dependencies(root)
+    for client in HTTP_CLIENTS:
+        if client in declared:
+            return client, "the project depends on it"
+    return "httpx", "default; --http-client niquests targets niquests"
+
+
+def _with_requirement(root: Path, name: str) -> tuple[bytes, bytes] | None:
+    """Add `name` to requirements.txt when the rewrite starts importing it."""
     path = root / "requirements.txt"
     if not path.is_file():
         return None
     before = path.read_bytes()
-    lines = before.decode("utf-8", errors="replace").splitlines()
-    names = {
-        line.split("#", 1)[0]
-        .strip()
-        .lower()
-        .split("[")[0]
-        .split("=")[0]
-        .split(">")[0]
-        .split("<")[0]
-        .split("~")[0]
-        .strip()
-        for line in lines
-    }
-    if "httpx" in names:
+    if name in _requirement_names(before.decode("utf-8", errors="replace")):
         return None
     text = before.decode("utf-8", errors="replace")
     if text and not text.endswith("\n"):
         text += "\n"
-    return before, (text + "httpx\n").encode("utf-8")
+    return before, (text + f"{name}\n").encode("utf-8")
 
 
-def unified_diff(changes: dict[str, tuple[bytes, bytes]]) -> str:
+def repository_prefix(root: Path) -> str:
+    """`root`'s path inside the git repository holding it ("" at its top, or outside any
+    repository), so that the diff applies with `git apply` from the repository root."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            relative = root.relative_to(folder).as_posix()
+            return "" if relative == "." else relative + "/"
+    return ""
+
+
+_DIFF_COLOURS = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
+
+
+def _paint(line: str) -> str:
+    for start, colour in _DIFF_COLOURS:
+        if line.startswith(start):
+            if colour == "bold":
+                return click.style(line.rstrip("\n"), bold=True) + "\n"
+            return click.style(line.rstrip("\n"), fg=colour) + "\n"
+    return line
+
+
+def _colour(stream: Any) -> bool:
+    """Colour on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def unified_diff(
+    changes: dict[str, tuple[bytes, bytes]], prefix: str = "", *, colour: bool = False
+) -> str:
+    """One unified diff; `prefix` is the project's folder inside its repository."""
     parts: list[str] = []
     for path, (before, after) in sorted(changes.items()):
         old = before.decode("utf-8", errors="replace").splitlines(keepends=True)
         new = after.decode("utf-8", errors="replace").splitlines(keepends=True)
-        for line in difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"):
-            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        shown = f"{prefix}{path}"
+        for line in difflib.unified_diff(old, new, f"a/{shown}", f"b/{shown}"):
+            line = line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            parts.append(_paint(line) if colour else line)
     return "".join(parts)
 
 
+def _nothing_selected(
+    result: ScanResult, categories: tuple[str, ...], min_score: int | None
+) -> str:
+    wanted = [f"--category {c!r}" for c in categories]
+    if min_score is not None:
+        wanted.append(f"--min-score {min_score}")
+    return (
+        f"advisor rewrite: no view matches {' and '.join(wanted)} "
+        f"({len(result.views)} views scanned): nothing to rewrite"
+    )
+
+
+def _warnings(outcome: RewriteResult, views: list[View]) -> list[str]:
+    by_id = {view.id: view for view in views}
+    found = []
+    for converted in outcome.outcomes:
+        view = by_id.get(converted.view_id)
+        if converted.status != CHANGED or view is None or view.score is None:
+            continue
+        if view.score.category == Category.KEEP_SYNC and any(
+            e.kind == EffectKind.CPU for e in view.effects
+        ):
+            found.append(
+                f"{view.id} is CPU-bound (keep sync): async releases nothing while it "
+                "computes, and the converted view pays a thread hop for that work"
+            )
+    return found
+
+
 def write_changes(root: Path, changes: dict[str, tuple[bytes, bytes]]) -> list[str]:
-    """Write each file next to itself and rename it into place (atomic per file)."""
-    written = []
-    for path, (_, after) in sorted(changes.items()):
-        target = root / path
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(after)
-            shutil.copymode(target, temporary)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        written.append(path)
-    return written
+    """Write every changed file, all or nothing (advisor/writer.py); raises WriteError."""
+    return write_files(root, {path: after for path, (_, after) in changes.items()})
 
 
 # --- the command ----------------------------------------------------------------------------
@@ -554,26 +734,43 @@ def _summary(result: RewriteResult, mode: str) -> str:
     lines = [
         f"advisor rewrite: target Django {result.target.django_version} ({result.version_source})"
     ]
+    client = result.target.http_client
+    if _imports_added(result.changes, client):
+        lines[0] += f"; HTTP client {client} ({result.http_client_source})"
     width = max((len(o.view_id) for o in result.outcomes), default=0)
     for outcome in result.outcomes:
         detail = outcome.reason if outcome.status != CHANGED else "; ".join(outcome.notes)
         lines.append(f"  {outcome.status:<8} {outcome.view_id:<{width}}  {detail}".rstrip())
     counts = {
         status: sum(1 for o in result.outcomes if o.status == status)
-        for status in (CHANGED, SKIPPED, FAILED)
+        for status in (CHANGED, SKIPPED, FAILED, DROPPED)
     }
     files = len(result.changes)
-    action = "written" if mode == "write" else "in the diff (use --write to apply)"
+    action = {
+        "write": "written",
+        "check": "would change (--check)",
+        "diff": "in the diff (use --write to apply)",
+    }[mode]
+    dropped = f", {counts[DROPPED]} dropped by verify" if result.verification else ""
     lines.append(
         f"{counts[CHANGED]} changed, {counts[SKIPPED]} skipped, {counts[FAILED]} "
-        f"failed; {files} file{'s' if files != 1 else ''} {action}"
+        f"failed{dropped}; {files} file{'s' if files != 1 else ''} {action}"
     )
+    found = result.verification
+    if found is not None:
+        final = found.final or found.baseline
+        lines.append(
+            f"verified with `{found.command}` ({found.runs} run{'s' if found.runs != 1 else ''}): "
+            f"baseline {found.baseline.describe()}; with the rewrite {final.describe()} "
+            f"[counted from the {found.baseline.counted_by}]"
+        )
     return "\n".join(lines)
 
 
-def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
+def _as_json(result: RewriteResult, mode: str, written: list[str], prefix: str = "") -> str:
     data: dict[str, Any] = {
         "django_version": result.target.django_version,
+        "http_client": result.target.http_client,
         "django_version_source": result.version_source,
         "outcomes": [
             {
@@ -587,10 +784,23 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
         ],
         "files": sorted(result.changes),
     }
+    found = result.verification
+    if found is not None:
+        final = found.final or found.baseline
+        data["verify"] = {
+            "command": found.command,
+            "runs": found.runs,
+            "counted_by": found.baseline.counted_by,
+            "baseline": {"passed": found.baseline.passed, "failed": found.baseline.failed,
+                         "returncode": found.baseline.returncode},
+            "final": {"passed": final.passed, "failed": final.failed,
+                      "returncode": final.returncode},
+            "dropped": {view: tests for view, tests in sorted(found.dropped.items())},
+            "requested_views": sorted(found.requested_views),
+        }  # fmt: skip
     if mode == "write":
         data["written"] = written
-    else:
-        data["diff"] = unified_diff(result.changes)
+    data["diff"] = unified_diff(result.changes, prefix)
     return json.dumps(data, indent=2)
 
 
@@ -618,9 +828,17 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
     "the name the scan shows (repeatable).",
 )
 @click.option(
-    "--diff", "mode", flag_value="diff", default=True, help="Print one unified diff (the default)."
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print one unified diff (the default unless --write or --check; with them, too).",
 )
-@click.option("--write", "mode", flag_value="write", help="Apply the changes to the files.")
+@click.option("--write", is_flag=True, help="Apply the changes to the files.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 when the rewrite would change a file (for CI, pre-commit).",
+)
 @click.option(
     "--django-version",
     metavar="X.Y",
@@ -630,6 +848,13 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
     "--gather",
     is_flag=True,
     help="Run independent HTTP calls of a view together with asyncio.gather.",
+)
+@click.option(
+    "--http-client",
+    type=click.Choice(HTTP_CLIENTS),
+    default=None,
+    help="The async client requests calls become (default: the one the project depends "
+    "on, else httpx).",
 )
 @click.option(
     "--settings",
@@ -646,6 +871,20 @@ def _as_json(result: RewriteResult, mode: str, written: list[str]) -> str:
     help="In a folder holding several projects, rewrite this one (its manage.py).",
 )
 @click.option(
+    "--verify",
+    "verify_command",
+    metavar="CMD",
+    help="Run CMD (the project's tests, e.g. 'python manage.py test') on a copy before and "
+    "after the rewrite; drop the views that make it worse.",
+)
+@click.option(
+    "--verify-timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="Bound each --verify run (default: 5 x the baseline run, at least 120 s).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -657,12 +896,17 @@ def rewrite_command(
     view_ids: tuple[str, ...],
     min_score: int | None,
     categories: tuple[str, ...],
-    mode: str,
+    show_diff: bool,
+    write: bool,
+    check: bool,
     django_version: str | None,
     gather: bool,
+    http_client: str | None,
     settings_module: str | None,
     exclude: tuple[str, ...],
     project: str | None,
+    verify_command: str | None,
+    verify_timeout: float | None,
     output_format: str,
 ) -> None:
     """Convert the chosen views of the project at PATH to async: print a diff, or --write."""
@@ -670,6 +914,10 @@ def rewrite_command(
         _fail(f"{path}: no such directory")
     if not (view_ids or categories or min_score is not None):
         _fail("choose the views to rewrite with --view, --category or --min-score")
+    if write and check:
+        _fail("--check writes nothing: use --check or --write, not both")
+    mode = "write" if write else ("check" if check else "diff")
+    show_diff = show_diff or mode == "diff"
     if django_version is not None and django_api.parse_version(django_version) is None:
         _fail(f"--django-version takes X.Y, not {django_version!r}")
     try:
@@ -689,6 +937,11 @@ def rewrite_command(
     except UsageError as error:
         _fail(str(error))
         return
+    if not views:
+        if output_format == "json":
+            click.echo(json.dumps({"outcomes": [], "files": [], "diff": ""}, indent=2))
+        click.echo(_nothing_selected(result, categories, min_score), err=True)
+        return
     version = django_version or result.project.django_version
     source = (
         "--django-version"
@@ -707,15 +960,35 @@ def rewrite_command(
             f"Django {version} has no async views (added in {django_api.ASYNC_VIEWS_SINCE}): "
             "nothing to convert; pass --django-version for the version you will run"
         )
-    target = Target(version, gather=gather)
-    outcome = rewrite_project(path.resolve(), result, views, target, source)
+    client, client_source = choose_http_client(path.resolve(), http_client)
+    target = Target(version, gather=gather, http_client=client)
+    if verify_command is not None:
+        try:
+            outcome = verified_rewrite(
+                path.resolve(), result, views, target, source, verify_command, verify_timeout
+            )
+        except VerifyError as error:
+            _fail(str(error))
+            return
+    else:
+        outcome = rewrite_project(path.resolve(), result, views, target, source)
+    outcome = dataclasses.replace(outcome, http_client_source=client_source)
     written: list[str] = []
     if mode == "write":
-        written = write_changes(path.resolve(), outcome.changes)
+        try:
+            written = write_changes(path.resolve(), outcome.changes)
+        except WriteError as error:
+            _fail(str(error))
+    prefix = repository_prefix(path.resolve())
     if output_format == "json":
-        click.echo(_as_json(outcome, mode, written))
-    elif mode == "diff":
-        click.echo(unified_diff(outcome.changes), nl=False)
+        click.echo(_as_json(outcome, mode, written, prefix))
+    elif show_diff:
+        colour = _colour(sys.stdout)
+        click.echo(unified_diff(outcome.changes, prefix, colour=colour), nl=False, color=colour)
+    for warning in _warnings(outcome, views):
+        click.echo(f"advisor: warning: {warning}", err=True)
     click.echo(_summary(outcome, mode), err=True)
     if any(o.status == FAILED for o in outcome.outcomes):
+        sys.exit(1)
+    if mode == "check" and outcome.changes:
         sys.exit(1)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from advisor import django_api, timemodel
+from advisor import django_api, policy, timemodel
 from advisor.config import Settings
 from advisor.model import (
     Blocker,
@@ -31,7 +31,6 @@ from advisor.model import (
     ProjectFacts,
     Score,
     View,
-    ViewKind,
 )
 
 AWAITABLE_KINDS = frozenset({EffectKind.HTTP, EffectKind.SLEEP, EffectKind.STREAMING})
@@ -210,83 +209,26 @@ def blockers_for(view: View, project: ProjectFacts, index_mro: tuple[str, ...]) 
                 location=view.location,
             )
         )
-    if view.kind == ViewKind.GENERIC_CLASS:
-        found.append(
-            Blocker(
-                "generic-cbv",
-                "generic class-based views have no async support in any Django version",
-                "rewrite it as a plain View subclass with async handlers, or keep it sync",
-                location=view.location,
-            )
-        )
-    if view.kind in (ViewKind.DRF_API, ViewKind.DRF_VIEWSET) and not (
-        set(index_mro) & django_api.ADRF_CLASSES
+    in_transaction = any(e.kind == EffectKind.TRANSACTION for e in view.effects)
+    for decision in policy.decide(
+        view, version, project.auth_backends_without_aget_user, index_mro
     ):
-        found.append(
-            Blocker(
-                "drf",
-                "DRF views are sync-only",
-                "use adrf's APIView/ViewSet (pip install adrf) "
-                "or a plain async Django view"
-                + ("" if project.uses_adrf else "; adrf is not in the project yet"),
-                location=view.location,
-            )
-        )
-    if "rest_framework.decorators.api_view" in view.decorators:
-        found.append(
-            Blocker(
-                "drf",
-                "@api_view views are sync-only",
-                "use adrf.decorators.api_view",
-                location=view.location,
-            )
-        )
-    mixins = sorted(set(index_mro) & django_api.AUTH_MIXINS)
-    if mixins:
-        found.append(
-            Blocker(
-                "auth-mixin",
-                f"{mixins[0].rsplit('.', 1)[-1]} overrides dispatch() synchronously "
-                "and fails with async handlers",
-                "check the user in the async handler with "
-                "await request.auser() (5.0+) or use login_required on the URL",
-                location=view.location,
-            )
-        )
-    for decorator in view.decorators:
-        support = django_api.VIEW_DECORATORS.get(decorator)
-        short = decorator.rsplit(".", 1)[-1]
-        if support is None:
-            if not decorator.startswith(("django.", "functools.")):
-                found.append(
-                    Blocker(
-                        "decorator",
-                        f"@{short} is not known to accept async views",
-                        "check that it awaits the view (asgiref.sync.iscoroutinefunction)",
-                        severity="cost",
-                        location=view.location,
-                    )
-                )
+        if decision.outcome == policy.Outcome.ALLOWED:
             continue
-        if support.since is None:
-            if decorator != "django.db.transaction.atomic":
-                found.append(
-                    Blocker(
-                        "decorator",
-                        f"@{short} does not accept async views: {support.note}",
-                        "remove or replace it",
-                        location=view.location,
-                    )
-                )
-        elif not django_api.version_at_least(version, support.since):
-            found.append(
-                Blocker(
-                    "decorator",
-                    f"@{short} accepts async views only from Django {support.since}",
-                    f"upgrade to {support.since}+ or wrap the check yourself",
-                    location=view.location,
-                )
+        if decision.rule == "transaction" and in_transaction:
+            continue  # the transaction blocker below says it, with its advice
+        advice = decision.advice
+        if decision.rule == "drf" and not project.uses_adrf:
+            advice += "; adrf is not in the project yet"
+        found.append(
+            Blocker(
+                decision.rule,
+                decision.message,
+                advice,
+                severity="blocker" if decision.outcome == policy.Outcome.BLOCKS else "cost",
+                location=decision.location,
             )
+        )
     if project.atomic_requests:
         found.append(
             Blocker(

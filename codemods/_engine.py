@@ -9,14 +9,16 @@ are reported as Failed.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import libcst as cst
 
 from advisor.model import Location, View
-from codemods import Refused, RunsInThread, Step, Target, codemods
+from advisor.plan import CHANGED, FAILED, SKIPPED, FileResult, Step, Target, ViewPlan, ViewResult
+from codemods import Refused, RunsInThread, codemods
 from codemods._build import names_in
 from codemods._imports import fix_imports
 from codemods._loop_audit import LoopAudit
@@ -27,8 +29,6 @@ Transform = Callable[[cst.CSTNode, cst.CSTNode], LeaveResult]
 # Finishes a function once the main pass is done with it (wraps statements, inserts one,
 # renames a placeholder); runs on each outermost function that uses its placeholder.
 Finisher = Callable[[cst.FunctionDef], cst.FunctionDef]
-
-CHANGED, SKIPPED, FAILED = "changed", "skipped", "failed"
 
 
 @dataclass
@@ -68,28 +68,6 @@ class Edits:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
-
-
-@dataclass(frozen=True, slots=True)
-class ViewPlan:
-    view: View
-    steps: tuple[Step, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ViewResult:
-    view_id: str
-    status: str  # CHANGED, SKIPPED or FAILED
-    reason: str = ""
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    path: str
-    before: bytes
-    after: bytes
-    views: tuple[ViewResult, ...]
 
 
 class _Apply(cst.CSTTransformer):
@@ -321,3 +299,21 @@ def _internal(error: Exception) -> str:
     frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     where = f" ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})" if frame else ""
     return f"internal error in the codemod: {type(error).__name__}: {error}{where}"
+
+
+def rewrite_files(root: Path, plans: Sequence[ViewPlan], target: Target) -> list[FileResult]:
+    """Every file's plans carried out (see `codemods.carry_out`)."""
+    project = Project(root)
+    by_file: dict[str, list[ViewPlan]] = {}
+    for plan in plans:
+        by_file.setdefault(plan.view.location.path, []).append(plan)
+    results = []
+    for path, file_plans in sorted(by_file.items()):
+        try:
+            results.append(rewrite_file(project, path, file_plans, target))
+        except OSError as error:
+            failed = tuple(
+                ViewResult(p.view.id, FAILED, f"cannot read {path}: {error}") for p in file_plans
+            )
+            results.append(FileResult(path, b"", b"", failed))
+    return results

@@ -33,7 +33,7 @@ from typing import cast
 import libcst as cst
 from libcst.metadata import Assignment
 
-from codemods import Codemod, Refused, Step, codemod
+from codemods import Codemod, Refused, Step, Target, codemod
 from codemods._build import (
     awaited,
     check_awaitable_here,
@@ -117,9 +117,15 @@ class HttpClient(Codemod):
     id = "http_client"
     summary = "httpx.AsyncClient"
 
+    def summary_for(self, target: Target, in_thread: bool) -> str:
+        return "niquests.AsyncSession" if target.http_client == "niquests" else self.summary
+
     def prepare(self, step: Step, node: cst.CSTNode, source: SourceFile, edits: Edits) -> None:
         assert isinstance(node, cst.Call) and step.effect is not None
         check_awaitable_here(node, source)
+        if edits.target.http_client == "niquests":
+            _prepare_niquests(step, node, source, edits, self.id)
+            return
         library, _, verb = step.effect.call.rpartition(".")
         if library not in ("requests", "httpx") or verb not in _VERBS:
             raise Refused(
@@ -520,6 +526,131 @@ def _translate_arguments(
         return args
 
     return fix, verify
+
+
+# --- niquests: requests' own API, async -------------------------------------------------------
+
+
+def _prepare_niquests(
+    step: Step, node: cst.Call, source: SourceFile, edits: Edits, codemod_id: str
+) -> None:
+    """`requests.get(url, …)` → `await session.get(url, …)` inside `async with
+    niquests.AsyncSession() as session:`. niquests is a fork of requests: the arguments and
+    the (non-streamed) response keep requests' API, so only the call and the exception
+    names change (niquests' exceptions are classes of its own)."""
+    assert step.effect is not None
+    library, _, verb = step.effect.call.rpartition(".")
+    where = f"{source.path}:{step.location.line}"
+    if library != "requests" or verb not in _VERBS:
+        raise Refused(
+            f"{step.effect.call} at {where}: only module-level requests calls are converted "
+            "to niquests; convert it by hand (or use --http-client httpx)"
+        )
+    if step.effect.call not in source.qualified_names(node.func):
+        raise Refused(f"{source.code(node.func)} at {where} is not {step.effect.call}")
+    for arg in node.args:
+        if arg.star:
+            raise Refused(f"{where}: *args/**kwargs cannot be checked against niquests' API")
+        if arg.keyword is not None and arg.keyword.value in ("stream", "hooks"):
+            raise Refused(
+                f"{where}: {arg.keyword.value}= gives an async response object with its own "
+                "API under niquests.AsyncSession: convert this call by hand"
+            )
+    if not any(a.keyword is not None and a.keyword.value == "timeout" for a in node.args):
+        edits.note(
+            f"{step.effect.call} at line {step.location.line} had no timeout (nor has it now)"
+        )
+    function = source.enclosing_function(node)
+    assert function is not None
+    _niquests_except_clauses(node, function, source, edits)
+    key = f"client:{step.function}"
+    placeholder = edits.scratch.get(key)
+    if placeholder is None:
+        placeholder = f"__advisor_client_{next(_PLACEHOLDERS)}__"
+        edits.scratch[key] = placeholder
+        edits.finish(placeholder, _wrap_in_session(placeholder), order=50)
+    edits.add_import("niquests")
+    edits.remove_if_unused("requests")
+    parens = needs_parentheses(node, source)
+
+    def rewrite(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(updated, cst.Call)
+        func = cst.Attribute(value=cst.Name(placeholder), attr=cst.Name(verb))
+        return awaited(updated.with_changes(func=func), parens)
+
+    edits.on_leave(node, rewrite, key=codemod_id)
+
+
+def _niquests_except_clauses(
+    call: cst.Call, function: cst.FunctionDef, source: SourceFile, edits: Edits
+) -> None:
+    for statement in source.ancestors(call):
+        if statement is function:
+            return
+        if not isinstance(statement, cst.Try) or not source.contains(statement.body, call):
+            continue
+        keep = _unconverted_requests_inside(statement.body, source, edits)
+        for handler in statement.handlers:
+            if handler.type is None:
+                continue
+            elements = (
+                [e.value for e in handler.type.elements]
+                if isinstance(handler.type, cst.Tuple)
+                else [handler.type]
+            )
+            codes: list[str] = []
+            changed = False
+            for element in elements:
+                names = {n for n in source.qualified_names(element) if n.startswith("requests.")}
+                if not names:
+                    codes.append(source.code(element))
+                    continue
+                short = sorted(names)[0].rsplit(".", 1)[-1]
+                if short not in _EXCEPTIONS:
+                    raise Refused(
+                        f"except {source.code(element)}: not known to niquests; rewrite the "
+                        "handler by hand"
+                    )
+                changed = True
+                if keep:
+                    codes.append(source.code(element))
+                codes.append(f"niquests.exceptions.{short}")
+            if not changed:
+                continue
+            unique = list(dict.fromkeys(codes))
+            text = unique[0] if len(unique) == 1 else f"({', '.join(unique)})"
+            new_type = cst.parse_expression(text)
+
+            def retype(
+                original: cst.CSTNode, updated: cst.CSTNode, new_type: cst.BaseExpression = new_type
+            ) -> cst.CSTNode:
+                assert isinstance(updated, cst.ExceptHandler)
+                return updated.with_changes(type=new_type)
+
+            where = source.range(handler).start
+            edits.on_leave(handler, retype, key=f"except:{where.line}:{where.column}")
+
+
+def _wrap_in_session(placeholder: str) -> Finisher:
+    def wrap(function: cst.FunctionDef) -> cst.FunctionDef:
+        name = free_name(("session", "http_session", "http"), names_in(function))
+        block, first, last = common_range(use_paths(function, placeholder, lift_loops=True))
+        opener = cst.WithItem(
+            item=cst.parse_expression("niquests.AsyncSession()"),
+            asname=cst.AsName(name=cst.Name(name)),
+        )
+
+        def wrapper(statements: list[cst.BaseStatement]) -> cst.BaseCompoundStatement:
+            return cst.With(
+                items=[opener],
+                body=cst.IndentedBlock(body=statements),
+                asynchronous=cst.Asynchronous(),
+            )
+
+        wrapped = wrap_statements(function, block, first, last, wrapper)
+        return cast(cst.FunctionDef, rename(wrapped, placeholder, name))
+
+    return wrap
 
 
 def _wrap_in_client(placeholder: str, edits: Edits, key: str) -> Finisher:

@@ -7,15 +7,14 @@ from __future__ import annotations
 import libcst as cst
 
 from advisor import django_api
+from advisor.policy import AUSER_DECORATORS, METHOD_DECORATOR_ASYNC_SINCE, why_not_auser
 from codemods import Codemod, Refused, Step, codemod
-from codemods._auth_backends import AUSER_DECORATORS, why_not_auser
 from codemods._callers import sync_callers
 from codemods._engine import Edits
 from codemods._source import SourceFile, is_generator
 
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"
 # method_decorator keeps async handlers async from 5.2 (../shared/django-async-api.md §2).
-METHOD_DECORATOR_ASYNC_SINCE = "5.2"
 
 
 @codemod

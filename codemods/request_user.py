@@ -2,7 +2,7 @@
 first use. Reading `request.user` in an async view runs the session and user queries on the
 event loop and raises SynchronousOnlyOperation for a logged-in user
 (../shared/django-async-api.md §1.5, [verified] every version). When a configured auth
-backend has no `aget_user` (auser() would fail: codemods/_auth_backends.py), the user is
+backend has no `aget_user` (auser() would fail: advisor/policy.py), the user is
 loaded with `await sync_to_async(get_user)(request)` instead, the same sync lookup the
 middleware's lazy `request.user` does, run in a thread."""
 
@@ -12,8 +12,8 @@ from typing import cast
 
 import libcst as cst
 
+from advisor.policy import why_not_auser
 from codemods import Codemod, Refused, Step, codemod
-from codemods._auth_backends import why_not_auser
 from codemods._build import (
     SYNC_TO_ASYNC,
     free_name,

@@ -18,17 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each module may import only from its own stage or earlier ones.
 STAGES: list[tuple[str, ...]] = [
     ("advisor", "advisor.model", "advisor.django_api", "advisor.rules"),
-    ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress"),
+    ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress", "advisor.writer"),
     ("advisor.collect", "advisor.index"),
     ("advisor.static_eval", "advisor.catalog"),
     ("advisor.effects",),
     ("advisor.discovery",),
     ("advisor.runtime",),
-    ("advisor.readiness",),
+    ("advisor.readiness", "advisor.policy", "advisor.plan"),
     ("advisor.scoring",),
     ("advisor.pipeline", "advisor.json_schema"),
     ("advisor.reporters",),
-    ("codemods", "advisor.rewrite"),
+    ("codemods", "advisor.rewrite", "advisor.verify"),
     ("advisor.cli", "advisor.__main__"),
 ]
 ANALYSIS_INTERNALS = ("advisor.facts", "advisor.index", "advisor.effects",
@@ -86,3 +86,25 @@ def test_every_catalog_family_report_format_and_codemod_is_documented() -> None:
         assert name in readme, f"report format {name} is not in the README"
     for name in codemods():
         assert f"`{name}`" in readme, f"codemod {name} is not in the README"
+
+
+def test_advisor_uses_codemods_only_through_their_public_entry() -> None:
+    """The plan is advisor's (advisor.plan); codemods carry it out through `codemods` itself,
+    so no module of advisor imports a private `codemods._*` module (or a codemod's own)."""
+    for module, path in project_modules():
+        if not module.startswith("advisor"):
+            continue
+        for imported in imports_of(path):
+            if imported.startswith("codemods."):
+                assert imported.split(".")[1] in PUBLIC_CODEMODS_NAMES, (
+                    f"{module} imports {imported}: use codemods.carry_out and advisor.plan")
+
+
+PUBLIC_CODEMODS_NAMES = {"carry_out", "codemods", "Codemod", "Refused", "Step", "Target",
+                         "ViewPlan", "FileResult"}
+
+
+def test_scoring_and_rewrite_read_one_conversion_policy() -> None:
+    for name in ("scoring.py", "rewrite.py"):
+        imports = imports_of(ROOT / "advisor" / name)
+        assert any(i.startswith("advisor.policy") for i in imports), name

@@ -2145,7 +2145,7 @@ def test_property_returning_plain_data_stays_on_the_loop(tmp_path: Path) -> None
     check_transformed(tmp_path, source, source.replace("    def get", "    async def get"))
 
 
-# --- auth backends without aget_user (codemods/_auth_backends.py) ------------------------------
+# --- auth backends without aget_user (advisor/policy.py) ------------------------------
 
 ME_VIEW = """\
 from django.http import JsonResponse

@@ -297,11 +297,34 @@ def test_sync_only_middleware_is_a_reason() -> None:
     assert any("1 sync-only middleware" in r for r in score.reasons)
 
 
-def test_an_unknown_decorator_is_a_cost_not_a_blocker() -> None:
+def test_an_unknown_decorator_is_a_blocker_as_the_rewrite_skips_it() -> None:
+    # One policy (advisor/policy.py): the rewrite cannot tell that @audit awaits the view,
+    # so it skips it; the score says the same thing instead of calling it a small cost.
     score = scored(http(150.0), decorators=("shop.decorators.audit",))
-    (cost,) = [b for b in score.blockers if b.id == "decorator"]
-    assert cost.severity == "cost"
-    assert score.category == Category.STRONG
+    (blocker,) = [b for b in score.blockers if b.id == "decorator"]
+    assert blocker.severity == "blocker"
+    assert "convert by hand" in blocker.advice
+    assert score.category == Category.NEEDS_WORK
+
+
+def test_login_required_mixin_is_a_cost_where_the_rewrite_converts_it() -> None:
+    mixin = "django.contrib.auth.mixins.LoginRequiredMixin"
+    for version, severity in (("5.2", "cost"), ("5.1", "blocker")):
+        project = dataclasses.replace(PROJECT, django_version=version)
+        score = score_view(
+            view(http(150.0), kind=ViewKind.CLASS, bases=(mixin, "django.views.View")),
+            project,
+            SETTINGS,
+            (mixin,),
+        )
+        (found,) = [b for b in score.blockers if b.id == "auth-mixin"]
+        assert found.severity == severity, version
+    denied = dataclasses.replace(PROJECT, auth_backends_without_aget_user=("shop.auth.Legacy",))
+    score = score_view(
+        view(http(150.0), kind=ViewKind.CLASS, bases=(mixin,)), denied, SETTINGS, (mixin,)
+    )
+    (found,) = [b for b in score.blockers if b.id == "auth-backend"]
+    assert found.severity == "blocker" and "aget_user" in found.message
 
 
 # --- Observed counts (advisor observe) ----------------------------------------------------
