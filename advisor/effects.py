@@ -10,6 +10,7 @@ chain kept as evidence.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -35,6 +36,7 @@ from advisor.facts import (
     Subscript,
 )
 from advisor.index import ModuleInfo, ProjectIndex
+from advisor.installed import ALWAYS_CATALOGUED
 from advisor.model import ChainLink, Confidence, Effect, EffectKind, Location, UnknownCall
 from advisor.static_eval import module_value
 
@@ -246,6 +248,8 @@ class EffectAnalyzer:
         self._attributes_in_progress: set[tuple[str, str]] = set()
         self._variants: dict[str, int] = {}
         self._by_scope: dict[str, str] | None = None
+        self._by_scope_size = 0
+        self._catalogued_tops: frozenset[str] | None = None
         self._receivers: dict[str, list[tuple[str, str | None]]] | None = None
 
     # Types ---------------------------------------------------------------------------------
@@ -429,8 +433,10 @@ class EffectAnalyzer:
         parent, marker, _ = context.qualified.rpartition(".<locals>.")
         if not marker:
             return None
-        if self._by_scope is None:
-            self._by_scope = {q.replace(".<locals>.", "."): q for q in self.index.functions}
+        if self._by_scope is None or self._by_scope_size != len(self.index.functions):
+            # Rebuilt when installed modules joined the index since.
+            self._by_scope_size = len(self.index.functions)
+            self._by_scope = {q.replace(".<locals>.", "."): q for q in list(self.index.functions)}
         enclosing = self.context_for(self._by_scope.get(parent, parent))
         return enclosing if enclosing is not None and enclosing.function is not None else None
 
@@ -714,7 +720,7 @@ class EffectAnalyzer:
             if expr.value == "self":
                 return model
             short = expr.value.rsplit(".", 1)[-1]
-            for qualified in self.index.classes:
+            for qualified in self.index.project_classes():
                 if qualified.rsplit(".", 1)[-1] == short and self.is_model(qualified):
                     return qualified
         return None
@@ -722,7 +728,7 @@ class EffectAnalyzer:
     def reverse_relations(self, model: str) -> dict[str, str]:
         if self._reverse is None:
             reverse: dict[str, dict[str, str]] = {}
-            for qualified in self.index.classes:
+            for qualified in self.index.project_classes():
                 if not self.is_model(qualified):
                     continue
                 for key, (relation, target) in self.model_fields(qualified).items():
@@ -1448,9 +1454,12 @@ class EffectAnalyzer:
                 unknown,
             )
             callees.append(method)
-        if callee.kind in ("external", "bound", "builtin"):
-            matched = self.catalog.match(callee.name)
+        if callee.kind in ("external", "bound", "builtin", "inherited"):
+            matched = self.catalog.match(callee.name) if callee.kind != "inherited" else None
             if matched is None:
+                reason = self._library_reason(callee) if callee.kind != "builtin" else None
+                if reason is not None:
+                    unknown.append(UnknownCall(expr_text(target_expr), location, reason))
                 return
             row = matched
             if callee.name in django_api.SESSION_ONLY_CALLS:
@@ -1507,7 +1516,7 @@ class EffectAnalyzer:
                 )
             )
             return
-        reason = self._unknown_reason(target_expr, context)
+        reason = self._unknown_reason(target_expr, callee, context)
         if reason is not None:
             unknown.append(UnknownCall(expr_text(target_expr), location, reason))
 
@@ -1532,7 +1541,8 @@ class EffectAnalyzer:
                             found.setdefault(target, []).append((qualified, sender))
                 for call in function.calls:
                     self._connection(info, call.func, call.args, call.kwargs, found)
-            for info in self.index.modules.values():
+            project = self.index.project_modules
+            for info in [i for i in self.index.modules.values() if i.name in project]:
                 for statement in info.facts.statements:
                     value = statement.value
                     if statement.kind == "call" and isinstance(value, Call):
@@ -1647,7 +1657,35 @@ class EffectAnalyzer:
         entry = self.index.functions.get(producer.name)
         return entry is not None and entry[1].is_async and entry[1].is_generator
 
-    def _unknown_reason(self, target: Expr, context: Context) -> str | None:
+    def _library_reason(self, callee: T) -> str | None:
+        """Why a call into an installed library is not known: its source is not followed
+        (no project environment), not installed, or compiled. None for the project, the
+        stdlib, and the libraries the catalog describes (Django, DRF, requests, …)."""
+        top = callee.name.partition(".")[0]
+        if self._catalogued_tops is None:
+            self._catalogued_tops = frozenset(
+                {
+                    *(row.pattern.partition(".")[0] for row in self.catalog.rows),
+                    *(name.partition(".")[0] for name in self.index.project_modules),
+                    *ALWAYS_CATALOGUED,
+                }
+            )
+        if not top or top in self._catalogued_tops or top in sys.stdlib_module_names:
+            return None
+        installed = self.index.installed
+        if installed is None:
+            return (
+                f"into {top}, an installed library: its source is followed only when the "
+                "project's environment is known (--python, an active virtualenv, .venv/)"
+            )
+        parts = callee.name.split(".")
+        if any(installed.is_extension(".".join(parts[:cut])) for cut in range(1, len(parts))):
+            return f"into {top}, a C extension: there is no source to follow"
+        if not installed.covers(top):
+            return f"into {top}, which is not installed in the project's environment"
+        return f"{callee.name} is not defined in {top}'s source as installed"
+
+    def _unknown_reason(self, target: Expr, callee: T, context: Context) -> str | None:
         if isinstance(target, Call):
             inner = target.func
             if isinstance(inner, Name) and inner.dotted == "getattr":
@@ -1655,11 +1693,14 @@ class EffectAnalyzer:
             return "calls the result of a call"
         if isinstance(target, Subscript):
             return "calls an item looked up at run time"
-        if isinstance(target, Name):
-            head = target.dotted.split(".")[0]
+        if isinstance(target, Name) and "." not in target.dotted:
             function = context.function
-            if function is not None and head in function.params and "." not in target.dotted:
+            if function is not None and target.dotted in function.params:
                 return "calls a callback passed in as an argument"
+            if target.dotted in context.bindings and callee.kind == "unknown":
+                # `view = LoginView.as_view(...)` then `view(request)`: whatever it runs is
+                # not known, which is not the same as running nothing.
+                return "calls a value the analysis could not resolve"
         return None
 
     def _render_context(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from advisor import django_api
 from advisor.facts import (
@@ -30,6 +31,16 @@ class Symbol:
     value: Expr | None = None
 
 
+class InstalledModules(Protocol):
+    """Where modules outside the project come from (advisor.installed.InstalledSource)."""
+
+    def covers(self, top: str) -> bool: ...
+
+    def load(self, module: str) -> tuple[str, bool, ModuleFacts] | None: ...
+
+    def is_extension(self, module: str) -> bool: ...
+
+
 @dataclass(slots=True)
 class ModuleInfo:
     name: str
@@ -50,6 +61,44 @@ class ProjectIndex:
         for info in self.modules.values():
             self._index_module(info)
         self._mro_cache: dict[str, tuple[str, ...]] = {}
+        # The project's own modules; installed ones join `modules` as they are reached.
+        self.project_modules = frozenset(self.modules)
+        self._project_tops = frozenset(name.partition(".")[0] for name in self.modules)
+        self.installed: InstalledModules | None = None
+        self._not_installed: set[str] = set()
+
+    def follow_installed(self, installed: InstalledModules) -> None:
+        """From now on, a name in an installed package (not the project's) loads that
+        package's module on first use, so calls into it are followed like project calls."""
+        self.installed = installed
+        self._mro_cache.clear()
+
+    def in_project(self, qualified: str) -> bool:
+        found = self.module_for(qualified)
+        return found is not None and found[0].name in self.project_modules
+
+    def _load_installed(self, qualified: str) -> None:
+        installed = self.installed
+        assert installed is not None
+        parts = qualified.split(".")
+        if parts[0] in self._project_tops or not installed.covers(parts[0]):
+            return
+        for cut in range(1, len(parts) + 1):
+            name = ".".join(parts[:cut])
+            if name in self.modules:
+                continue
+            if name in self._not_installed:
+                return
+            found = installed.load(name)
+            if found is None:
+                self._not_installed.add(name)
+                return
+            path, is_package, facts = found
+            info = ModuleInfo(name, path, is_package, facts)
+            self.modules[name] = info
+            self._index_module(info)
+            if not is_package:
+                return
 
     # Building ------------------------------------------------------------------------------
 
@@ -95,6 +144,8 @@ class ProjectIndex:
 
     def module_for(self, qualified: str) -> tuple[ModuleInfo, str] | None:
         """The longest project module that prefixes `qualified`, and the rest."""
+        if self.installed is not None:
+            self._load_installed(qualified)
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             name = ".".join(parts[:cut])
@@ -261,5 +312,11 @@ class ProjectIndex:
         return None
 
     def iter_functions(self) -> Iterator[tuple[str, ModuleInfo, FunctionFacts]]:
-        for qualified, (info, function) in self.functions.items():
-            yield qualified, info, function
+        """The project's own functions (installed modules parsed on demand are not listed:
+        what they hold depends on what the analysis happened to reach)."""
+        for qualified, (info, function) in list(self.functions.items()):
+            if info.name in self.project_modules:
+                yield qualified, info, function
+
+    def project_classes(self) -> list[str]:
+        return [q for q, (info, _) in self.classes.items() if info.name in self.project_modules]

@@ -318,6 +318,24 @@ class ScanStats:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowedLibrary:
+    """An installed package whose source the analysis followed calls into."""
+
+    name: str  # the top-level import name (`social_core`)
+    version: str | None  # from its .dist-info, when found
+    modules: int  # how many of its modules were parsed (only those reached)
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledCode:
+    """The project's environment, and what of it the scan read."""
+
+    python: str
+    source: str  # how it was found: "--python", "VIRTUAL_ENV", ".venv"
+    followed: tuple[FollowedLibrary, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     tool_version: str
     project: ProjectFacts
@@ -328,6 +346,8 @@ class ScanResult:
     framework_routes: tuple[FrameworkRoute, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
+    # None: no project environment known, calls into installed packages were not followed.
+    installed: InstalledCode | None = None
 
     @property
     def routed_views(self) -> tuple[View, ...]:

@@ -22,6 +22,8 @@ from advisor.effects import EffectAnalyzer, Summary
 from advisor.facts import ModuleFacts
 from advisor.files import SourceFile, discover, module_name
 from advisor.index import ProjectIndex
+from advisor.installed import EnvironmentError_, environment_key, follow, project_environment
+from advisor.installed import report as installed_report
 from advisor.model import (
     CATEGORY_ORDER,
     ChainLink,
@@ -232,6 +234,11 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["discover"] = time.perf_counter() - started
 
     mark = time.perf_counter()
+    environment = None
+    try:
+        environment = project_environment(root, settings.python)
+    except EnvironmentError_ as error:
+        findings.append(Finding("environment", f"{error}; installed packages are not followed"))
     cache: FactsCache | None = None
     results: ResultCache | None = None
     result_key: ResultKey | None = None
@@ -243,7 +250,12 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         results = ResultCache(root / settings.cache_dir, tool)
         # Discovery and a stat of every file still run: they are what proves nothing changed.
         result_key = results.key(
-            root, settings, [(f.relative, f.path) for f in files], findings, dependency_paths(root)
+            root,
+            settings,
+            [(f.relative, f.path) for f in files],
+            findings,
+            dependency_paths(root),
+            environment_key(environment),
         )
         hit = results.load(result_key) if result_key is not None else None
         if hit is not None:
@@ -337,8 +349,18 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["views"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
+    catalog = load_catalog(settings)
+    followed = None
+    if environment is not None:
+        # Calls into installed packages are followed from here on (views are already found,
+        # from the project's own files only).
+        catalogued = frozenset(row.pattern.partition(".")[0] for row in catalog.rows)
+        facts_cache = cache
+        if facts_cache is None and settings.use_cache:
+            facts_cache = FactsCache(root / settings.cache_dir, fingerprint())
+        followed = follow(index, environment, catalogued, facts_cache)
     analyzer = EffectAnalyzer(
-        index, load_catalog(settings), settings, django_settings.values, django_settings.module
+        index, catalog, settings, django_settings.values, django_settings.module
     )
     observed = _load_observed(observed_path, findings)
     scored: list[View] = []
@@ -364,12 +386,13 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         stats=ScanStats(
             files=len(files),
             lines=lines,
-            functions=len(index.functions),
-            classes=len(index.classes),
+            functions=sum(1 for _ in index.iter_functions()),
+            classes=len(index.project_classes()),
             cached_files=cached_files,
         ),
         framework_routes=tuple(framework_routes),
         timings={k: round(v, 4) for k, v in timings.items()},
+        installed=installed_report(environment, followed) if environment is not None else None,
     )
     _store_result(results, result_key, result, collected)
     return result

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGES: list[tuple[str, ...]] = [
     ("advisor", "advisor.model", "advisor.django_api"),
     ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress"),
-    ("advisor.collect", "advisor.index"),
+    ("advisor.collect", "advisor.index", "advisor.installed"),
     ("advisor.static_eval", "advisor.catalog"),
     ("advisor.effects",),
     ("advisor.discovery",),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from advisor.model import Category, ScanResult, View
+from advisor.model import Category, InstalledCode, ScanResult, View
 from advisor.reporters import reporter
 from advisor.scoring import capacity_cell, capacity_legend, middleware_summary
 
@@ -61,6 +61,17 @@ def readiness_lines(result: ScanResult) -> list[str]:
     return lines
 
 
+def installed_line(installed: InstalledCode) -> str:
+    """One line: which installed libraries the analysis followed calls into."""
+    if not installed.followed:
+        return f"Installed packages ({installed.source}): no calls led into them"
+    names = ", ".join(
+        f"{lib.name} {lib.version or '?'} ({lib.modules} module{'s' if lib.modules != 1 else ''})"
+        for lib in installed.followed
+    )
+    return f"Followed into installed packages ({installed.source}): {names}"
+
+
 def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 120) -> str:
     out = [f"django-async-advisor {result.tool_version} · {result.project.root}", ""]
     out += readiness_lines(result)
@@ -96,6 +107,8 @@ def render_terminal_text(result: ScanResult, colour: bool = False, width: int = 
         out.append(
             f"Framework routes (not scored): {len(result.framework_routes)} ({', '.join(groups)})"
         )
+    if result.installed is not None:
+        out.append(installed_line(result.installed))
     observed = [v for v in result.views if v.observed is not None]
     if observed:
         disagree = [v for v in observed if v.observed is not None and v.observed.disagreements]
