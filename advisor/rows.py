@@ -1,0 +1,90 @@
+"""Effects from catalog rows: one `Effect` per costly call, iteration or read, with its
+latency class, the loop multiplier and the location; the catalog's absence of a row the
+analysis itself names is a bug in the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from advisor.catalog import Catalog, CatalogRow
+from advisor.config import Settings
+from advisor.model import ChainLink, Confidence, Effect, Location
+from advisor.values import MAX_MULTIPLIER, Context
+
+
+class EffectRows:
+    """Building effects from catalog rows."""
+
+    if TYPE_CHECKING:
+        # Defined by EffectAnalyzer (advisor/effects.py).
+        catalog: Catalog
+        settings: Settings
+
+    def multiplier(self, loop_counts: Iterable[int]) -> int:
+        product = 1
+        for count in loop_counts:
+            if count > 0:
+                product *= count
+            elif count == 0:
+                product *= self.settings.loop_iterations
+            else:  # unknown bound, but the loop can break out early
+                product *= max(1, self.settings.loop_iterations // 2)
+        return min(product, MAX_MULTIPLIER)
+
+    def _effect(
+        self,
+        row: CatalogRow,
+        call: str,
+        location: Location,
+        context: Context,
+        loop_counts: tuple[int, ...],
+        *,
+        confidence: Confidence = Confidence.EXACT,
+        awaited: bool = False,
+        ms: float | None = None,
+        detail: str | None = None,
+        in_transaction: bool = False,
+        subject: str | None = None,
+        wrapped: bool = False,
+    ) -> Effect:
+        multiplier = self.multiplier(loop_counts)
+        per_call = ms if ms is not None else self.settings.latency(row.latency)
+        blocking = row.blocking and not wrapped
+        return Effect(
+            kind=row.kind,
+            call=call,
+            location=location,
+            chain=(ChainLink(context.qualified, location),),
+            detail=detail or row.note,
+            latency_class=row.latency,
+            estimated_ms=round(per_call * multiplier, 3),
+            multiplier=multiplier,
+            in_loop=bool(loop_counts),
+            confidence=confidence,
+            blocking=blocking,
+            awaited=awaited or wrapped,
+            async_alternative=row.async_alternative,
+            alternative_since=row.since,
+            in_transaction=in_transaction,
+            subject=subject,
+            rewrite=row.rewrite,
+        )
+
+    def _known(self, call: str) -> CatalogRow:
+        """The catalog row of a call the analysis itself names (queryset dunders, request
+        attributes): its absence is a bug in the catalog, not in the scanned project."""
+        row = self.catalog.match(call)
+        if row is None:
+            raise LookupError(f"catalog has no row for {call}")
+        return row
+
+    def _location(
+        self,
+        context: Context,
+        line: int,
+        column: int = 0,
+        end_line: int | None = None,
+        end_column: int | None = None,
+    ) -> Location:
+        return Location(context.info.path, line, column, end_line, end_column)
