@@ -18,6 +18,7 @@ from advisor.values import (
     SHORTCUTS_RETURNING_INSTANCE,
     UNKNOWN,
     Context,
+    Kind,
     T,
     union,
 )
@@ -53,52 +54,59 @@ class CallTypes:
 
     def call_result(self, callee: T, call: Call | None, context: Context, depth: int) -> T:
         kind = callee.kind
-        if kind == "union" and depth < MAX_EVAL_DEPTH:
+        if kind == Kind.UNION and depth < MAX_EVAL_DEPTH:
             return union(
                 tuple(self.call_result(item, call, context, depth + 1) for item in callee.items)
             )
-        if kind == "mapping_get":
+        if kind == Kind.MAPPING_GET:
             return union(callee.items)
-        factory = django_api.MODEL_CLASS_FACTORIES.get(callee.name) if kind == "external" else None
+        factory = (
+            django_api.MODEL_CLASS_FACTORIES.get(callee.name) if kind == Kind.EXTERNAL else None
+        )
         if factory is not None:
-            return T("model_class", factory, factory)
-        if kind == "external" and callee.name in SHORTCUTS_RETURNING_INSTANCE and call:
+            return T(Kind.MODEL_CLASS, factory, factory)
+        if kind == Kind.EXTERNAL and callee.name in SHORTCUTS_RETURNING_INSTANCE and call:
             target = self.evaluate(call.args[0], context, depth) if call.args else UNKNOWN
             if target.model:
-                return T("model", target.model, target.model)
-        if kind == "external" and callee.name in django_api.IMPORT_BY_PATH and call and call.args:
+                return T(Kind.MODEL, target.model, target.model)
+        if (
+            kind == Kind.EXTERNAL
+            and callee.name in django_api.IMPORT_BY_PATH
+            and call
+            and call.args
+        ):
             path = self.string_value(call.args[0], context, depth)
             if path is not None and "." in path:
                 return self.classify(self.index.canonical(path), depth + 1)
             return UNKNOWN
-        if kind in ("external", "bound"):
+        if kind in (Kind.EXTERNAL, Kind.BOUND):
             row = self.catalog.match(callee.name)
             if row is not None and row.returns:
-                return T("instance", row.returns)
-            if kind == "bound" and callee.name.startswith(f"{QS}."):
+                return T(Kind.INSTANCE, row.returns)
+            if kind == Kind.BOUND and callee.name.startswith(f"{QS}."):
                 method = callee.name.rsplit(".", 1)[1]
                 if method in LAZY_QUERYSET_METHODS:
-                    return T("queryset", "", callee.model)
+                    return T(Kind.QUERYSET, "", callee.model)
                 if method in INSTANCE_METHODS:
-                    return T("model", callee.model, callee.model)
+                    return T(Kind.MODEL, callee.model, callee.model)
                 return UNKNOWN
             last = callee.name.rsplit(".", 1)[-1]
-            if kind == "external" and last[:1].isupper():
-                return T("instance", callee.name)
+            if kind == Kind.EXTERNAL and last[:1].isupper():
+                return T(Kind.INSTANCE, callee.name)
             return UNKNOWN
-        if kind == "class":
-            return T("instance", callee.name)
-        if kind == "model_class":
-            return T("model", callee.model, callee.model)
-        if kind in ("function", "method"):
+        if kind == Kind.CLASS:
+            return T(Kind.INSTANCE, callee.name)
+        if kind == Kind.MODEL_CLASS:
+            return T(Kind.MODEL, callee.model, callee.model)
+        if kind in (Kind.FUNCTION, Kind.METHOD):
             receiver, arguments = (
                 self.bind_call(callee, call.args, call.kwargs, context, depth)
                 if call is not None
                 else (self._receiver(callee), ())
             )
             returned = self.return_type(callee.name, depth, receiver, arguments)
-            if returned.kind == "unknown" and callee.model:
-                return T("queryset", "", callee.model)
+            if returned.kind == Kind.UNKNOWN and callee.model:
+                return T(Kind.QUERYSET, "", callee.model)
             return returned
         return UNKNOWN
 
@@ -106,7 +114,7 @@ class CallTypes:
         """What `self` is in a method reached through `callee`: None when it is the class
         that defines the method (the plain summary), or for an unbound `Class.method(obj)`."""
         owner = callee.owner
-        if owner is None or callee.kind != "method":
+        if owner is None or callee.kind != Kind.METHOD:
             return None
         entry = self.index.functions.get(callee.name)
         if entry is None:
@@ -114,10 +122,10 @@ class CallTypes:
         function = entry[1]
         if self._decorated(function, "staticmethod"):
             return None
-        if owner.kind == "class" and not self._decorated(function, "classmethod"):
+        if owner.kind == Kind.CLASS and not self._decorated(function, "classmethod"):
             return None
         defining = callee.name.rpartition(".")[0]
-        if owner.name == defining and owner.kind == "instance":
+        if owner.name == defining and owner.kind == Kind.INSTANCE:
             return None
         return owner
 
@@ -137,10 +145,10 @@ class CallTypes:
         function = entry[1]
         receiver = self._receiver(callee)
         params = function.params
-        if callee.kind == "method" and not self._decorated(function, "staticmethod"):
+        if callee.kind == Kind.METHOD and not self._decorated(function, "staticmethod"):
             unbound = (
                 callee.owner is not None
-                and callee.owner.kind == "class"
+                and callee.owner.kind == Kind.CLASS
                 and not self._decorated(function, "classmethod")
             )
             if not unbound:
@@ -163,19 +171,19 @@ class CallTypes:
             # callee's `if pgturl is not None:`.
             for param, default in function.defaults:
                 if param in guarded and param not in bound and isinstance(default, Const):
-                    bound[param] = T("const", repr(default.value))
+                    bound[param] = T(Kind.CONST, repr(default.value))
         arguments = tuple(
             (param, value)
             for param, value in sorted(bound.items())
             if value.kind in BINDABLE_KINDS
-            and not (value.kind == "request" and param in ("request", "req"))
+            and not (value.kind == Kind.REQUEST and param in ("request", "req"))
         )
         return receiver, arguments
 
     def _argument(self, argument: Expr, guarded: bool, context: Context, depth: int) -> T:
         if isinstance(argument, Const):
             # Constants only matter where the callee tests the parameter.
-            return T("const", repr(argument.value)) if guarded else UNKNOWN
+            return T(Kind.CONST, repr(argument.value)) if guarded else UNKNOWN
         return self.evaluate(argument, context, depth + 1)
 
     def _excluded(self, call: CallSite, context: Context) -> bool:
@@ -183,7 +191,7 @@ class CallTypes:
         constant the call site passed (or left to its default)."""
         for guard in call.guards:
             value = context.arguments.get(guard.subject)
-            if value is None or value.kind != "const" or guard.subject in context.bindings:
+            if value is None or value.kind != Kind.CONST or guard.subject in context.bindings:
                 continue  # unknown, or reassigned in the body (`if x is None: x = ...`)
             if guard.test == "is_none":
                 outcome = value.name == "None"
@@ -209,7 +217,7 @@ class CallTypes:
         try:
             for expr in context.function.returns:
                 result = self.evaluate(expr, context, depth + 1)
-                if result.kind != "unknown":
+                if result.kind != Kind.UNKNOWN:
                     return result
         finally:
             self._returns_in_progress.discard(qualified)
@@ -227,16 +235,16 @@ class CallTypes:
         for decorator in context.function.decorators:
             if isinstance(decorator, Call):
                 factory = self.evaluate(decorator.func, module_context)
-                if factory.kind != "function":
+                if factory.kind != Kind.FUNCTION:
                     continue
                 applied = self.call_result(factory, decorator, module_context, 0)
             else:
                 applied = self.evaluate(decorator, module_context)
-            if applied.kind != "function" or applied.name not in self.index.functions:
+            if applied.kind != Kind.FUNCTION or applied.name not in self.index.functions:
                 continue
             wrapper = self.return_type(applied.name, 0)
             if (
-                wrapper.kind == "function"
+                wrapper.kind == Kind.FUNCTION
                 and ".<locals>." in wrapper.name
                 and wrapper.name in self.index.functions
                 and wrapper.name != view

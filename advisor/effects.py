@@ -33,6 +33,7 @@ from advisor.values import (
     MAX_MULTIPLIER,
     MAX_VARIANTS,
     Context,
+    Kind,
     Summary,
     SummaryKey,
     T,
@@ -128,7 +129,7 @@ class EffectAnalyzer(
     def view_summary(self, handler: str, view_class: str | None = None) -> Summary:
         """A view function's summary, or a class-based view's handler run for `view_class`
         (a mixin's `self.get_context_data()` is the view's own)."""
-        receiver = T("instance", view_class) if view_class is not None else None
+        receiver = T(Kind.INSTANCE, view_class) if view_class is not None else None
         if receiver is not None and handler.rpartition(".")[0] == view_class:
             receiver = None
         own = self.summary(handler, receiver)
@@ -220,7 +221,7 @@ class EffectAnalyzer(
             return
         callee = self.evaluate(target_expr, context)
         # A union (`HANDLERS[kind](...)` over a dict of classes or functions): each member.
-        members = callee.items if callee.kind == "union" else (callee,)
+        members = callee.items if callee.kind == Kind.UNION else (callee,)
         for member in members:
             self._dispatch(
                 member,
@@ -248,14 +249,14 @@ class EffectAnalyzer(
         unknown: list[UnknownCall],
         callees: list[str],
     ) -> None:
-        if callee.kind in ("function", "method") and self.catalog.match(callee.name):
+        if callee.kind in (Kind.FUNCTION, Kind.METHOD) and self.catalog.match(callee.name):
             # A catalog row for a project function (the user's own HTTP wrapper declared in
             # [tool.advisor.effects]) wins over descending into its body.
-            callee = T("external", callee.name)
-        if callee.kind in ("function", "method"):
+            callee = T(Kind.EXTERNAL, callee.name)
+        if callee.kind in (Kind.FUNCTION, Kind.METHOD):
             callees.append(callee.name)
             confidence = Confidence.EXACT
-            if callee.kind == "method" and not (
+            if callee.kind == Kind.METHOD and not (
                 isinstance(target_expr, Name) and target_expr.dotted.startswith("self.")
             ):
                 confidence = Confidence.HEURISTIC
@@ -276,7 +277,7 @@ class EffectAnalyzer(
             callees.append(receiver)
             self._propagate(
                 context,
-                T("function", receiver),
+                T(Kind.FUNCTION, receiver),
                 call,
                 location,
                 Confidence.HEURISTIC,
@@ -288,7 +289,7 @@ class EffectAnalyzer(
         for method in self._validation_methods(callee):
             self._propagate(
                 context,
-                T("method", method, owner=callee.owner),
+                T(Kind.METHOD, method, owner=callee.owner),
                 call,
                 location,
                 Confidence.EXACT,
@@ -298,10 +299,10 @@ class EffectAnalyzer(
                 unknown,
             )
             callees.append(method)
-        if callee.kind in ("external", "bound", "builtin", "inherited"):
-            matched = self.catalog.match(callee.name) if callee.kind != "inherited" else None
+        if callee.kind in (Kind.EXTERNAL, Kind.BOUND, Kind.BUILTIN, Kind.INHERITED):
+            matched = self.catalog.match(callee.name) if callee.kind != Kind.INHERITED else None
             if matched is None:
-                reason = self._library_reason(callee) if callee.kind != "builtin" else None
+                reason = self._library_reason(callee) if callee.kind != Kind.BUILTIN else None
                 if reason is not None:
                     unknown.append(UnknownCall(expr_text(target_expr), location, reason))
                 return
@@ -327,7 +328,7 @@ class EffectAnalyzer(
                 wrapped = True  # an async iterator: ASGI streams it without a thread
             confidence = (
                 Confidence.EXACT
-                if callee.kind == "external"
+                if callee.kind == Kind.EXTERNAL
                 else (
                     Confidence.EXACT
                     if callee.model or callee.name.startswith(("requests.", "httpx."))
@@ -351,7 +352,7 @@ class EffectAnalyzer(
             if row.pattern == "django.shortcuts.render":
                 self._render_context(context, call, location, in_transaction, effects)
             return
-        if callee.kind == "unresolved_member" and context.class_qualified:
+        if callee.kind == Kind.UNRESOLVED_MEMBER and context.class_qualified:
             unknown.append(
                 UnknownCall(
                     expr_text(target_expr),

@@ -31,6 +31,7 @@ from advisor.values import (
     QS,
     UNKNOWN,
     Context,
+    Kind,
     T,
     union,
 )
@@ -68,21 +69,21 @@ class Evaluator:
     def classify(self, qualified: str, depth: int = 0) -> T:
         if qualified in self.index.classes:
             return (
-                T("model_class", qualified, qualified)
+                T(Kind.MODEL_CLASS, qualified, qualified)
                 if self.is_model(qualified)
-                else T("class", qualified)
+                else T(Kind.CLASS, qualified)
             )
         if qualified in self.index.functions:
-            return T("function", qualified)
+            return T(Kind.FUNCTION, qualified)
         if qualified in self.index.modules:
-            return T("module", qualified)
+            return T(Kind.MODULE, qualified)
         value = self.index.value_of(qualified)
         if value is not None and depth < MAX_EVAL_DEPTH:
             info, expr = value
             return self.evaluate(expr, Context(qualified, info, None, None), depth + 1)
         if self.is_model(qualified):
-            return T("model_class", qualified, qualified)
-        return T("external", qualified)
+            return T(Kind.MODEL_CLASS, qualified, qualified)
+        return T(Kind.EXTERNAL, qualified)
 
     def context_for(
         self,
@@ -116,16 +117,16 @@ class Evaluator:
             if context.receiver is not None:
                 return context.receiver
             if self._decorated(function, "classmethod"):
-                return T("class", context.class_qualified)
+                return T(Kind.CLASS, context.class_qualified)
             if self.index.is_subclass(context.class_qualified, frozenset({QS, django_api.MANAGER})):
                 # `self` in a custom QuerySet/Manager method is a queryset.
-                return T("queryset", context.class_qualified, "")
-            return T("instance", context.class_qualified)
+                return T(Kind.QUERYSET, context.class_qualified, "")
+            return T(Kind.INSTANCE, context.class_qualified)
         argument = context.arguments.get(name)
         if argument is not None:
             return argument
         if name == "request" or name == "req":
-            return T("request")
+            return T(Kind.REQUEST)
         default = dict(function.defaults).get(name)
         if default is not None and not isinstance(default, Const):
             # `def request_sign_out(self, session=requests)`: what the body uses when the
@@ -154,7 +155,7 @@ class Evaluator:
                 and (self.index.resolve(context.info.name, expr.func.dotted) is None)
             ):
                 if expr.func.dotted == "super" and context.class_qualified:
-                    return T("super", context.class_qualified, owner=context.receiver)
+                    return T(Kind.SUPER, context.class_qualified, owner=context.receiver)
                 if (
                     expr.func.dotted == "getattr"
                     and len(expr.args) >= 2
@@ -164,15 +165,15 @@ class Evaluator:
                     # `getattr(obj, "name", default)` with a literal name is `obj.name`.
                     owner = self.evaluate(expr.args[0], context, down)
                     return self.attribute(owner, expr.args[1].value, context, down)
-                return T("builtin_result", expr.func.dotted)
+                return T(Kind.BUILTIN_RESULT, expr.func.dotted)
             return self.call_result(self.evaluate(expr.func, context, down), expr, context, down)
         if isinstance(expr, Subscript):
             base = self.evaluate(expr.value, context, down)
-            if base.kind == "queryset":
-                return base if expr.is_slice else T("model", base.model, base.model)
-            if base.kind == "mapping" and not expr.is_slice:
+            if base.kind == Kind.QUERYSET:
+                return base if expr.is_slice else T(Kind.MODEL, base.model, base.model)
+            if base.kind == Kind.MAPPING and not expr.is_slice:
                 return union(base.items)
-            if base.kind == "tuple" and isinstance(expr.index, Const):
+            if base.kind == Kind.TUPLE and isinstance(expr.index, Const):
                 position = expr.index.value
                 if isinstance(position, int) and -len(base.items) <= position < len(base.items):
                     return base.items[position]
@@ -180,13 +181,13 @@ class Evaluator:
         if isinstance(expr, Mapping):
             # `{"paypal": PayPalProvider, "stripe": StripeProvider}`: what a lookup can give.
             values = expr.values[:MAX_UNION]
-            return T("mapping", items=tuple(self.evaluate(v, context, down) for v in values))
+            return T(Kind.MAPPING, items=tuple(self.evaluate(v, context, down) for v in values))
         if isinstance(expr, Seq) and expr.kind == "tuple":
             return T(
-                "tuple", items=tuple(self.evaluate(item, context, down) for item in expr.items)
+                Kind.TUPLE, items=tuple(self.evaluate(item, context, down) for item in expr.items)
             )
         if isinstance(expr, Comprehension):
-            return T("list")
+            return T(Kind.LIST)
         if isinstance(expr, ImportedName):
             qualified = self.index.imported(context.info.name, expr)
             return self.classify(qualified, depth) if qualified else UNKNOWN
@@ -214,7 +215,7 @@ class Evaluator:
                 # facts name a nested function by the scopes around it:
                 # `psa.decorator.<locals>.wrapper` for `wrapper` inside psa's `decorator`.
                 scope = context.qualified.replace(".<locals>.", ".")
-                return T("function", f"{scope}.<locals>.{head}")
+                return T(Kind.FUNCTION, f"{scope}.<locals>.{head}")
             enclosing = self._enclosing(context)
             while enclosing is not None and depth < MAX_EVAL_DEPTH:
                 function = enclosing.function
@@ -229,8 +230,8 @@ class Evaluator:
         if qualified is None:
             local = f"{context.info.name}.{head}"
             if context.function is None and local in self.index.functions:
-                return T("function", local)
-            return T("builtin", head) if head in BUILTINS else UNKNOWN
+                return T(Kind.FUNCTION, local)
+            return T(Kind.BUILTIN, head) if head in BUILTINS else UNKNOWN
         return self.classify(qualified, depth)
 
     def _enclosing(self, context: Context) -> Context | None:
@@ -245,51 +246,54 @@ class Evaluator:
         return enclosing if enclosing is not None and enclosing.function is not None else None
 
     def element(self, iterable: T) -> T:
-        if iterable.kind == "queryset":
-            return T("model", iterable.model, iterable.model)
+        if iterable.kind == Kind.QUERYSET:
+            return T(Kind.MODEL, iterable.model, iterable.model)
         return UNKNOWN
 
     def attribute(self, base: T, name: str, context: Context, depth: int) -> T:
         kind = base.kind
-        if kind == "union":
+        if kind == Kind.UNION:
             return union(tuple(self.attribute(i, name, context, depth + 1) for i in base.items))
-        if kind == "mapping":
-            return T("mapping_get", items=base.items) if name == "get" else UNKNOWN
-        if kind in ("module", "external"):
+        if kind == Kind.MAPPING:
+            return T(Kind.MAPPING_GET, items=base.items) if name == "get" else UNKNOWN
+        if kind in (Kind.MODULE, Kind.EXTERNAL):
             qualified = self.index.canonical(f"{base.name}.{name}")
             return self.classify(qualified, depth)
-        if kind == "model_class":
+        if kind == Kind.MODEL_CLASS:
             return self._model_class_attribute(base, name)
-        if kind in ("manager", "queryset"):
+        if kind in (Kind.MANAGER, Kind.QUERYSET):
             if base.name:
                 method = self.index.find_method(base.name, name)
                 if method is not None:
                     return T(
-                        "method", method, base.model, owner=T("queryset", base.name, base.model)
+                        Kind.METHOD,
+                        method,
+                        base.model,
+                        owner=T(Kind.QUERYSET, base.name, base.model),
                     )
             if name == "model" and base.model:
-                return T("model_class", base.model, base.model)
-            return T("bound", f"{QS}.{name}", base.model)
-        if kind == "model":
+                return T(Kind.MODEL_CLASS, base.model, base.model)
+            return T(Kind.BOUND, f"{QS}.{name}", base.model)
+        if kind == Kind.MODEL:
             return self._model_attribute(base, name)
-        if kind in ("instance", "class"):
+        if kind in (Kind.INSTANCE, Kind.CLASS):
             if base.name in self.index.classes:
                 method = self.index.find_method(base.name, name)
                 if method is not None:
-                    bound = T("method", method, owner=T(kind, base.name))
-                    if kind == "instance" and self._is_property(method):
+                    bound = T(Kind.METHOD, method, owner=T(kind, base.name))
+                    if kind == Kind.INSTANCE and self._is_property(method):
                         # `self.client.get(...)` where `client` is a @property: its value.
                         return self.call_result(bound, None, context, depth)
                     return bound
                 if name == "request" and self.index.is_subclass(
                     base.name, frozenset({django_api.VIEW})
                 ):
-                    return T("request")
+                    return T(Kind.REQUEST)
                 attribute = self.index.class_attribute(base.name, name)
                 if attribute is not None and depth < MAX_EVAL_DEPTH:
                     info, expr = attribute
                     return self.evaluate(expr, Context(base.name, info, None, None), depth + 1)
-                if kind == "instance" and depth < MAX_EVAL_DEPTH:
+                if kind == Kind.INSTANCE and depth < MAX_EVAL_DEPTH:
                     assigned = self._instance_attribute(base.name, name, depth + 1)
                     if assigned is not None:
                         return assigned
@@ -297,12 +301,12 @@ class Evaluator:
                 for ancestor in external:
                     # A framework method the class inherits: ModelForm.save, View.dispatch…
                     if self.catalog.match(f"{ancestor}.{name}") is not None:
-                        return T("bound", f"{ancestor}.{name}", owner=T(kind, base.name))
+                        return T(Kind.BOUND, f"{ancestor}.{name}", owner=T(kind, base.name))
                 if external:
-                    return T("inherited", f"{external[0]}.{name}", owner=T(kind, base.name))
-                return T("unresolved_member", f"{base.name}.{name}")
-            return T("bound", f"{base.name}.{name}")
-        if kind == "super":
+                    return T(Kind.INHERITED, f"{external[0]}.{name}", owner=T(kind, base.name))
+                return T(Kind.UNRESOLVED_MEMBER, f"{base.name}.{name}")
+            return T(Kind.BOUND, f"{base.name}.{name}")
+        if kind == Kind.SUPER:
             # Along the receiver's MRO (a mixin's super() reaches the view's next base),
             # after the class whose method is running.
             defining = base.name
@@ -314,14 +318,14 @@ class Evaluator:
             for klass in after:
                 entry = self.index.classes.get(klass)
                 if entry is not None and name in entry[1].methods:
-                    return T("method", f"{klass}.{name}", owner=receiver)
-            return T("bound", f"super.{name}")
-        if kind == "request":
+                    return T(Kind.METHOD, f"{klass}.{name}", owner=receiver)
+            return T(Kind.BOUND, f"super.{name}")
+        if kind == Kind.REQUEST:
             if name == "user":
                 return T(
-                    "model", "django.contrib.auth.models.User", "django.contrib.auth.models.User"
+                    Kind.MODEL, "django.contrib.auth.models.User", "django.contrib.auth.models.User"
                 )
-            return T("request_attr", name)
+            return T(Kind.REQUEST_ATTR, name)
         return UNKNOWN
 
     def _is_property(self, method: str) -> bool:
@@ -362,10 +366,10 @@ class Evaluator:
                 for attribute, expr in found[1].self_assignments:
                     if attribute != name:
                         continue
-                    context = self.context_for(qualified, T("instance", class_qualified))
+                    context = self.context_for(qualified, T(Kind.INSTANCE, class_qualified))
                     if context is None:
                         continue
                     value = self.evaluate(expr, context, depth)
-                    if value.kind != "unknown":
+                    if value.kind != Kind.UNKNOWN:
                         return value
         return None

@@ -5,6 +5,7 @@ context a function body is read in, and a function's summary. Shared by the eval
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from advisor import django_api
 from advisor.facts import Attr, Binding, Call, Const, Expr, FunctionFacts, Name, Subscript
@@ -89,12 +90,41 @@ VALUE_USE_METHODS = {"index": "__getitem__", "truth": "__len__", "contains": "__
 _CONFIDENCE_RANK = {Confidence.EXACT: 0, Confidence.HEURISTIC: 1, Confidence.GUESSED: 2}
 
 
+class Kind(StrEnum):
+    """What kind of value a static type describes."""
+
+    MODULE = "module"  # a module (name: its qualified name)
+    EXTERNAL = "external"  # a name outside the project the catalog may know
+    CLASS = "class"  # a project class
+    INSTANCE = "instance"  # an instance of a (project or catalogued) class
+    MODEL_CLASS = "model_class"  # a Django model class (model: which)
+    MANAGER = "manager"  # a model's manager (name: its project class, if any)
+    QUERYSET = "queryset"  # a lazy queryset of `model`
+    MODEL = "model"  # a model instance
+    FUNCTION = "function"  # a project function
+    METHOD = "method"  # a project method (owner: the receiver)
+    BOUND = "bound"  # a framework method on a known receiver (QuerySet.filter, …)
+    INHERITED = "inherited"  # a method a project class inherits from outside the project
+    UNRESOLVED_MEMBER = "unresolved_member"  # not found on a project class or its bases
+    REQUEST = "request"  # the HttpRequest
+    REQUEST_ATTR = "request_attr"  # an attribute of it other than user
+    SUPER = "super"  # super() in a method of `name`
+    TUPLE = "tuple"  # items: each position's type
+    MAPPING = "mapping"  # a dict literal (items: its values)
+    MAPPING_GET = "mapping_get"  # its .get
+    LIST = "list"  # a comprehension
+    UNION = "union"  # one of items
+    BUILTIN = "builtin"  # a builtin function
+    BUILTIN_RESULT = "builtin_result"  # what one returned
+    CONST = "const"  # a constant argument (name: its repr)
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class T:
     """A static type: what an expression evaluates to, as far as we can tell."""
 
-    kind: str  # module external class instance model_class manager queryset model function
-    # method bound request super tuple builtin unknown
+    kind: Kind
     name: str = ""
     model: str = ""
     # A method's receiver (`self` inside it: the concrete class, the manager's model); a
@@ -103,21 +133,21 @@ class T:
     items: tuple[T, ...] = ()
 
 
-UNKNOWN = T("unknown")
+UNKNOWN = T(Kind.UNKNOWN)
 # Argument types worth a summary of their own: they change what the callee's body does.
 BINDABLE_KINDS = frozenset(
     {
-        "instance",
-        "model",
-        "model_class",
-        "queryset",
-        "manager",
-        "class",
-        "module",
-        "function",
-        "method",
-        "request",
-        "const",
+        Kind.INSTANCE,
+        Kind.MODEL,
+        Kind.MODEL_CLASS,
+        Kind.QUERYSET,
+        Kind.MANAGER,
+        Kind.CLASS,
+        Kind.MODULE,
+        Kind.FUNCTION,
+        Kind.METHOD,
+        Kind.REQUEST,
+        Kind.CONST,
     }
 )
 # Per function, how many receiver/argument variants get their own summary before the
@@ -153,11 +183,11 @@ class Summary:
 
 def union(items: tuple[T, ...]) -> T:
     """One of several types; a single known type stands for itself, unknowns drop out."""
-    flat = (member for i in items for member in (i.items if i.kind == "union" else (i,)))
-    known = tuple(dict.fromkeys(i for i in flat if i.kind != "unknown"))[:MAX_UNION]
+    flat = (member for i in items for member in (i.items if i.kind == Kind.UNION else (i,)))
+    known = tuple(dict.fromkeys(i for i in flat if i.kind != Kind.UNKNOWN))[:MAX_UNION]
     if not known:
         return UNKNOWN
-    return known[0] if len(known) == 1 else T("union", items=known)
+    return known[0] if len(known) == 1 else T(Kind.UNION, items=known)
 
 
 def weaker(a: Confidence, b: Confidence) -> Confidence:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from advisor.detectors import detector
 from advisor.facts import FunctionFacts, Name
 from advisor.model import Confidence, Effect
-from advisor.values import Context
+from advisor.values import Context, Kind
 
 if TYPE_CHECKING:
     from advisor.effects import EffectAnalyzer
@@ -29,10 +29,10 @@ def attribute_reads(
         if last in seen_attributes:
             continue
         owner = analyzer.evaluate(Name(prefix), context)
-        if owner.kind == "model":
+        if owner.kind == Kind.MODEL:
             analyzer._foreign_key_read(context, attribute, owner, in_atomic, effects)
             continue
-        if owner.kind != "request" or last not in ("user", "session"):
+        if owner.kind != Kind.REQUEST or last not in ("user", "session"):
             continue
         seen_attributes.add(last)
         found = analyzer._request_attribute_row(last)

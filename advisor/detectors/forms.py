@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from advisor import django_api
 from advisor.index import ProjectIndex
-from advisor.values import T
+from advisor.values import Kind, T
 
 
 class FormValidation:
@@ -22,9 +22,9 @@ class FormValidation:
         (the nearest definition of each name along the MRO)."""
         owner = callee.owner
         if (
-            callee.kind not in ("bound", "inherited")
+            callee.kind not in (Kind.BOUND, Kind.INHERITED)
             or owner is None
-            or owner.kind != "instance"
+            or owner.kind != Kind.INSTANCE
             or callee.name.rpartition(".")[2] not in django_api.FORM_VALIDATION_CALLS
             or not self.index.is_subclass(owner.name, django_api.FORM_BASES)
         ):

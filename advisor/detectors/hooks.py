@@ -10,7 +10,7 @@ from advisor import django_api
 from advisor.facts import Expr, Seq
 from advisor.index import ProjectIndex
 from advisor.model import ChainLink, Effect, Location
-from advisor.values import Context, Summary, T
+from advisor.values import Context, Kind, Summary, T
 
 
 class ClassHooks:
@@ -59,12 +59,12 @@ class ClassHooks:
                 klass = self.evaluate(item, Context(view_class, info, None, None))
                 method = (
                     self.index.find_method(klass.name, hook.method)
-                    if klass.kind == "class"
+                    if klass.kind == Kind.CLASS
                     else None
                 )
                 if method is None:
                     continue
-                receiver: T | None = T("instance", klass.name)
+                receiver: T | None = T(Kind.INSTANCE, klass.name)
                 if method.rpartition(".")[0] == klass.name:
                     receiver = None
                 found = self.summary(method, receiver)

@@ -10,7 +10,7 @@ from advisor.catalog import Catalog
 from advisor.facts import Call, Expr, Name, Subscript
 from advisor.index import ProjectIndex
 from advisor.installed import ALWAYS_CATALOGUED
-from advisor.values import Context, T
+from advisor.values import Context, Kind, T
 
 
 class UnknownCalls:
@@ -62,7 +62,7 @@ class UnknownCalls:
             function = context.function
             if function is not None and target.dotted in function.params:
                 return "calls a callback passed in as an argument"
-            if target.dotted in context.bindings and callee.kind == "unknown":
+            if target.dotted in context.bindings and callee.kind == Kind.UNKNOWN:
                 # `view = LoginView.as_view(...)` then `view(request)`: whatever it runs is
                 # not known, which is not the same as running nothing.
                 return "calls a value the analysis could not resolve"

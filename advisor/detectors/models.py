@@ -12,7 +12,7 @@ from advisor.catalog import CatalogRow
 from advisor.facts import Attr, AttributeUse, Call, Const, Expr, Name, Subscript
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import Confidence, Effect, Location
-from advisor.values import MODEL, QS, RELATION_FIELDS, UNKNOWN, Context, T
+from advisor.values import MODEL, QS, RELATION_FIELDS, UNKNOWN, Context, Kind, T
 
 
 class ModelTypes:
@@ -66,12 +66,12 @@ class ModelTypes:
             if isinstance(expr, Call):
                 manager = self._manager_class(info, expr)
                 if manager is not None:
-                    return T("manager", manager, model)
+                    return T(Kind.MANAGER, manager, model)
         if name in ("objects", "_default_manager", "_base_manager"):
-            return T("manager", "", model)
+            return T(Kind.MANAGER, "", model)
         method = self.index.find_method(model, name)
         if method is not None:
-            return T("method", method, model)
+            return T(Kind.METHOD, method, model)
         return UNKNOWN
 
     def _manager_class(self, info: ModuleInfo, expr: Call) -> str | None:
@@ -154,15 +154,15 @@ class ModelTypes:
         if name in fields:
             relation, target = fields[name]
             if relation == "m2m":
-                return T("manager", "", target)
-            return T("model", target, target)
+                return T(Kind.MANAGER, "", target)
+            return T(Kind.MODEL, target, target)
         reverse = self.reverse_relations(model)
         if name in reverse:
-            return T("manager", "", reverse[name].split(":", 1)[1])
+            return T(Kind.MANAGER, "", reverse[name].split(":", 1)[1])
         method = self.index.find_method(model, name)
         if method is not None:
-            return T("method", method, model)
-        return T("bound", f"{MODEL}.{name}", model)
+            return T(Kind.METHOD, method, model)
+        return T(Kind.BOUND, f"{MODEL}.{name}", model)
 
     def _loaded_with_related(self, context: Context, name: str, depth: int) -> bool:
         """Whether `name` comes (through assignments and loops) from a queryset built with

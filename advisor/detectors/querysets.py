@@ -14,7 +14,7 @@ from advisor.detectors import detector
 from advisor.facts import CallSite, Const, Expr, FunctionFacts, Mapping, Name
 from advisor.index import ProjectIndex
 from advisor.model import Confidence, Effect, Location
-from advisor.values import CONSUMING_BUILTINS, QS, VALUE_USE_METHODS, Context, T, expr_text
+from advisor.values import CONSUMING_BUILTINS, QS, VALUE_USE_METHODS, Context, Kind, T, expr_text
 
 if TYPE_CHECKING:
     from advisor.effects import EffectAnalyzer
@@ -69,7 +69,7 @@ class QuerysetEvaluation:
             and (self.index.resolve(context.info.name, target_expr.dotted) is None)
         ):
             return False
-        if call.args and self.evaluate(call.args[0], context).kind == "queryset":
+        if call.args and self.evaluate(call.args[0], context).kind == Kind.QUERYSET:
             row = self._known(f"{QS}.__len__")
             effects.append(
                 self._effect(
@@ -107,7 +107,7 @@ class QuerysetEvaluation:
             return
         row = self._known(f"{QS}.__render__")
         for key, value in zip(mapping.keys, mapping.values, strict=True):
-            if self.evaluate(value, context).kind != "queryset":
+            if self.evaluate(value, context).kind != Kind.QUERYSET:
                 continue
             key_name = key.value if isinstance(key, Const) and isinstance(key.value, str) else "?"
             effects.append(
@@ -136,7 +136,7 @@ def iteration(
     effects = []
     for iteration in function.iterations:
         iterable = analyzer.evaluate(iteration.iterable, context)
-        if iterable.kind == "queryset":
+        if iterable.kind == Kind.QUERYSET:
             dunder = "__aiter__" if iteration.is_async else "__iter__"
             row = analyzer._known(f"{QS}.{dunder}")
             effects.append(
@@ -165,7 +165,7 @@ def value_use(
     effects = []
     for use in function.value_uses:
         value = analyzer.evaluate(use.value, context)
-        if value.kind != "queryset":
+        if value.kind != Kind.QUERYSET:
             continue
         method = VALUE_USE_METHODS[use.how]
         row = analyzer._known(f"{QS}.{method}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from advisor import django_api
 from advisor.facts import Call, CallSite, Expr, Name, Seq
 from advisor.index import ModuleInfo, ProjectIndex
-from advisor.values import UNKNOWN, Context, T
+from advisor.values import UNKNOWN, Context, Kind, T
 
 
 class Signals:
@@ -77,7 +77,7 @@ class Signals:
     def _model_signal_receivers(self, callee: T) -> list[str]:
         """`order.save()` sends pre_save/post_save for Order: the receivers connected for
         it (or for any sender) run inside the call."""
-        signals = django_api.MODEL_SIGNALS.get(callee.name) if callee.kind == "bound" else None
+        signals = django_api.MODEL_SIGNALS.get(callee.name) if callee.kind == Kind.BOUND else None
         if not signals or not callee.model:
             return []
         return [
@@ -103,7 +103,7 @@ class Signals:
             if keyword == "sender":
                 sent = value
         sender = self.evaluate(sent, context) if sent is not None else UNKNOWN
-        sender_class = sender.name if sender.kind in ("class", "model_class") else None
+        sender_class = sender.name if sender.kind in (Kind.CLASS, Kind.MODEL_CLASS) else None
         return [
             receiver
             for receiver, wanted in self.receivers(signal)
