@@ -136,6 +136,11 @@ class Evaluator:
 
     def evaluate(self, expr: Expr, context: Context, depth: int = 0) -> T:
         if depth > MAX_EVAL_DEPTH:
+            self.index.limits.setdefault(
+                "evaluation",
+                f"values followed through more than {MAX_EVAL_DEPTH} steps are unknown "
+                f"(first in {context.qualified})",
+            )
             return UNKNOWN
         down = depth + 1
         if isinstance(expr, Name):

@@ -22,6 +22,8 @@ from advisor.facts import (
 )
 
 _MAX_REEXPORT_HOPS = 12
+# Deeper class hierarchies are cut (each level costs several stack frames of resolution).
+MAX_HIERARCHY_DEPTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class ProjectIndex:
         self._project_tops = frozenset(name.partition(".")[0] for name in self.modules)
         self.installed: InstalledModules | None = None
         self._not_installed: set[str] = set()
+        # Where a bound cut the analysis short, for the user (one line each).
+        self.limits: dict[str, str] = {}
 
     def follow_installed(self, installed: InstalledModules) -> None:
         """From now on, a name in an installed package (not the project's) loads that
@@ -255,14 +259,21 @@ class ProjectIndex:
                 resolved.append(name)
         return tuple(resolved)
 
-    def mro(self, qualified: str) -> tuple[str, ...]:
+    def mro(self, qualified: str, depth: int = 0) -> tuple[str, ...]:
         """Linearised ancestry (C3 where it exists, first-seen order otherwise), project and
         known framework classes alike, the class itself first."""
         cached = self._mro_cache.get(qualified)
         if cached is not None:
             return cached
         self._mro_cache[qualified] = (qualified,)  # breaks cycles in broken hierarchies
-        sequences = [list(self.mro(base)) for base in self.bases(qualified)]
+        if depth >= MAX_HIERARCHY_DEPTH:
+            self.limits.setdefault(
+                "hierarchy",
+                f"a class hierarchy deeper than {MAX_HIERARCHY_DEPTH} levels (at {qualified}): "
+                "the ancestors beyond are not followed",
+            )
+            return (qualified,)
+        sequences = [list(self.mro(base, depth + 1)) for base in self.bases(qualified)]
         sequences.append(list(self.bases(qualified)))
         result = [qualified]
         while True:

@@ -365,7 +365,15 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     observed = _load_observed(observed_path, findings)
     scored: list[View] = []
     for view in views:
-        effects, unknown = view_effects(view, analyzer, settings)
+        try:
+            effects, unknown = view_effects(view, analyzer, settings)
+        except RecursionError:
+            # A bound the analysis missed: this view's evidence is incomplete, not the scan.
+            findings.append(
+                Finding("limit", f"{view.id}: the analysis nested too deep; effects unknown")
+            )
+            effects = ()
+            unknown = (UnknownCall(view.id, view.location, "the analysis nested too deep"),)
         view = replace(view, effects=effects, unknown_calls=unknown)
         if view.id in observed:
             view = attach_observed(view, observed[view.id], settings)
@@ -375,6 +383,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         matched = sum(1 for v in scored if v.observed is not None)
         findings.append(summary_finding(observed_path, observed, matched))
     scored.sort(key=_rank)
+    findings.extend(Finding("limit", message) for message in index.limits.values())
     timings["analysis"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     result = ScanResult(
