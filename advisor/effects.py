@@ -114,22 +114,7 @@ class EffectAnalyzer(
         if key in self._in_progress:
             return Summary((), (), ())  # recursion in the project's own code
         if len(self._in_progress) >= self.settings.max_call_depth:
-            self.index.limits.setdefault(
-                "call_depth",
-                f"calls nested deeper than max_call_depth = {self.settings.max_call_depth} are "
-                f"not followed (first at {qualified}); raise it in [tool.advisor]",
-            )
-            entry = self.index.functions.get(qualified)
-            if entry is None:
-                return Summary((), (), ())
-            # Not followed is not the same as doing nothing: the rewrite must not trust it.
-            cut = UnknownCall(
-                qualified,
-                Location(entry[0].path, entry[1].line),
-                f"called deeper than max_call_depth = {self.settings.max_call_depth}: "
-                "not followed",
-            )
-            return Summary((), (cut,), ())
+            return Summary((), self._depth_cut(qualified), ())
         context = self.context_for(qualified, receiver, arguments)
         if context is None or context.function is None:
             return Summary((), (), ())

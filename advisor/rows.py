@@ -1,6 +1,6 @@
 """Effects from catalog rows: one `Effect` per costly call, iteration or read, with its
-latency class, the loop multiplier and the location; the catalog's absence of a row the
-analysis itself names is a bug in the catalog."""
+latency class, the loop multiplier and the location (the catalog's absence of a row the
+analysis itself names is a bug in the catalog); and what a depth bound leaves instead."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from advisor.catalog import Catalog, CatalogRow
 from advisor.config import Settings
-from advisor.model import ChainLink, Confidence, Effect, Location
+from advisor.index import ProjectIndex
+from advisor.model import ChainLink, Confidence, Effect, Location, UnknownCall
 from advisor.values import MAX_MULTIPLIER, Context
 
 
@@ -19,6 +20,7 @@ class EffectRows:
     if TYPE_CHECKING:
         # Defined by EffectAnalyzer (advisor/effects.py).
         catalog: Catalog
+        index: ProjectIndex
         settings: Settings
 
     def multiplier(self, loop_counts: Iterable[int]) -> int:
@@ -88,3 +90,18 @@ class EffectRows:
         end_column: int | None = None,
     ) -> Location:
         return Location(context.info.path, line, column, end_line, end_column)
+
+    def _depth_cut(self, qualified: str) -> tuple[UnknownCall, ...]:
+        """A call nested deeper than max_call_depth: one finding for the scan, and an
+        unknown call for the view (not followed is not the same as doing nothing)."""
+        depth = self.settings.max_call_depth
+        self.index.limits.setdefault(
+            "call_depth",
+            f"calls nested deeper than max_call_depth = {depth} are not followed (first at "
+            f"{qualified}); raise it in [tool.advisor]",
+        )
+        entry = self.index.functions.get(qualified)
+        if entry is None:
+            return ()
+        where = Location(entry[0].path, entry[1].line)
+        return (UnknownCall(qualified, where, f"deeper than max_call_depth = {depth}"),)

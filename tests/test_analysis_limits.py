@@ -63,7 +63,7 @@ def test_a_call_chain_deeper_than_the_bound_is_a_finding_and_an_unknown_call(
     view = result.view("shop.views.view")
     assert view is not None and view.effects == ()
     assert [u.reason for u in view.unknown_calls] == [
-        "called deeper than max_call_depth = 8: not followed"
+        "deeper than max_call_depth = 8"
     ]
 
 
