@@ -291,6 +291,23 @@ def test_method_calls_on_unknown_objects_stay_quiet(tmp_path: Path) -> None:
     assert view.unknown_calls == ()
 
 
+def test_calling_a_lambda_is_not_unknown_its_body_is_read_in_place(tmp_path: Path) -> None:
+    view = the_view(
+        scan_with(
+            tmp_path,
+            """
+            from shop.models import Book
+            def view(request):
+                lookup = lambda pk: Book.objects.get(pk=pk).title
+                return lookup(1)
+            """,
+            venv=False,
+        )
+    )
+    assert view.unknown_calls == ()
+    assert calls(view, "db") == ["django.db.models.QuerySet.get"]
+
+
 def test_a_class_imported_in_the_function_is_not_unknown(tmp_path: Path) -> None:
     view = the_view(
         scan_with(

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from advisor.catalog import Catalog
-from advisor.facts import Call, Expr, Name, Subscript
+from advisor.facts import Call, Expr, Name, Opaque, Subscript
 from advisor.index import ProjectIndex
 from advisor.installed import ALWAYS_CATALOGUED
 from advisor.values import Context, Kind, T
@@ -62,7 +62,14 @@ class UnknownCalls:
             function = context.function
             if function is not None and target.dotted in function.params:
                 return "calls a callback passed in as an argument"
-            if target.dotted in context.bindings and callee.kind == Kind.UNKNOWN:
+            bindings = context.bindings.get(target.dotted)
+            value = bindings[-1].value if bindings else None
+            if (
+                value is not None
+                and callee.kind == Kind.UNKNOWN
+                # A lambda's body is read as part of the function that holds it.
+                and not (isinstance(value, Opaque) and value.what == "lambda")
+            ):
                 # `view = LoginView.as_view(...)` then `view(request)`: whatever it runs is
                 # not known, which is not the same as running nothing.
                 return "calls a value the analysis could not resolve"
