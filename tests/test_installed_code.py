@@ -376,3 +376,25 @@ def test_no_line_without_an_environment(tmp_path: Path) -> None:
     result = scan_with(tmp_path, "def view(request):\n    return None\n", venv=False)
     assert "installed packages" not in render_terminal_text(result).lower()
     assert "installed packages" not in explain_text(the_view(result), result.installed)
+
+
+def test_super_past_the_project_classes_is_not_a_library(tmp_path: Path) -> None:
+    make_project(
+        tmp_path,
+        {
+            "shop/views.py": """
+from django.views.generic import TemplateView
+class V(TemplateView):
+    template_name = "x.html"
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+""",
+            "urls.py": 'from django.urls import path\nfrom shop.views import V\n'
+            'urlpatterns = [path("v/", V.as_view())]\n',
+        },
+    )
+    for venv in (False, True):
+        if venv:
+            make_venv(tmp_path)
+        view = scan_project(tmp_path).view("shop.views.V")
+        assert view is not None and view.unknown_calls == (), venv

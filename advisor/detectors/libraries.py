@@ -10,7 +10,7 @@ from advisor.catalog import Catalog
 from advisor.facts import Call, Expr, Name, Opaque, Subscript
 from advisor.index import ProjectIndex
 from advisor.installed import ALWAYS_CATALOGUED
-from advisor.values import Context, Kind, T
+from advisor.values import BUILTINS, Context, Kind, T
 
 
 class UnknownCalls:
@@ -35,7 +35,12 @@ class UnknownCalls:
                     *ALWAYS_CATALOGUED,
                 }
             )
-        if not top or top in self._catalogued_tops or top in sys.stdlib_module_names:
+        if (
+            not top
+            or top in self._catalogued_tops
+            or top in sys.stdlib_module_names
+            or top in BUILTINS  # `super().get` past the project's classes
+        ):
             return None
         installed = self.index.installed
         if installed is None:
