@@ -47,15 +47,15 @@ class Environment:
 
 
 def project_environment(root: Path, given: str | None) -> Environment | None:
-    """The project's own environment, if one is known; advisor's own interpreter never
-    counts (its site-packages are advisor's dependencies, not the project's)."""
+    """The project's own environment, if one is known. advisor's own interpreter is not a
+    fallback (its site-packages are advisor's dependencies); an active virtualenv counts,
+    also when advisor was installed into the project's own venv."""
     if given:
         return Environment(given, "--python", site_packages(Path(given)))
     active = os.environ.get("VIRTUAL_ENV")
     if active and (Path(active) / "bin" / "python").exists():
         python = Path(active) / "bin" / "python"
-        if Path(sys.prefix).resolve() != Path(active).resolve():
-            return Environment(str(python), "VIRTUAL_ENV", site_packages(python))
+        return Environment(str(python), "VIRTUAL_ENV", site_packages(python))
     local = root / ".venv" / "bin" / "python"
     if local.exists():
         return Environment(str(local), ".venv", site_packages(local))

@@ -75,11 +75,6 @@ def reasons(view: View) -> list[str]:
     return [f"{u.expression}: {u.reason}" for u in view.unknown_calls]
 
 
-@pytest.fixture(autouse=True)
-def _no_active_virtualenv(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
-
-
 # Flagged ---------------------------------------------------------------------------------
 
 
