@@ -31,6 +31,19 @@ class EffectKind(enum.StrEnum):
     STREAMING = "streaming"
 
 
+class Trigger(enum.StrEnum):
+    """What in the code sets an effect off (a later stage never decodes it from `call`)."""
+
+    CALL = "call"
+    ITERATION = "iteration"  # `for row in qs`, `async for`
+    TRUTH_TEST = "truth_test"  # `if qs:`
+    INDEX = "index"  # `qs[0]`
+    MEMBERSHIP = "membership"  # `x in qs`
+    RENDER = "render"  # a lazy queryset in a template context
+    RELATED_READ = "related_read"  # `order.customer` loading a foreign key
+    ATTRIBUTE = "attribute"  # `request.user`, `request.session`
+
+
 class Confidence(enum.StrEnum):
     OBSERVED = "observed"  # seen in the project's own test run, not found in the code
     EXACT = "exact"
@@ -113,6 +126,7 @@ class Effect:
     subject: str | None = None
     # The rewrite the codemods would apply to the call itself (e.g. "orm_method", "http_client").
     rewrite: str | None = None
+    trigger: Trigger = Trigger.CALL
 
     @property
     def direct(self) -> bool:

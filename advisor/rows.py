@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from advisor.catalog import Catalog, CatalogRow
 from advisor.config import Settings
 from advisor.index import ProjectIndex
-from advisor.model import ChainLink, Confidence, Effect, Location, UnknownCall
+from advisor.model import ChainLink, Confidence, Effect, Location, Trigger, UnknownCall
 from advisor.values import MAX_MULTIPLIER, Context
 
 
@@ -49,6 +49,7 @@ class EffectRows:
         in_transaction: bool = False,
         subject: str | None = None,
         wrapped: bool = False,
+        trigger: Trigger = Trigger.CALL,
     ) -> Effect:
         multiplier = self.multiplier(loop_counts)
         per_call = ms if ms is not None else self.settings.latency(row.latency)
@@ -71,6 +72,7 @@ class EffectRows:
             in_transaction=in_transaction,
             subject=subject,
             rewrite=row.rewrite,
+            trigger=trigger,
         )
 
     def _known(self, call: str) -> CatalogRow:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from advisor import django_api
 from advisor.facts import Attr, Binding, Call, Const, Expr, FunctionFacts, Name, Subscript
 from advisor.index import ModuleInfo
-from advisor.model import Confidence, Effect, UnknownCall
+from advisor.model import Confidence, Effect, Trigger, UnknownCall
 
 QS = django_api.QUERYSET
 MODEL = django_api.MODEL
@@ -87,6 +87,11 @@ SHORTCUTS_RETURNING_INSTANCE = frozenset(
     {"django.shortcuts.get_object_or_404", "django.shortcuts.aget_object_or_404"}
 )
 VALUE_USE_METHODS = {"index": "__getitem__", "truth": "__len__", "contains": "__contains__"}
+VALUE_USE_TRIGGERS = {
+    "index": Trigger.INDEX,
+    "truth": Trigger.TRUTH_TEST,
+    "contains": Trigger.MEMBERSHIP,
+}
 _CONFIDENCE_RANK = {Confidence.EXACT: 0, Confidence.HEURISTIC: 1, Confidence.GUESSED: 2}
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from advisor.detectors import detector
 from advisor.facts import FunctionFacts, Name
-from advisor.model import Confidence, Effect
+from advisor.model import Confidence, Effect, Trigger
 from advisor.values import Context, Kind
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def attribute_reads(
                 confidence=Confidence.HEURISTIC,
                 detail=f"{row.note} ({count} use{'s' if count != 1 else ''} in this function)",
                 subject=attribute.dotted,
+                trigger=Trigger.ATTRIBUTE,
             )
         )
     return effects

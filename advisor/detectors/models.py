@@ -11,7 +11,7 @@ from advisor import django_api
 from advisor.catalog import CatalogRow
 from advisor.facts import Attr, AttributeUse, Call, Const, Expr, Name, Subscript
 from advisor.index import ModuleInfo, ProjectIndex
-from advisor.model import Confidence, Effect, Location
+from advisor.model import Confidence, Effect, Location, Trigger
 from advisor.values import MODEL, QS, RELATION_FIELDS, UNKNOWN, Context, Kind, T
 
 
@@ -39,6 +39,7 @@ class ModelTypes:
             in_transaction: bool = False,
             subject: str | None = None,
             wrapped: bool = False,
+            trigger: Trigger = Trigger.CALL,
         ) -> Effect:
             raise NotImplementedError
 
@@ -219,5 +220,6 @@ class ModelTypes:
                 detail=f"{attribute.dotted} reads a foreign key: a query unless it was "
                 "loaded with select_related()",
                 subject=attribute.dotted,
+                trigger=Trigger.RELATED_READ,
             )
         )

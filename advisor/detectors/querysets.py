@@ -13,8 +13,17 @@ from advisor.catalog import CatalogRow
 from advisor.detectors import detector
 from advisor.facts import CallSite, Const, Expr, FunctionFacts, Mapping, Name
 from advisor.index import ProjectIndex
-from advisor.model import Confidence, Effect, Location
-from advisor.values import CONSUMING_BUILTINS, QS, VALUE_USE_METHODS, Context, Kind, T, expr_text
+from advisor.model import Confidence, Effect, Location, Trigger
+from advisor.values import (
+    CONSUMING_BUILTINS,
+    QS,
+    VALUE_USE_METHODS,
+    VALUE_USE_TRIGGERS,
+    Context,
+    Kind,
+    T,
+    expr_text,
+)
 
 if TYPE_CHECKING:
     from advisor.effects import EffectAnalyzer
@@ -42,6 +51,7 @@ class QuerysetEvaluation:
             in_transaction: bool = False,
             subject: str | None = None,
             wrapped: bool = False,
+            trigger: Trigger = Trigger.CALL,
         ) -> Effect:
             raise NotImplementedError
 
@@ -121,6 +131,7 @@ class QuerysetEvaluation:
                     detail=f"context[{key_name!r}] = {expr_text(value)} is a lazy queryset: the "
                     "template runs its query while rendering",
                     subject=key_name,
+                    trigger=Trigger.RENDER,
                 )
             )
 
@@ -149,6 +160,7 @@ def iteration(
                     in_transaction=in_atomic(iteration.line),
                     detail=f"iterating {expr_text(iteration.iterable)} runs its query",
                     subject=expr_text(iteration.iterable, 200),
+                    trigger=Trigger.ITERATION,
                 )
             )
     return effects
@@ -178,6 +190,7 @@ def value_use(
                 use.loop_counts,
                 in_transaction=in_atomic(use.line),
                 subject=expr_text(use.value, 200),
+                trigger=VALUE_USE_TRIGGERS[use.how],
             )
         )
     return effects

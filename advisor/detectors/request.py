@@ -11,7 +11,7 @@ from advisor import django_api
 from advisor.catalog import CatalogRow
 from advisor.facts import Call, Expr
 from advisor.index import ProjectIndex
-from advisor.model import Confidence, Effect, Location
+from advisor.model import Confidence, Effect, Location, Trigger
 from advisor.values import Context, T
 
 
@@ -39,6 +39,7 @@ class RequestAttributes:
             in_transaction: bool = False,
             subject: str | None = None,
             wrapped: bool = False,
+            trigger: Trigger = Trigger.CALL,
         ) -> Effect:
             raise NotImplementedError
 
@@ -114,6 +115,7 @@ class RequestAttributes:
             confidence=Confidence.HEURISTIC,
             detail=f"{row.note} (the view's access check reads it)",
             subject="request.user",
+            trigger=Trigger.ATTRIBUTE,
         )
         # Not a call in the view's body to rewrite: whether the check runs without
         # blocking in an async view is the decorator's or mixin's own async support, which
