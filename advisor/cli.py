@@ -16,7 +16,7 @@ import click
 
 from advisor import __version__
 from advisor.config import ConfigError, Settings, build_settings
-from advisor.model import ScanResult, View, to_dict
+from advisor.model import InstalledCode, ScanResult, View, to_dict
 from advisor.rules import RuleParam
 
 # The analysis (pipeline, reporters, scoring) is imported when a command needs it, so that
@@ -171,7 +171,8 @@ def _common(function: Any, latency: bool = True) -> Any:
         click.option(
             "--python",
             metavar="PY",
-            help="The project's interpreter for --resolve (default: active venv, .venv/).",
+            help="The project's interpreter: --resolve runs it, and calls into its installed "
+            "packages are followed (default: the active venv, else .venv/).",
         ),
         click.option(
             "--project",
@@ -700,13 +701,30 @@ def observed_lines(view: View) -> list[str]:
     return lines
 
 
-def explain_text(view: View) -> str:
+def explain_text(view: View, installed: InstalledCode | None = None) -> str:
     from advisor.reporters.display import route_display
 
     lines = [
         f"{view.id}  ({view.kind.value}{', async' if view.is_async else ''})",
         f"  defined at {view.location}",
     ]
+    if installed is not None:
+        # The installed libraries this view's evidence passes through.
+        versions = {lib.name: lib.version for lib in installed.followed}
+        reached = sorted(
+            {
+                top
+                for effect in view.effects
+                for link in effect.chain
+                if (top := link.function.partition(".")[0]) in versions
+            }
+        )
+        if reached:
+            lines.append(
+                "  followed into installed packages: "
+                + ", ".join(f"{top} {versions[top] or '?'}" for top in reached)
+                + f" ({installed.python})"
+            )
     for route in view.routes:
         methods = f" [{','.join(route.methods)}]" if route.methods else ""
         seen = ""
@@ -911,4 +929,4 @@ def explain_command(target: tuple[str, ...], output_format: str, **flags: Any) -
     if output_format == "json":
         click.echo(json.dumps(to_dict(view), indent=2))
     else:
-        click.echo(explain_text(view), nl=False)
+        click.echo(explain_text(view, result.installed), nl=False)

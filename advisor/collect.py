@@ -598,6 +598,7 @@ class ResultCache:
         files: Sequence[tuple[str, Path]],
         discovery_findings: Sequence[Finding],
         dependency_paths: Sequence[Path],
+        environment: str = "",
     ) -> ResultKey | None:
         """Everything the answer depends on, or None when the tree cannot be proven unchanged
         by stat alone (a file too recently written or unstattable, no stat index support)."""
@@ -611,6 +612,8 @@ class ResultCache:
         # jobs and use_cache change how a scan runs, never what it answers.
         digest.update(repr(dataclasses.replace(settings, jobs=1, use_cache=False)).encode())
         digest.update(repr(list(discovery_findings)).encode())
+        # The installed packages a scan may follow into (advisor.installed.environment_key).
+        digest.update(f"\0{environment}\0".encode())
         for relative, path in files:
             try:
                 signature = stat_signature(os.stat(path))

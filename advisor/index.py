@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from advisor import django_api
 from advisor.facts import (
@@ -21,6 +22,8 @@ from advisor.facts import (
 )
 
 _MAX_REEXPORT_HOPS = 12
+# Deeper class hierarchies are cut (each level costs several stack frames of resolution).
+MAX_HIERARCHY_DEPTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,16 @@ class Symbol:
     kind: str  # "import", "function", "class", "value", "module"
     qualified: str
     value: Expr | None = None
+
+
+class InstalledModules(Protocol):
+    """Where modules outside the project come from (advisor.installed.InstalledSource)."""
+
+    def covers(self, top: str) -> bool: ...
+
+    def load(self, module: str) -> tuple[str, bool, ModuleFacts] | None: ...
+
+    def is_extension(self, module: str) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -51,6 +64,46 @@ class ProjectIndex:
         for info in self.modules.values():
             self._index_module(info)
         self._mro_cache: dict[str, tuple[str, ...]] = {}
+        # The project's own modules; installed ones join `modules` as they are reached.
+        self.project_modules = frozenset(self.modules)
+        self._project_tops = frozenset(name.partition(".")[0] for name in self.modules)
+        self.installed: InstalledModules | None = None
+        self._not_installed: set[str] = set()
+        # Where a bound cut the analysis short, for the user (one line each).
+        self.limits: dict[str, str] = {}
+
+    def follow_installed(self, installed: InstalledModules) -> None:
+        """From now on, a name in an installed package (not the project's) loads that
+        package's module on first use, so calls into it are followed like project calls."""
+        self.installed = installed
+        self._mro_cache.clear()
+
+    def in_project(self, qualified: str) -> bool:
+        found = self.module_for(qualified)
+        return found is not None and found[0].name in self.project_modules
+
+    def _load_installed(self, qualified: str) -> None:
+        installed = self.installed
+        assert installed is not None
+        parts = qualified.split(".")
+        if parts[0] in self._project_tops or not installed.covers(parts[0]):
+            return
+        for cut in range(1, len(parts) + 1):
+            name = ".".join(parts[:cut])
+            if name in self.modules:
+                continue
+            if name in self._not_installed:
+                return
+            found = installed.load(name)
+            if found is None:
+                self._not_installed.add(name)
+                return
+            path, is_package, facts = found
+            info = ModuleInfo(name, path, is_package, facts)
+            self.modules[name] = info
+            self._index_module(info)
+            if not is_package:
+                return
 
     # Building ------------------------------------------------------------------------------
 
@@ -96,6 +149,8 @@ class ProjectIndex:
 
     def module_for(self, qualified: str) -> tuple[ModuleInfo, str] | None:
         """The longest project module that prefixes `qualified`, and the rest."""
+        if self.installed is not None:
+            self._load_installed(qualified)
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             name = ".".join(parts[:cut])
@@ -246,14 +301,21 @@ class ProjectIndex:
                 resolved.append(name)
         return tuple(resolved)
 
-    def mro(self, qualified: str) -> tuple[str, ...]:
+    def mro(self, qualified: str, depth: int = 0) -> tuple[str, ...]:
         """Linearised ancestry (C3 where it exists, first-seen order otherwise), project and
         known framework classes alike, the class itself first."""
         cached = self._mro_cache.get(qualified)
         if cached is not None:
             return cached
         self._mro_cache[qualified] = (qualified,)  # breaks cycles in broken hierarchies
-        sequences = [list(self.mro(base)) for base in self.bases(qualified)]
+        if depth >= MAX_HIERARCHY_DEPTH:
+            self.limits.setdefault(
+                "hierarchy",
+                f"a class hierarchy deeper than {MAX_HIERARCHY_DEPTH} levels (at {qualified}): "
+                "the ancestors beyond are not followed",
+            )
+            return (qualified,)
+        sequences = [list(self.mro(base, depth + 1)) for base in self.bases(qualified)]
         sequences.append(list(self.bases(qualified)))
         result = [qualified]
         while True:
@@ -303,5 +365,11 @@ class ProjectIndex:
         return None
 
     def iter_functions(self) -> Iterator[tuple[str, ModuleInfo, FunctionFacts]]:
-        for qualified, (info, function) in self.functions.items():
-            yield qualified, info, function
+        """The project's own functions (installed modules parsed on demand are not listed:
+        what they hold depends on what the analysis happened to reach)."""
+        for qualified, (info, function) in list(self.functions.items()):
+            if info.name in self.project_modules:
+                yield qualified, info, function
+
+    def project_classes(self) -> list[str]:
+        return [q for q, (info, _) in self.classes.items() if info.name in self.project_modules]

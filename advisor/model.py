@@ -33,6 +33,19 @@ class EffectKind(enum.StrEnum):
     STREAMING = "streaming"
 
 
+class Trigger(enum.StrEnum):
+    """What in the code sets an effect off (a later stage never decodes it from `call`)."""
+
+    CALL = "call"
+    ITERATION = "iteration"  # `for row in qs`, `async for`
+    TRUTH_TEST = "truth_test"  # `if qs:`
+    INDEX = "index"  # `qs[0]`
+    MEMBERSHIP = "membership"  # `x in qs`
+    RENDER = "render"  # a lazy queryset in a template context
+    RELATED_READ = "related_read"  # `order.customer` loading a foreign key
+    ATTRIBUTE = "attribute"  # `request.user`, `request.session`
+
+
 class Confidence(enum.StrEnum):
     OBSERVED = "observed"  # seen in the project's own test run, not found in the code
     EXACT = "exact"
@@ -120,6 +133,7 @@ class Effect:
     branches: tuple[str, ...] = ()
     # What the estimate assumed where the code does not say: a loop's bound, an input's size.
     assumptions: tuple[str, ...] = ()
+    trigger: Trigger = Trigger.CALL
 
     @property
     def direct(self) -> bool:
@@ -377,6 +391,24 @@ class ScanStats:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowedLibrary:
+    """An installed package whose source the analysis followed calls into."""
+
+    name: str  # the top-level import name (`social_core`)
+    version: str | None  # from its .dist-info, when found
+    modules: int  # how many of its modules were parsed (only those reached)
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledCode:
+    """The project's environment, and what of it the scan read."""
+
+    python: str
+    source: str  # how it was found: "--python", "VIRTUAL_ENV", ".venv"
+    followed: tuple[FollowedLibrary, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     tool_version: str
     project: ProjectFacts
@@ -388,6 +420,8 @@ class ScanResult:
     timings: dict[str, float] = field(default_factory=dict)
     excerpts: tuple[SourceExcerpt, ...] = ()
     schema_version: str = SCHEMA_VERSION
+    # None: no project environment known, calls into installed packages were not followed.
+    installed: InstalledCode | None = None
 
     @property
     def routed_views(self) -> tuple[View, ...]:

@@ -31,6 +31,8 @@ from advisor.excerpts import collect_excerpts
 from advisor.facts import ModuleFacts
 from advisor.files import SourceFile, discover
 from advisor.index import ProjectIndex
+from advisor.installed import EnvironmentError_, environment_key, follow, project_environment
+from advisor.installed import report as installed_report
 from advisor.model import (
     CATEGORY_ORDER,
     ChainLink,
@@ -290,6 +292,11 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["discover"] = time.perf_counter() - started
 
     mark = time.perf_counter()
+    environment = None
+    try:
+        environment = project_environment(root, settings.python)
+    except EnvironmentError_ as error:
+        findings.append(Finding("environment", f"{error}; installed packages are not followed"))
     cache: FactsCache | None = None
     results: ResultCache | None = None
     result_key: ResultKey | None = None
@@ -306,6 +313,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
             [(f.relative, f.path) for f in files],
             findings,
             [*dependency_paths(root), *settings_paths(root, layout.primary_root)],
+            environment_key(environment),
         )
         hit = results.load(result_key) if result_key is not None else None
         if hit is not None:
@@ -408,15 +416,33 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     timings["views"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
+    catalog = load_catalog(settings)
+    followed = None
+    if environment is not None:
+        # Calls into installed packages are followed from here on (views are already found,
+        # from the project's own files only).
+        catalogued = frozenset(row.pattern.partition(".")[0] for row in catalog.rows)
+        facts_cache = cache
+        if facts_cache is None and settings.use_cache:
+            facts_cache = FactsCache(root / settings.cache_dir, fingerprint())
+        followed = follow(index, environment, catalogued, facts_cache)
     analyzer = EffectAnalyzer(
-        index, load_catalog(settings), settings, django_settings.values, django_settings.module
+        index, catalog, settings, django_settings.values, django_settings.module
     )
     for view in views:
         analyzer.bind_route_attributes(view.id, (b for r in view.routes for b in r.bindings))
     observed = _by_scan_name(_load_observed(observed_path, findings, root), index, root)
     scored: list[View] = []
     for view in views:
-        effects, unknown = view_effects(view, analyzer, settings)
+        try:
+            effects, unknown = view_effects(view, analyzer, settings)
+        except RecursionError:
+            # A bound the analysis missed: this view's evidence is incomplete, not the scan.
+            findings.append(
+                Finding("limit", f"{view.id}: the analysis nested too deep; effects unknown")
+            )
+            effects = ()
+            unknown = (UnknownCall(view.id, view.location, "the analysis nested too deep"),)
         view = replace(view, effects=effects, unknown_calls=unknown)
         if view.id in observed:
             view = attach_observed(view, observed[view.id], settings)
@@ -426,6 +452,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         matched = sum(1 for v in scored if v.observed is not None)
         findings.append(summary_finding(Path(_shown(observed_path, root)), observed, matched))
     scored.sort(key=_rank)
+    findings.extend(Finding("limit", message) for message in index.limits.values())
     timings["analysis"] = time.perf_counter() - mark
     mark = time.perf_counter()
     excerpts = collect_excerpts(root, scored)
@@ -440,13 +467,14 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         stats=ScanStats(
             files=len(files),
             lines=lines,
-            functions=len(index.functions),
-            classes=len(index.classes),
+            functions=sum(1 for _ in index.iter_functions()),
+            classes=len(index.project_classes()),
             cached_files=cached_files,
         ),
         framework_routes=tuple(framework_routes),
         timings={k: round(v, 4) for k, v in timings.items()},
         excerpts=excerpts,
+        installed=installed_report(environment, followed) if environment is not None else None,
     )
     _store_result(results, result_key, result, collected)
     return result

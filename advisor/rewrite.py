@@ -24,7 +24,16 @@ import click
 
 from advisor import django_api, policy
 from advisor.config import ConfigError, build_settings
-from advisor.model import Category, Effect, EffectKind, Location, ScanResult, View, ViewKind
+from advisor.model import (
+    Category,
+    Effect,
+    EffectKind,
+    Location,
+    ScanResult,
+    Trigger,
+    View,
+    ViewKind,
+)
 from advisor.pipeline import ScanError, scan
 from advisor.plan import CHANGED, FAILED, SKIPPED, Step, Target, ViewPlan, ViewResult
 from advisor.policy import Decision
@@ -231,7 +240,7 @@ def _effect_steps(
         return
     function = chain[-1].function if chain else view.id
     location = effect.location
-    if effect.call.endswith("__render__"):
+    if effect.trigger == Trigger.RENDER:
         return  # the render() call itself becomes a TemplateResponse (render_context)
     if effect.rewrite == "atomic_block" and location.end_line is None:
         raise _Skip(
@@ -253,7 +262,7 @@ def _effect_steps(
         node = (
             "call"
             if location.end_line is not None
-            else ("iteration" if effect.call.endswith("__iter__") else "expression")
+            else ("iteration" if effect.trigger == Trigger.ITERATION else "expression")
         )
     mode = _mode(target, effect.alternative_since) if route.versioned else "native"
     if effect.rewrite == "auth_function" and target.sync_only_auth_backends:
@@ -267,9 +276,9 @@ def _thread_step(
     view: View, effect: Effect, function: str, target: Target, steps: list[Step]
 ) -> None:
     location = effect.location
-    if effect.call.endswith(".__related__"):
+    if effect.trigger == Trigger.RELATED_READ:
         steps.append(Step("related_reads", view.id, location, "attribute", function, effect=effect))
-    elif effect.call.endswith(".__contains__"):
+    elif effect.trigger == Trigger.MEMBERSHIP:
         steps.append(
             Step(
                 "orm_iteration",
@@ -281,7 +290,7 @@ def _thread_step(
                 effect=effect,
             )
         )
-    elif effect.call.endswith(".__getitem__"):
+    elif effect.trigger == Trigger.INDEX:
         raise _Skip(
             f"indexing a queryset at {location} runs a query: use "
             "`await qs[i:i+1].afirst()` or a list evaluated with "

@@ -30,6 +30,7 @@ from advisor.model import (
     MiddlewareInfo,
     ProjectFacts,
     Score,
+    Trigger,
     View,
 )
 
@@ -280,7 +281,7 @@ def blockers_for(view: View, project: ProjectFacts, index_mro: tuple[str, ...]) 
 
 def _costs(view: View, project: ProjectFacts) -> list[Blocker]:
     costs: list[Blocker] = []
-    renders = [e for e in view.effects if e.call.endswith("__render__")]
+    renders = [e for e in view.effects if e.trigger == Trigger.RENDER]
     if renders:
         costs.append(
             Blocker(

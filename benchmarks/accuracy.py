@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -138,7 +139,9 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def advisor(*args: str) -> subprocess.CompletedProcess[str]:
+def advisor(*args: str, venv: environment.Venv | None = None) -> subprocess.CompletedProcess[str]:
+    # `rewrite` has no --python: the project's venv reaches it as the active virtualenv.
+    env = {**os.environ, "VIRTUAL_ENV": str(venv.root)} if venv is not None else None
     return subprocess.run(
         [sys.executable, "-m", "advisor", *args],
         cwd=REPO,
@@ -146,6 +149,7 @@ def advisor(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
         stdin=subprocess.DEVNULL,
+        env=env,
     )
 
 
@@ -153,7 +157,11 @@ def _scan_flags(project: RealProject) -> list[str]:
     return ["--settings", project.settings] if project.settings else []
 
 
-def static_scan(project: RealProject, tree: Path, out: Path) -> dict[str, Any]:
+def static_scan(
+    project: RealProject, env: environment.Venv, tree: Path, out: Path
+) -> dict[str, Any]:
+    # The project's venv, as a user scanning their own checkout has it: calls into its
+    # installed libraries (social_core's backends) are followed.
     completed = advisor(
         "scan",
         str(tree / project.scan_path),
@@ -162,6 +170,8 @@ def static_scan(project: RealProject, tree: Path, out: Path) -> dict[str, Any]:
         "-o",
         str(out),
         "--no-cache",
+        "--python",
+        str(env.python),
         "--django-version",
         TARGET_DJANGO,
         *_scan_flags(project),
@@ -173,7 +183,9 @@ def static_scan(project: RealProject, tree: Path, out: Path) -> dict[str, Any]:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def rewrite_copy(project: RealProject, pristine: Path, copy: Path) -> dict[str, Any]:
+def rewrite_copy(
+    project: RealProject, env: environment.Venv, pristine: Path, copy: Path
+) -> dict[str, Any]:
     if copy.exists():
         shutil.rmtree(copy)
     shutil.copytree(pristine, copy, symlinks=True)
@@ -188,6 +200,7 @@ def rewrite_copy(project: RealProject, pristine: Path, copy: Path) -> dict[str, 
         "--django-version",
         TARGET_DJANGO,
         *_scan_flags(project),
+        venv=env,
     )
     try:
         return json.loads(completed.stdout)
@@ -265,7 +278,7 @@ def measure(project: RealProject, rewrite: bool) -> ProjectResult:
 
         progress(f"{project.name}: static scan")
         started = time.perf_counter()
-        scan = static_scan(project, pristine, work / "scan.json")
+        scan = static_scan(project, env, pristine, work / "scan.json")
         result.seconds["scan"] = round(time.perf_counter() - started, 1)
         roots = [str(pristine.resolve())]
         truth = compare.scan_names(truth, scan, roots[0])
@@ -291,7 +304,7 @@ def measure(project: RealProject, rewrite: bool) -> ProjectResult:
         if rewrite:
             progress(f"{project.name}: rewrite --min-score 0 --write, then its suite again")
             copy = work / "rewritten"
-            outcome = rewrite_copy(project, pristine, copy)
+            outcome = rewrite_copy(project, env, pristine, copy)
             result.rewrite_outcomes = outcome.get("outcomes", [])
             if "error" in outcome:
                 result.rewrite["error"] = 1

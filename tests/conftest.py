@@ -10,6 +10,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PROJECTS = ROOT / "sample_projects"
 
 
+@pytest.fixture(autouse=True)
+def _no_active_virtualenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An activated virtualenv is the scanned project's environment (its installed packages
+    are followed): the suite's scans must not depend on the shell that runs it."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-snapshots",

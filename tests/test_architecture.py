@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from advisor.catalog import family_modules
+from advisor.detectors import detectors
 from advisor.reporters import reporters
 from codemods import codemods
 
@@ -19,9 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGES: list[tuple[str, ...]] = [
     ("advisor", "advisor.model", "advisor.django_api", "advisor.rules"),
     ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress", "advisor.writer"),
-    ("advisor.collect", "advisor.index"),
+    ("advisor.collect", "advisor.index", "advisor.installed"),
     ("advisor.static_eval", "advisor.catalog"),
-    ("advisor.effects",),
+    ("advisor.values", "advisor.evaluate", "advisor.binding", "advisor.rows",
+     "advisor.detectors", "advisor.effects"),
     ("advisor.discovery",),
     ("advisor.runtime",),
     ("advisor.readiness", "advisor.policy", "advisor.plan"),
@@ -31,7 +33,8 @@ STAGES: list[tuple[str, ...]] = [
     ("codemods", "advisor.rewrite", "advisor.verify"),
     ("advisor.cli", "advisor.__main__"),
 ]
-ANALYSIS_INTERNALS = ("advisor.facts", "advisor.index", "advisor.effects",
+ANALYSIS_INTERNALS = ("advisor.facts", "advisor.index", "advisor.effects", "advisor.values",
+                      "advisor.evaluate", "advisor.binding", "advisor.detectors",
                       "advisor.discovery", "advisor.collect", "advisor.static_eval")
 
 
@@ -108,3 +111,12 @@ def test_scoring_and_rewrite_read_one_conversion_policy() -> None:
     for name in ("scoring.py", "rewrite.py"):
         imports = imports_of(ROOT / "advisor" / name)
         assert any(i.startswith("advisor.policy") for i in imports), name
+def test_every_detector_is_documented_and_no_module_is_too_big() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for found in detectors():
+        assert f"`{found.id}`" in readme, f"detector {found.id} is not in the README"
+    for path in sorted((ROOT / "advisor" / "detectors").glob("[!_]*.py")):
+        assert f"`{path.stem}`" in readme, f"detector module {path.stem} is not in the README"
+    for module in ("effects", "values", "evaluate", "binding", "rows"):
+        lines = (ROOT / "advisor" / f"{module}.py").read_text(encoding="utf-8").count("\n")
+        assert lines <= 420, f"advisor/{module}.py has {lines} lines: split it"

@@ -97,7 +97,8 @@ def test_commands_in_the_reports_run_from_the_repository_root(tmp_path: Path) ->
     # The command works as printed, from the repository root.
     outcome = run_cli(*command.split()[1:], cwd=tmp_path)
     assert outcome.returncode == 0, outcome.stderr
-    assert "+++ b/shipping/views.py" in outcome.stdout
+    # The diff names files from the repository root too, so `git apply` works there.
+    assert "+++ b/src/bookshop/shipping/views.py" in outcome.stdout
 
 
 # ---- SARIF in a subfolder -----------------------------------------------------------------

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from advisor.model import CATEGORY_ORDER, Category, ScanResult, View
+from advisor.model import CATEGORY_ORDER, Category, InstalledCode, ScanResult, View
 from advisor.reporters import reporter
 from advisor.reporters.display import middleware_display, route_display
 from advisor.scoring import capacity_cell, capacity_legend
@@ -75,6 +75,17 @@ def readiness_lines(result: ScanResult) -> list[str]:
         )
     lines.append(db_line)
     return lines
+
+
+def installed_line(installed: InstalledCode) -> str:
+    """One line: which installed libraries the analysis followed calls into."""
+    if not installed.followed:
+        return f"Installed packages ({installed.source}): no calls led into them"
+    names = ", ".join(
+        f"{lib.name} {lib.version or '?'} ({lib.modules} module{'s' if lib.modules != 1 else ''})"
+        for lib in installed.followed
+    )
+    return f"Followed into installed packages ({installed.source}): {names}"
 
 
 def ranked(views: tuple[View, ...]) -> list[View]:
@@ -189,6 +200,8 @@ def _summary_lines(result: ScanResult) -> list[str]:
             "Framework routes (not scored): "
             f"{_plural(len(result.framework_routes), 'framework route')} ({', '.join(groups)})"
         )
+    if result.installed is not None:
+        out.append(installed_line(result.installed))
     observed = [v for v in result.views if v.observed is not None]
     if observed:
         disagree = [v for v in observed if v.observed is not None and v.observed.disagreements]

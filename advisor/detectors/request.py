@@ -1,0 +1,125 @@
+"""request.user and request.session: what reading them costs under the project's MIDDLEWARE
+and SESSION_ENGINE, and the access checks (@login_required, LoginRequiredMixin) that read
+request.user before the view runs (https://docs.djangoproject.com/en/stable/topics/auth/default/)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from advisor import django_api
+from advisor.catalog import CatalogRow
+from advisor.facts import Call, Expr, Path
+from advisor.index import ProjectIndex
+from advisor.model import Confidence, Effect, Location, Trigger
+from advisor.values import Context, T
+
+
+class RequestAttributes:
+    """The cost of the attributes middleware puts on the request."""
+
+    if TYPE_CHECKING:
+        # Defined by the other parts of EffectAnalyzer (advisor/effects.py).
+        _middleware: tuple[str, ...] | None
+        _session_engine: str
+        index: ProjectIndex
+
+        def _effect(
+            self,
+            row: CatalogRow,
+            call: str,
+            location: Location,
+            context: Context,
+            loop_counts: tuple[int, ...],
+            *,
+            confidence: Confidence = Confidence.EXACT,
+            awaited: bool = False,
+            ms: float | None = None,
+            detail: str | None = None,
+            in_transaction: bool = False,
+            subject: str | None = None,
+            wrapped: bool = False,
+            trigger: Trigger = Trigger.CALL,
+            path: Path = (),
+            assumptions: tuple[str, ...] = (),
+        ) -> Effect:
+            raise NotImplementedError
+
+        def _known(self, call: str) -> CatalogRow:
+            raise NotImplementedError
+
+        def evaluate(self, expr: Expr, context: Context, depth: int = 0) -> T:
+            raise NotImplementedError
+
+    def _middleware_installed(self, middleware: str) -> bool:
+        if self._middleware is None:
+            return True
+        return any(
+            entry == middleware or self.index.is_subclass(entry, frozenset({middleware}))
+            for entry in self._middleware
+        )
+
+    def _session_store_row(self) -> CatalogRow | None:
+        """What the session store costs under SESSION_ENGINE (None: signed cookies)."""
+        engine = self._session_engine
+        if engine not in django_api.SESSION_STORES:
+            # A project engine built on one of Django's: its base decides.
+            engine = next(
+                (
+                    base.removesuffix(".SessionStore")
+                    for base in self.index.mro(f"{engine}.SessionStore")
+                    if base.removesuffix(".SessionStore") in django_api.SESSION_STORES
+                ),
+                django_api.DEFAULT_SESSION_ENGINE,
+            )
+        pattern = django_api.SESSION_STORES[engine]
+        return self._known(pattern) if pattern is not None else None
+
+    def _request_attribute_row(self, attribute: str) -> CatalogRow | None:
+        """request.user loads the session and the user when AuthenticationMiddleware put it
+        there; request.session loads from the store SessionMiddleware opened. Without the
+        middleware in a known MIDDLEWARE, whatever set the attribute did the loading."""
+        if not self._middleware_installed(django_api.REQUEST_ATTRIBUTE_MIDDLEWARE[attribute]):
+            return None
+        if attribute == "session":
+            return self._session_store_row()
+        return self._known(f"django.http.HttpRequest.{attribute}")
+
+    def _user_check(self, view: str, is_class: bool) -> tuple[Effect, ...]:
+        """@login_required (and the other access checks) or LoginRequiredMixin read
+        request.user before the view body runs."""
+        if is_class:
+            entry = self.index.classes.get(view)
+            if entry is None or not self.index.is_subclass(view, django_api.USER_CHECK_MIXINS):
+                return ()
+            info, line = entry[0], entry[1].line
+        else:
+            found = self.index.functions.get(view)
+            if found is None:
+                return ()
+            info, line = found[0], found[1].line
+            module_context = Context(view, info, None, None)
+            if not any(
+                self.evaluate(d.func if isinstance(d, Call) else d, module_context).name
+                in django_api.USER_CHECK_DECORATORS
+                for d in found[1].decorators
+            ):
+                return ()
+        row = self._request_attribute_row("user")
+        if row is None:
+            return ()
+        effect = self._effect(
+            row,
+            row.pattern,
+            Location(info.path, line),
+            Context(view, info, None, None),
+            (),
+            confidence=Confidence.HEURISTIC,
+            detail=f"{row.note} (the view's access check reads it)",
+            subject="request.user",
+            trigger=Trigger.ATTRIBUTE,
+        )
+        # Not a call in the view's body to rewrite: whether the check runs without
+        # blocking in an async view is the decorator's or mixin's own async support, which
+        # the conversion policy judges.
+        return (replace(effect, blocking=False, rewrite=None),)
