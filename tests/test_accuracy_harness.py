@@ -139,6 +139,30 @@ def test_effects_recall_and_precision_over_exercised_views() -> None:
     assert (http.recall, http.precision) == (1.0, 1.0)
 
 
+def test_a_double_of_a_querying_function_is_observed_db_work() -> None:
+    truth = {"views": {"a.v": {"file": f"{ROOT}/a.py", "requests": 1, "sql": 0, "http": 0,
+                               "db_doubles": 1}}}
+    db = compare.compare_effects(compare.exercised_views(truth, [ROOT]), {"a.v": {"db"}}, "db")
+    assert (db.observed, db.both, db.phantom) == (1, 1, [])
+
+
+def test_truth_ids_take_the_scans_name_for_the_same_file() -> None:
+    """A suite that imports pkg/tests/urls.py as `tests.urls` names its views by that."""
+    truth = {
+        "views": {"tests.urls.Login": {"file": f"{ROOT}/pkg/tests/urls.py", "sql": 1}},
+        "routes": [{"pattern": "login/", "view": "tests.urls.Login",
+                    "file": f"{ROOT}/pkg/tests/urls.py"}],
+    }
+    scan = {"views": [
+        {"id": "pkg.tests.urls.Login", "location": {"path": "pkg/tests/urls.py"}},
+        # Same dotted tail, another file: not the same view.
+        {"id": "other.tests.urls.Login", "location": {"path": "other/tests/urls.py"}},
+    ]}
+    renamed = compare.scan_names(truth, scan, ROOT)
+    assert list(renamed["views"]) == ["pkg.tests.urls.Login"]
+    assert renamed["routes"][0]["view"] == "pkg.tests.urls.Login"
+
+
 def test_newly_failing_names_tests_that_passed_before_the_rewrite() -> None:
     baseline = {
         "t1": {"outcome": "passed"},

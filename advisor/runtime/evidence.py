@@ -59,14 +59,17 @@ def attach(view: View, raw: dict[str, Any], settings: Settings) -> View:
         for s in sorted(raw.get("sites", {}).values(), key=lambda s: (-s["count"], s["chain"]))
     )
     predicted = {e.kind for e in view.effects}
-    observed_counts = {"db": int(raw.get("sql", 0)), "http": int(raw.get("http", 0))}
+    # A test double of a function that queries (auth.authenticate, a helper calling
+    # get_object_or_404) stands in for its queries, as an HTTP double does for a request.
+    db_attempts = int(raw.get("sql", 0)) + int(raw.get("db_doubles", 0))
+    observed_counts = {"db": db_attempts, "http": int(raw.get("http", 0))}
     disagreements: list[str] = []
     added: list[Effect] = []
     for kind, count in observed_counts.items():
         effect_kind = _KIND[kind]
         if count and effect_kind not in predicted:
             where = next((s for s in sites if s.kind == kind), None)
-            calls = [str(c) for c in raw.get("http_calls", [])] if kind == "http" else []
+            calls = [str(c) for c in raw.get("http_calls" if kind == "http" else "db_calls", [])]
             if where is not None:
                 seen = " → ".join(where.chain)
             else:  # a test double is counted when the view returns, with no frame to show
@@ -82,7 +85,7 @@ def attach(view: View, raw: dict[str, Any], settings: Settings) -> View:
     evidence = Observed(
         requests=int(raw.get("requests", 0)),
         direct_calls=int(raw.get("direct_calls", 0)),
-        sql_per_request=round(observed_counts["db"] / requests, 2),
+        sql_per_request=round(int(raw.get("sql", 0)) / requests, 2),
         sql_ms_per_request=round(float(raw.get("sql_ms", 0.0)) / requests, 3),
         http_per_request=round(observed_counts["http"] / requests, 2),
         http_ms_per_request=round(float(raw.get("http_ms", 0.0)) / requests, 3),

@@ -141,6 +141,8 @@ def _per_view(requests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 "http_ms": 0.0,
                 "routes": [],
                 "http_calls": [],
+                "db_doubles": 0,
+                "db_calls": [],
                 "sites": {},
             },
         )
@@ -163,6 +165,10 @@ def _per_view(requests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for call in record.get("http_calls", []):
             if call not in entry["http_calls"] and len(entry["http_calls"]) < 8:
                 entry["http_calls"].append(call)
+        entry["db_doubles"] += int(record.get("db_doubles", 0))
+        for call in record.get("db_calls", []):
+            if call not in entry["db_calls"] and len(entry["db_calls"]) < 8:
+                entry["db_calls"].append(call)
         for key, site in record.get("sites", {}).items():
             known = entry["sites"].setdefault(key, {**site, "count": 0})
             known["count"] += site["count"]

@@ -116,6 +116,7 @@ class _State:
         self.tests: dict[str, dict[str, Any]] = {}
         self.current_test: str | None = None
         self.http_doubles: dict[int, tuple[Any, str]] = {}
+        self.db_doubles: dict[int, tuple[Any, str]] = {}
         self.lock = threading.Lock()
         self.installed = False
         self.root_urlconf: str | None = None  # the settings' own, before any override
@@ -159,8 +160,13 @@ def _open(kind: str, method: str, path: str) -> dict[str, Any]:
         "statements": [],
         "http_calls": [],
         "sites": {},
+        "db_doubles": 0,
+        "db_calls": [],
         "_doubles": {
             key: _double_count(double, how) for key, (double, how) in STATE.http_doubles.items()
+        },
+        "_db_doubles": {
+            key: _double_count(double, how) for key, (double, how) in STATE.db_doubles.items()
         },
     }
     with STATE.lock:
@@ -180,6 +186,13 @@ def _close(record: dict[str, Any]) -> None:
             record["http"] += calls
             if len(record["http_calls"]) < _MAX_LISTED:
                 record["http_calls"].append(f"test double of {how} x{calls}")
+    seen = record.pop("_db_doubles", {})
+    for key, (double, how) in list(STATE.db_doubles.items()):
+        calls = _double_count(double, how) - seen.get(key, 0)
+        if calls > 0:
+            record["db_doubles"] += calls
+            if len(record["db_calls"]) < _MAX_LISTED:
+                record["db_calls"].append(f"test double of {how} x{calls}")
 
 
 def _add_sql(record: dict[str, Any], sql: str, seconds: float) -> None:
@@ -705,6 +718,45 @@ def _double_count(double: Any, how: str) -> int:
     return count
 
 
+# Django helpers whose own code queries: a double of one stands in for its queries.
+_DB_CALLS = {
+    "django.contrib.auth": frozenset(
+        {"authenticate", "login", "logout", "get_user", "update_session_auth_hash"}
+    ),
+    "django.shortcuts": frozenset({"get_object_or_404", "get_list_or_404"}),
+}
+
+
+def db_role(original: Any, depth: int = 0) -> bool:
+    """Whether `original` queries the database: one of Django's querying helpers, or a
+    project function whose code names one of them or a model class. A test double of it
+    replaces the queries the view makes in production (as an HTTP double replaces a request)."""
+    if original is None or inspect.ismodule(original) or isinstance(original, type):
+        return False
+    module = str(getattr(original, "__module__", "") or "")
+    name = str(getattr(original, "__name__", "") or "")
+    if name in _DB_CALLS.get(module, ()):
+        return True
+    function = (
+        inspect.unwrap(getattr(original, "__func__", original)) if callable(original) else None
+    )
+    code = getattr(function, "__code__", None)
+    if code is None or depth > 0 or not _in_project(code.co_filename):
+        return False
+    from django.db import models
+
+    namespace = getattr(function, "__globals__", {})
+    for used in code.co_names:
+        value = namespace.get(used)
+        if value is None or value is original:
+            continue
+        if isinstance(value, type) and issubclass(value, models.Model):
+            return True
+        if db_role(value, depth + 1):
+            return True
+    return False
+
+
 def _install_doubles() -> None:
     patch_class = unittest.mock._patch
     original_enter = patch_class.__enter__
@@ -712,7 +764,11 @@ def _install_doubles() -> None:
 
     def __enter__(self: Any) -> Any:
         new = original_enter(self)
-        role = http_role(getattr(self, "temp_original", None))
+        original = getattr(self, "temp_original", None)
+        role = http_role(original)
+        doubles = STATE.http_doubles
+        if role is None and _django_ready() and db_role(original):
+            role, doubles = "call", STATE.db_doubles
         if role is None:
             return new
         how = f"{role}:{getattr(self, 'attribute', '?')}"
@@ -735,15 +791,25 @@ def _install_doubles() -> None:
             counted._advisor_calls = 0  # type: ignore[attr-defined]
             setattr(self.target, self.attribute, counted)
             counted_on = counted
-        STATE.http_doubles[id(self)] = (counted_on, how)
+        doubles[id(self)] = (counted_on, how)
         return new
 
     def __exit__(self: Any, *exc_info: Any) -> Any:
         STATE.http_doubles.pop(id(self), None)
+        STATE.db_doubles.pop(id(self), None)
         return original_exit(self, *exc_info)
 
     _replace(patch_class, "__enter__", __enter__)
     _replace(patch_class, "__exit__", __exit__)
+
+
+def _django_ready() -> bool:
+    """Model classes can be told only once the app registry is ready."""
+    try:
+        from django.apps import apps
+    except ImportError:
+        return False
+    return bool(apps.ready)
 
 
 # Hand-written doubles (`Model._postback = lambda self: b"VERIFIED"`) ------------------------

@@ -118,6 +118,7 @@ class ViewTruth:
     sql: int = 0
     http: int = 0
     http_calls: list[str] = field(default_factory=list)
+    db_doubles: int = 0  # calls to test doubles of functions that query
 
 
 def exercised_views(truth: Mapping[str, Any], project_files: Iterable[str]) -> dict[str, ViewTruth]:
@@ -130,6 +131,7 @@ def exercised_views(truth: Mapping[str, Any], project_files: Iterable[str]) -> d
             sql=int(seen.get("sql", 0)),
             http=int(seen.get("http", 0)),
             http_calls=list(seen.get("http_calls", [])),
+            db_doubles=int(seen.get("db_doubles", 0)),
         )
         for view, seen in truth.get("views", {}).items()
         if is_project_file(seen.get("file"), roots)
@@ -192,7 +194,7 @@ def compare_effects(
     """Recall and precision of one effect kind over the views the tests exercised."""
     figures = EffectFigures(kind)
     for view, truth in sorted(exercised.items()):
-        observed = (truth.sql if kind == "db" else truth.http) > 0
+        observed = (truth.sql + truth.db_doubles if kind == "db" else truth.http) > 0
         says = kind in predicted.get(view, set())
         figures.observed += observed
         figures.predicted += says
