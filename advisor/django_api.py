@@ -309,12 +309,31 @@ class ClassHook:
     view_base: str
     attribute: str
     method: str
+    # Where a view that does not set `attribute` gets its classes: a key of the settings'
+    # REST_FRAMEWORK dict, and DRF's own default for it.
+    setting: str = ""
+    default: tuple[str, ...] = ()
 
 
 CLASS_HOOKS = (
-    ClassHook(DRF_API_VIEW, "authentication_classes", "authenticate"),
-    ClassHook(DRF_API_VIEW, "permission_classes", "has_permission"),
-    ClassHook(DRF_API_VIEW, "throttle_classes", "allow_request"),
+    ClassHook(
+        DRF_API_VIEW,
+        "authentication_classes",
+        "authenticate",
+        "DEFAULT_AUTHENTICATION_CLASSES",
+        (
+            "rest_framework.authentication.SessionAuthentication",
+            "rest_framework.authentication.BasicAuthentication",
+        ),
+    ),
+    ClassHook(
+        DRF_API_VIEW,
+        "permission_classes",
+        "has_permission",
+        "DEFAULT_PERMISSION_CLASSES",
+        ("rest_framework.permissions.AllowAny",),
+    ),
+    ClassHook(DRF_API_VIEW, "throttle_classes", "allow_request", "DEFAULT_THROTTLE_CLASSES"),
 )
 
 # Functions that return a model class (not an instance): `get_user_model().objects.get()`.

@@ -71,7 +71,7 @@ class EffectAnalyzer(
         self.index = index
         self.catalog = catalog
         self.settings = settings
-        values = django_settings or {}
+        values = self._django_values = django_settings or {}
         chain = values.get("MIDDLEWARE")
         # None: the chain is not known statically, and request.user/session are assumed.
         self._middleware = (

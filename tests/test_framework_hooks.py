@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from snippets import calls, view_of
+from snippets import SETTINGS, calls, view_of
 
 URLS = """
 from django.urls import path
@@ -112,3 +112,38 @@ def test_not_flagged(tmp_path: Path, kind: str, body: str) -> None:
     view = view_of(tmp_path, body, view_id="shop.views.V", files={
         "urls.py": URLS, "shop/auth.py": AUTH, "shop/permissions.py": PERMISSIONS})
     assert calls(view, kind) == [], view.effects
+
+
+DEFAULTS = """
+REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["shop.auth.TokenAuthentication"]}
+"""
+
+PLAIN_API_VIEW = """
+    from rest_framework.views import APIView
+    class V(APIView):
+        def get(self, request):
+            return None
+"""
+
+
+def test_a_view_without_its_own_classes_gets_rest_frameworks_defaults(tmp_path: Path) -> None:
+    """DRF authenticates with REST_FRAMEWORK's DEFAULT_AUTHENTICATION_CLASSES when the view
+    names none: the project's class there queries on every request."""
+    view = view_of(tmp_path, PLAIN_API_VIEW, view_id="shop.views.V", files={
+        "urls.py": URLS, "shop/auth.py": AUTH, "settings.py": SETTINGS + DEFAULTS})
+    assert "django.db.models.QuerySet.get" in calls(view, "db"), view.effects
+    effect = next(e for e in view.effects if e.call == "django.db.models.QuerySet.get")
+    assert effect.chain[0].function == "REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']"
+
+
+@pytest.mark.parametrize("case", ["own-empty-classes", "no-setting"])
+def test_the_defaults_apply_only_where_the_view_names_nothing(tmp_path: Path, case: str) -> None:
+    if case == "own-empty-classes":
+        body = PLAIN_API_VIEW.replace(
+            "    class V(APIView):\n", "    class V(APIView):\n        authentication_classes = ()\n")
+        settings = SETTINGS + DEFAULTS
+    else:  # DRF's own defaults are framework classes: nothing of the project runs
+        body, settings = PLAIN_API_VIEW, SETTINGS
+    view = view_of(tmp_path, body, view_id="shop.views.V", files={
+        "urls.py": URLS, "shop/auth.py": AUTH, "settings.py": settings})
+    assert calls(view, "db") == [], view.effects

@@ -19,6 +19,7 @@ class ClassHooks:
     if TYPE_CHECKING:
         # Defined by the other parts of EffectAnalyzer (advisor/effects.py).
         index: ProjectIndex
+        _django_values: dict[str, object]
 
         def _user_check(self, view: str, is_class: bool) -> tuple[Effect, ...]:
             raise NotImplementedError
@@ -49,14 +50,21 @@ class ClassHooks:
                 continue
             attribute = self.index.class_attribute(view_class, hook.attribute)
             if attribute is None:
-                continue
-            info, value = attribute
-            named = value.items if isinstance(value, Seq) else (value,)
-            link = ChainLink(
-                f"{view_class}.{hook.attribute}", Location(entry[0].path, entry[1].line)
-            )
-            for item in named:
-                klass = self.evaluate(item, Context(view_class, info, None, None))
+                # Not set on the view: DRF takes REST_FRAMEWORK's default, else its own.
+                classes = [self.index.canonical(name) for name in self._drf_default(hook)]
+                link = ChainLink(
+                    f"REST_FRAMEWORK[{hook.setting!r}]", Location(entry[0].path, entry[1].line)
+                )
+                klasses = [T(Kind.CLASS, c) for c in classes if c in self.index.classes]
+            else:
+                info, value = attribute
+                named = value.items if isinstance(value, Seq) else (value,)
+                link = ChainLink(
+                    f"{view_class}.{hook.attribute}", Location(entry[0].path, entry[1].line)
+                )
+                context = Context(view_class, info, None, None)
+                klasses = [self.evaluate(item, context) for item in named]
+            for klass in klasses:
                 method = (
                     self.index.find_method(klass.name, hook.method)
                     if klass.kind == Kind.CLASS
@@ -77,3 +85,15 @@ class ClassHooks:
                     )
                 )
         return summaries
+
+    def _drf_default(self, hook: django_api.ClassHook) -> tuple[str, ...]:
+        """The classes DRF uses for `hook` when a view does not name its own."""
+        if not hook.setting:
+            return ()
+        configured = self._django_values.get("REST_FRAMEWORK")
+        if isinstance(configured, dict) and hook.setting in configured:
+            value = configured[hook.setting]
+            if isinstance(value, list | tuple):
+                return tuple(v for v in value if isinstance(v, str))
+            return ()
+        return hook.default

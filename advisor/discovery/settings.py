@@ -62,6 +62,7 @@ READ_SETTINGS = (
     "ATOMIC_REQUESTS",
     "SESSION_ENGINE",
     "AUTHENTICATION_BACKENDS",
+    "REST_FRAMEWORK",  # DRF's default authentication/permission/throttle classes
 )
 
 
