@@ -98,6 +98,8 @@ class _Frame:
     info: ModuleInfo
     values: dict[str, Any] = field(default_factory=dict)
     locals: MappingABC[str, Expr] = field(default_factory=dict)
+    # The called function's qualified name: a class defined in its body is `scope.Name`.
+    scope: str | None = None
 
 
 class StaticEvaluator:
@@ -439,7 +441,7 @@ class StaticEvaluator:
         for binding in function.bindings:
             if not binding.from_loop and binding.name not in values:
                 locals_[binding.name] = binding.value
-        frame = _Frame(info, values, locals_)
+        frame = _Frame(info, values, locals_, f"{info.name}.{function.qualname}")
         for returned in function.returns:
             value = self._value(frame, returned, depth + 1)
             if value is not UNKNOWN:
@@ -461,6 +463,8 @@ class StaticEvaluator:
             return UNKNOWN
         if head in frame.locals and not isinstance(frame.locals[head], ImportedName):
             return self._value(frame, frame.locals[head], depth) if not rest else UNKNOWN
+        if not rest and frame.scope is not None and f"{frame.scope}.{head}" in self.index.classes:
+            return ObjectRef(f"{frame.scope}.{head}")  # a class the function's body defines
         info = frame.info
         if dotted == "__name__":  # `ROOT_URLCONF=__name__`: this module
             return info.name

@@ -158,3 +158,33 @@ def test_a_decorator_made_class_is_traced_to_the_function_it_wraps(tmp_path: Pat
     assert route.view == "shop.views.ping"
     assert route.file is not None and Path(route.file).resolve() == (tmp_path / "shop/views.py").resolve()
     assert route.line == 5
+
+
+def test_a_view_class_a_function_defines_and_returns_is_routed_alike(tmp_path: Path) -> None:
+    """`path("refresh/", get_refresh_view().as_view())`, the class defined in the function
+    (to avoid a circular import): static discovery and Django's table name it the same way."""
+    make_project(tmp_path, {
+        "manage.py": MANAGE,
+        "settings.py": SETTINGS,
+        "shop/__init__.py": "",
+        "shop/views.py": "from django.http import HttpResponse\n\n\n"
+                         "def get_refresh_view():\n"
+                         "    from django.views import View\n\n"
+                         "    class RefreshView(View):\n"
+                         "        def post(self, request):\n"
+                         "            return HttpResponse('ok')\n\n"
+                         "    return RefreshView\n",
+        "urls.py": "from django.urls import path\nfrom shop.views import get_refresh_view\n"
+                   "urlpatterns = [path('refresh/', get_refresh_view().as_view())]\n",
+    })
+    code, out = run("views", str(tmp_path), "--format", "json", "--no-cache", "--jobs", "1")
+    assert code == 0, out
+    static = {(r["pattern"], r["view"]) for r in json.loads(out)["routes"]}
+    assert static == {("refresh/", "shop.views.get_refresh_view.RefreshView")}
+    code, out = run("views", str(tmp_path), "--resolve", "--format", "json", "--no-cache",
+                    "--jobs", "1", "--python", sys.executable)
+    assert code == 0, out
+    data = json.loads(out)
+    assert {(r["pattern"], r["view"]) for r in data["routes"]} == static
+    summary = [f["message"] for f in data["findings"] if f["kind"] == "resolve"]
+    assert any("missed 0 and invented 0" in m for m in summary), summary

@@ -861,6 +861,21 @@ class UrlconfEvaluator:
             if isinstance(named, ObjectRef) and named.qualified in self.index.functions:
                 self._record(named.qualified, pattern, name, location, decorators, (), None)
                 return
+            if isinstance(func, Attr) and func.attr == "as_view":
+                # `get_refresh_view().as_view()`: a function that returns the view class.
+                made = self._value(func.value, scope)
+                if isinstance(made, ObjectRef) and made.qualified in self.index.classes:
+                    self._record(
+                        made.qualified,
+                        pattern,
+                        name,
+                        location,
+                        decorators,
+                        (),
+                        None,
+                        self._initkwargs(expr, scope),
+                    )
+                    return
             if isinstance(func, Name) and func.dotted.endswith(".as_view"):
                 klass = self.index.resolve(scope.info.name, func.dotted[: -len(".as_view")])
                 if klass not in self.index.classes:

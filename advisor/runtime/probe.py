@@ -130,7 +130,9 @@ def view_identity(func: Any) -> str:
         held = _closure_class(target)
         if held is not None:
             return f"{held.__module__}.{held.__qualname__}"
-        qualname = name
+        # A class a function defines (and returns) is named as the scan names it, by the
+        # scopes around it: `get_view.<locals>.View` is `get_view.View`.
+        qualname = qualname.replace(".<locals>", "") if isinstance(target, type) else name
     elif qualname.rpartition(".")[2] != name:  # DRF's @api_view renames WrappedAPIView
         qualname = name
     return f"{getattr(target, '__module__', '')}.{qualname}"
