@@ -29,7 +29,6 @@ from advisor.evaluate import Evaluator
 from advisor.facts import Call, CallSite, Expr, FunctionFacts, Name
 from advisor.index import ProjectIndex
 from advisor.model import ChainLink, Confidence, Effect, EffectKind, Location, UnknownCall
-from advisor.rows import EffectRows
 from advisor.values import (
     MAX_MULTIPLIER,
     MAX_VARIANTS,
@@ -47,7 +46,6 @@ __all__ = ["EffectAnalyzer", "Summary", "total_ms"]
 
 class EffectAnalyzer(
     Evaluator,
-    EffectRows,
     CallTypes,
     ModelTypes,
     QuerysetEvaluation,

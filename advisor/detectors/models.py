@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from advisor import django_api
-from advisor.catalog import CatalogRow
-from advisor.facts import Attr, AttributeUse, Call, Const, Expr, Name, Path, Subscript
+from advisor.facts import Attr, AttributeUse, Call, Const, Expr, Name, Subscript
 from advisor.index import ModuleInfo, ProjectIndex
-from advisor.model import Confidence, Effect, Location, Trigger
+from advisor.model import Confidence, Effect, Trigger
+from advisor.rows import EffectRows
 from advisor.values import MODEL, QS, RELATION_FIELDS, UNKNOWN, Context, Kind, T
 
 
-class ModelTypes:
+class ModelTypes(EffectRows):
     """Model classes, instances, managers and relations."""
 
     if TYPE_CHECKING:
@@ -23,40 +23,6 @@ class ModelTypes:
         _fields: dict[str, dict[str, tuple[str, str]]]
         _reverse: dict[str, dict[str, str]] | None
         index: ProjectIndex
-
-        def _effect(
-            self,
-            row: CatalogRow,
-            call: str,
-            location: Location,
-            context: Context,
-            loop_counts: tuple[int, ...],
-            *,
-            confidence: Confidence = Confidence.EXACT,
-            awaited: bool = False,
-            ms: float | None = None,
-            detail: str | None = None,
-            in_transaction: bool = False,
-            subject: str | None = None,
-            wrapped: bool = False,
-            trigger: Trigger = Trigger.CALL,
-            path: Path = (),
-            assumptions: tuple[str, ...] = (),
-        ) -> Effect:
-            raise NotImplementedError
-
-        def _known(self, call: str) -> CatalogRow:
-            raise NotImplementedError
-
-        def _location(
-            self,
-            context: Context,
-            line: int,
-            column: int = 0,
-            end_line: int | None = None,
-            end_column: int | None = None,
-        ) -> Location:
-            raise NotImplementedError
 
         def is_model(self, qualified: str) -> bool:
             raise NotImplementedError

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from advisor.catalog import CatalogRow
 from advisor.detectors import detector
-from advisor.facts import CallSite, Const, Expr, FunctionFacts, Mapping, Name, Path
+from advisor.facts import CallSite, Const, Expr, FunctionFacts, Mapping, Name
 from advisor.index import ProjectIndex
-from advisor.model import Confidence, Effect, Location, Trigger
+from advisor.model import Effect, Location, Trigger
+from advisor.rows import EffectRows
 from advisor.values import (
     CONSUMING_BUILTINS,
     QS,
@@ -29,36 +29,12 @@ if TYPE_CHECKING:
     from advisor.effects import EffectAnalyzer
 
 
-class QuerysetEvaluation:
+class QuerysetEvaluation(EffectRows):
     """Where a lazy queryset runs its query."""
 
     if TYPE_CHECKING:
         # Defined by the other parts of EffectAnalyzer (advisor/effects.py).
         index: ProjectIndex
-
-        def _effect(
-            self,
-            row: CatalogRow,
-            call: str,
-            location: Location,
-            context: Context,
-            loop_counts: tuple[int, ...],
-            *,
-            confidence: Confidence = Confidence.EXACT,
-            awaited: bool = False,
-            ms: float | None = None,
-            detail: str | None = None,
-            in_transaction: bool = False,
-            subject: str | None = None,
-            wrapped: bool = False,
-            trigger: Trigger = Trigger.CALL,
-            path: Path = (),
-            assumptions: tuple[str, ...] = (),
-        ) -> Effect:
-            raise NotImplementedError
-
-        def _known(self, call: str) -> CatalogRow:
-            raise NotImplementedError
 
         def evaluate(self, expr: Expr, context: Context, depth: int = 0) -> T:
             raise NotImplementedError

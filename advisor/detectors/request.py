@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 from advisor import django_api
 from advisor.catalog import CatalogRow
-from advisor.facts import Call, Expr, Path
+from advisor.facts import Call, Expr
 from advisor.index import ProjectIndex
 from advisor.model import Confidence, Effect, Location, Trigger
+from advisor.rows import EffectRows
 from advisor.values import Context, T
 
 
-class RequestAttributes:
+class RequestAttributes(EffectRows):
     """The cost of the attributes middleware puts on the request."""
 
     if TYPE_CHECKING:
@@ -23,30 +24,6 @@ class RequestAttributes:
         _middleware: tuple[str, ...] | None
         _session_engine: str
         index: ProjectIndex
-
-        def _effect(
-            self,
-            row: CatalogRow,
-            call: str,
-            location: Location,
-            context: Context,
-            loop_counts: tuple[int, ...],
-            *,
-            confidence: Confidence = Confidence.EXACT,
-            awaited: bool = False,
-            ms: float | None = None,
-            detail: str | None = None,
-            in_transaction: bool = False,
-            subject: str | None = None,
-            wrapped: bool = False,
-            trigger: Trigger = Trigger.CALL,
-            path: Path = (),
-            assumptions: tuple[str, ...] = (),
-        ) -> Effect:
-            raise NotImplementedError
-
-        def _known(self, call: str) -> CatalogRow:
-            raise NotImplementedError
 
         def evaluate(self, expr: Expr, context: Context, depth: int = 0) -> T:
             raise NotImplementedError
