@@ -179,20 +179,17 @@ def _close(record: dict[str, Any]) -> None:
     record.pop("_open", None)
     for owner, attribute, value in record.pop("_standins", ()):
         _replace(owner, attribute, value)
-    seen = record.pop("_doubles", {})
-    for key, (double, how) in list(STATE.http_doubles.items()):
-        calls = _double_count(double, how) - seen.get(key, 0)
-        if calls > 0:
-            record["http"] += calls
-            if len(record["http_calls"]) < _MAX_LISTED:
-                record["http_calls"].append(f"test double of {how} x{calls}")
-    seen = record.pop("_db_doubles", {})
-    for key, (double, how) in list(STATE.db_doubles.items()):
-        calls = _double_count(double, how) - seen.get(key, 0)
-        if calls > 0:
-            record["db_doubles"] += calls
-            if len(record["db_calls"]) < _MAX_LISTED:
-                record["db_calls"].append(f"test double of {how} x{calls}")
+    for doubles, before, count, listed in (
+        (STATE.http_doubles, "_doubles", "http", "http_calls"),
+        (STATE.db_doubles, "_db_doubles", "db_doubles", "db_calls"),
+    ):
+        seen = record.pop(before, {})
+        for key, (double, how) in list(doubles.items()):
+            calls = _double_count(double, how) - seen.get(key, 0)
+            if calls > 0:
+                record[count] += calls
+                if len(record[listed]) < _MAX_LISTED:
+                    record[listed].append(f"test double of {how} x{calls}")
 
 
 def _add_sql(record: dict[str, Any], sql: str, seconds: float) -> None:
