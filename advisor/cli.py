@@ -35,6 +35,12 @@ def reporters() -> dict[str, Any]:
     return dict(available())
 
 
+def reporter_named(name: str) -> Any:
+    from advisor.reporters import reporter_named as named
+
+    return named(name)
+
+
 def capacity_cell(capacity: Any) -> str:
     from advisor.scoring import capacity_cell as cell
 
@@ -267,19 +273,25 @@ def scan_command(
             _check_writable(target)
     settings = _settings(path, **_scan_flags(**flags))
     result = run_scan(path, settings)
-    available = reporters()
-    if output_format not in available:
+    render = reporter_named(output_format)
+    if render is None:
         _fail(f"the {output_format} report is not available in this version")
-    text = available[output_format](result)
+    if output_format == "json" and output is None and sys.stdout.isatty():
+        from advisor.reporters.to_json import render_json
+
+        text = render_json(result, pretty=True)  # for reading; files and pipes get compact
+    else:
+        text = render(result)
     if output is not None:
         write_atomically(output, text)
         click.echo(f"advisor: wrote {output_format} report to {output}", err=True)
     else:
         click.echo(text, nl=False)
     if html_path is not None:
-        if "html" not in available:
+        render_html = reporter_named("html")
+        if render_html is None:
             _fail("the HTML report is not available in this version")
-        write_atomically(html_path, available["html"](result))
+        write_atomically(html_path, render_html(result))
         click.echo(f"advisor: wrote HTML report to {html_path}", err=True)
     failing = [
         v for v in result.routed_views if v.score is not None and v.score.category.value in fail_on

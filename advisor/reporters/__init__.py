@@ -3,6 +3,7 @@ function that turns a `ScanResult` into text. Adding a format means adding a fil
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -20,6 +21,17 @@ def reporter(name: str) -> Callable[[Reporter], Reporter]:
         return function
 
     return register
+
+
+def reporter_named(name: str) -> Reporter | None:
+    """The reporter for one format, importing only its module (`to_<name>.py`) when that
+    registers it: a JSON scan need not import jinja2 for the HTML reporter."""
+    if name not in _REGISTRY and name.isidentifier():
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"{__name__}.to_{name}")
+    if name not in _REGISTRY:
+        return reporters().get(name)
+    return _REGISTRY[name]
 
 
 def reporters() -> dict[str, Reporter]:
