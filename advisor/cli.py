@@ -277,9 +277,9 @@ def scan_command(
     if render is None:
         _fail(f"the {output_format} report is not available in this version")
     if output_format == "json" and output is None and sys.stdout.isatty():
-        from advisor.reporters.to_json import render_json
+        from advisor.reporters.to_json import json_text
 
-        text = render_json(result, pretty=True)  # for reading; files and pipes get compact
+        text = json_text(result, pretty=True)  # for reading; files and pipes get compact
     else:
         text = render(result)
     if output is not None:

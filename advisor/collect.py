@@ -123,7 +123,14 @@ def _positional_dataclasses(
 
 
 _FACT_FIELD_VALUES = _positional_dataclasses(facts_module)
-_CLASSES_BY_NAME = MappingProxyType({cls.__qualname__: cls for cls in _FACT_FIELD_VALUES})
+_CLASSES_BY_NAME = MappingProxyType(
+    {
+        **{cls.__qualname__: cls for cls in _FACT_FIELD_VALUES},
+        # Not dataclasses: they pickle through their own `__reduce__` (text and line numbers).
+        "LazyBody": facts_module.LazyBody,
+        "ModuleSource": facts_module.ModuleSource,
+    }
+)
 _FIELD_VALUES = MappingProxyType({**_FACT_FIELD_VALUES, **_positional_dataclasses(model_module)})
 # What a cached ScanResult may be built from: the model's own dataclasses and enums (an enum
 # member pickles as "call the enum class with its value"), nothing else.

@@ -632,8 +632,8 @@ class EffectAnalyzer:
             for method in methods:
                 qualified = f"{klass}.{method}"
                 found = self.index.functions.get(qualified)
-                if found is None:
-                    continue
+                if found is None or not found[1].mentions(name):
+                    continue  # never names the attribute: its body need not be extracted
                 for attribute, expr in found[1].self_assignments:
                     if attribute != name:
                         continue
@@ -1530,8 +1530,9 @@ class EffectAnalyzer:
                         target = self.index.resolve_expr(info.name, item)
                         if target is not None:
                             found.setdefault(target, []).append((qualified, sender))
-                for call in function.calls:
-                    self._connection(info, call.func, call.args, call.kwargs, found)
+                if function.mentions("connect"):  # else its body need not be extracted
+                    for call in function.calls:
+                        self._connection(info, call.func, call.args, call.kwargs, found)
             for info in self.index.modules.values():
                 for statement in info.facts.statements:
                     value = statement.value

@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 SCHEMA_VERSION = "1.0"
 
@@ -356,7 +357,7 @@ def to_dict(value: Any) -> Any:
     if cls is tuple or cls is list:
         return [to_dict(item) for item in value]
     if hasattr(cls, "__dataclass_fields__"):
-        return {name: to_dict(getattr(value, name)) for name in _field_names(cls)}
+        return {name: to_dict(getattr(value, name)) for name in _field_names(cast(Hashable, cls))}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (list, tuple)):

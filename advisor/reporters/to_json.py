@@ -14,8 +14,12 @@ from advisor.model import ScanResult, to_dict
 from advisor.reporters import reporter
 
 
-@reporter("json")
-def render_json(result: ScanResult, pretty: bool = False) -> str:
+def json_text(result: ScanResult, pretty: bool = False) -> str:
     if pretty:
         return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
     return json.dumps(to_dict(result), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+@reporter("json")
+def render_json(result: ScanResult) -> str:
+    return json_text(result)
