@@ -313,7 +313,7 @@ class LazyBody:
     it parses just those lines, padded so line and column numbers are the file's, and runs
     the same collector an eager body goes through, so the facts are the same either way."""
 
-    __slots__ = ("_facts", "end_line", "indented", "line", "source")
+    __slots__ = ("_facts", "_normalised", "end_line", "indented", "line", "source")
 
     def __init__(self, source: ModuleSource, line: int, end_line: int, indented: bool) -> None:
         self.source = source
@@ -321,6 +321,7 @@ class LazyBody:
         self.end_line = end_line
         self.indented = indented
         self._facts: BodyFacts | None = None
+        self._normalised: str | None = None  # "" when the body is ASCII
 
     def __reduce__(self) -> tuple[type[LazyBody], tuple[ModuleSource, int, int, bool]]:
         return LazyBody, (self.source, self.line, self.end_line, self.indented)
@@ -336,23 +337,24 @@ class LazyBody:
     def __hash__(self) -> int:
         return hash((self.line, self.end_line))
 
-    def _text(self) -> tuple[str, int, int]:
-        """The text to search and the span of this body in it. Python NFKC-normalises
-        identifiers, so a body with non-ASCII characters is searched normalised."""
+    def _search(self, pattern: re.Pattern[str]) -> bool:
         source = self.source
         start, stop = source.line_start(self.line), source.line_start(self.end_line + 1)
+        if pattern.search(source.text, start, stop) is not None:
+            return True
         if source.is_ascii():
-            return source.text, start, stop
-        segment = unicodedata.normalize("NFKC", source.text[start:stop])
-        return segment, 0, len(segment)
+            return False
+        # Python NFKC-normalises identifiers: a non-ASCII body may spell the name otherwise.
+        if self._normalised is None:
+            segment = source.text[start:stop]
+            self._normalised = "" if segment.isascii() else unicodedata.normalize("NFKC", segment)
+        return pattern.search(self._normalised) is not None
 
     def mentions(self, word: str) -> bool:
-        text, start, stop = self._text()
-        return text.find(word, start, stop) != -1
+        return self._search(_word(word))
 
     def may_call(self, suffix: str) -> bool:
-        text, start, stop = self._text()
-        return _call_of(suffix).search(text, start, stop) is not None
+        return self._search(_call_of(suffix))
 
     def facts(self, function: FunctionFacts) -> BodyFacts:
         if self._facts is None:
@@ -721,6 +723,11 @@ def _visitor_for(node_type: str) -> Callable[[_Collector, Any], None]:
         _Collector, f"visit_{node_type}", _Collector.generic_visit
     )
     return method
+
+
+@functools.cache
+def _word(word: str) -> re.Pattern[str]:
+    return re.compile(re.escape(word))
 
 
 @functools.cache

@@ -50,6 +50,18 @@ class ProjectIndex:
         for info in self.modules.values():
             self._index_module(info)
         self._mro_cache: dict[str, tuple[str, ...]] = {}
+        # Name lookups are pure functions of the built index and asked the same questions
+        # over and over by the analysis: remembered. Whatever adds modules after __init__
+        # must call `_forget_lookups()`.
+        self._module_for_cache: dict[str, tuple[ModuleInfo, str] | None] = {}
+        self._canonical_cache: dict[str, str] = {}
+        self._resolve_cache: dict[tuple[str, str], str | None] = {}
+
+    def _forget_lookups(self) -> None:
+        self._module_for_cache.clear()
+        self._canonical_cache.clear()
+        self._resolve_cache.clear()
+        self._mro_cache.clear()
 
     # Building ------------------------------------------------------------------------------
 
@@ -95,6 +107,13 @@ class ProjectIndex:
 
     def module_for(self, qualified: str) -> tuple[ModuleInfo, str] | None:
         """The longest project module that prefixes `qualified`, and the rest."""
+        try:
+            return self._module_for_cache[qualified]
+        except KeyError:
+            found = self._module_for_cache[qualified] = self._find_module(qualified)
+            return found
+
+    def _find_module(self, qualified: str) -> tuple[ModuleInfo, str] | None:
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             name = ".".join(parts[:cut])
@@ -106,6 +125,13 @@ class ProjectIndex:
     def canonical(self, qualified: str) -> str:
         """Follow re-exports (`pkg/__init__.py: from .views import home`) and known
         framework aliases to the place a name is defined."""
+        try:
+            return self._canonical_cache[qualified]
+        except KeyError:
+            found = self._canonical_cache[qualified] = self._follow(qualified)
+            return found
+
+    def _follow(self, qualified: str) -> str:
         seen: set[str] = set()
         for _ in range(_MAX_REEXPORT_HOPS):
             if qualified in seen:
@@ -143,6 +169,14 @@ class ProjectIndex:
     def resolve(self, module: str, dotted: str) -> str | None:
         """The qualified name `dotted` means in `module`, or None for a builtin or an unknown
         local name."""
+        key = (module, dotted)
+        try:
+            return self._resolve_cache[key]
+        except KeyError:
+            found = self._resolve_cache[key] = self._resolve(module, dotted)
+            return found
+
+    def _resolve(self, module: str, dotted: str) -> str | None:
         info = self.modules.get(module)
         if info is None:
             return None

@@ -11,7 +11,15 @@ from typing import Any
 
 from advisor import __version__, django_api
 from advisor.catalog import load_catalog
-from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
+from advisor.collect import (
+    Collected,
+    FactsCache,
+    ResultCache,
+    ResultKey,
+    Stats,
+    collect,
+    fingerprint,
+)
 from advisor.config import Settings
 from advisor.discovery.settings import DjangoSettings, find_settings, settings_lookup
 from advisor.discovery.test_urlconfs import find_test_urlconfs
@@ -224,12 +232,16 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     root = root.resolve()
     findings: list[Finding] = []
     files: list[SourceFile] = []
+    discovered_ns = time.time_ns()  # before discovery's stats, which the caches reuse
     for found in discover(root, settings.excludes):
         if isinstance(found, SourceFile):
             files.append(found)
         else:
             findings.append(Finding("file", found[1], Location(found[0], 1)))
     timings["discover"] = time.perf_counter() - started
+    known_stats = Stats(
+        {f.relative: f.signature for f in files if f.signature is not None}, discovered_ns
+    )
 
     mark = time.perf_counter()
     cache: FactsCache | None = None
@@ -243,14 +255,21 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         results = ResultCache(root / settings.cache_dir, tool)
         # Discovery and a stat of every file still run: they are what proves nothing changed.
         result_key = results.key(
-            root, settings, [(f.relative, f.path) for f in files], findings, dependency_paths(root)
+            root,
+            settings,
+            [(f.relative, f.path) for f in files],
+            findings,
+            dependency_paths(root),
+            known_stats,
         )
         hit = results.load(result_key) if result_key is not None else None
         if hit is not None:
             timings["result_cache"] = time.perf_counter() - mark
             timings["total"] = time.perf_counter() - started
             return replace(hit, timings={k: round(v, 4) for k, v in timings.items()})
-    collected = collect(((f.relative, f.path) for f in files), settings.jobs, cache)
+    collected = collect(
+        ((f.relative, f.path) for f in files), settings.jobs, cache, known_stats=known_stats
+    )
     timings["parse"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
