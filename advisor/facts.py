@@ -1323,9 +1323,11 @@ def decode_source(source: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def collect_facts(source: bytes) -> ModuleFacts:
+def collect_facts(source: bytes, *, defer_bodies: bool = True) -> ModuleFacts:
     """Everything the analysis needs from one file. Never raises on bad input: a file that
-    cannot be decoded or parsed comes back with `error` set and no symbols."""
+    cannot be decoded or parsed comes back with `error` set and no symbols. Function bodies
+    are extracted on first use (`LazyBody`) unless `defer_bodies` is False; the facts are
+    the same either way."""
     try:
         text = decode_source(source)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
@@ -1337,7 +1339,7 @@ def collect_facts(source: bytes) -> ModuleFacts:
         return ModuleFacts(lines=lines, error=(error.lineno or 1, error.msg))
     except (ValueError, RecursionError, MemoryError) as error:
         return ModuleFacts(lines=lines, error=(1, f"cannot parse: {type(error).__name__}"))
-    collector = _Collector(ModuleSource(text), _definition_lines(text))
+    collector = _Collector(ModuleSource(text), _definition_lines(text) if defer_bodies else None)
     try:
         for statement in tree.body:
             collector.visit(statement)
