@@ -485,13 +485,32 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 class _ExprConverter:
+    """ast expressions to `Expr`. The visitor converts a call, then walks into it and
+    converts its argument calls again: each node's result is remembered (by the node's
+    identity; the tree outlives the converter's use), together with the deepest depth at
+    which it was converted without reaching MAX_EXPR_DEPTH, at or above which it is the
+    same result."""
+
     def __init__(self, char_column: _ColumnMap) -> None:
         self._column = char_column
+        self._converted: dict[int, tuple[Expr, int]] = {}
+        self._cut = 0  # how many times MAX_EXPR_DEPTH cut a conversion short
 
     def convert(self, node: ast.expr | None, depth: int = 0) -> Expr:
         if node is None:
             return Const(None)
+        known = self._converted.get(id(node))
+        if known is not None and depth <= known[1]:
+            return known[0]
+        cut = self._cut
+        result = self._convert(node, depth)
+        if self._cut == cut:
+            self._converted[id(node)] = (result, depth)
+        return result
+
+    def _convert(self, node: ast.expr, depth: int) -> Expr:
         if depth > MAX_EXPR_DEPTH:
+            self._cut += 1
             return Opaque("too deep", getattr(node, "lineno", 0))
         down = depth + 1
         if isinstance(node, ast.Name | ast.Attribute):
