@@ -35,6 +35,12 @@ def reporters() -> dict[str, Any]:
     return dict(available())
 
 
+def reporter_named(name: str) -> Any:
+    from advisor.reporters import reporter_named as named
+
+    return named(name)
+
+
 def capacity_cell(capacity: Any) -> str:
     from advisor.scoring import capacity_cell as cell
 
@@ -439,8 +445,7 @@ def scan_command(
         result = apply_traffic(result, rates, str(traffic_path))
     result = select_views(apply_suppressions(result, path.resolve()), enabled)
     check_urlconf(result, settings, gate=bool(fail_on))
-    available = reporters()
-    if output_format not in available:
+    if reporter_named(output_format) is None:
         _fail(f"the {output_format} report is not available in this version")
     options = _report_options(path, result, link_template, output_format, html_path)
     if output is not None and output_format == "terminal":
@@ -448,6 +453,10 @@ def scan_command(
         from advisor.reporters.to_terminal import render_terminal_text
 
         text = render_terminal_text(result, colour=False, width=_terminal_width())
+    elif output_format == "json" and output is None and sys.stdout.isatty():
+        from advisor.reporters.to_json import json_text
+
+        text = json_text(result, pretty=True)  # for reading; files and pipes get compact
     else:
         text = _render(output_format, result, options)
     if output is not None:
@@ -457,7 +466,7 @@ def scan_command(
         # The reporter already chose colour (NO_COLOR, FORCE_COLOR, a tty): keep its codes.
         click.echo(text, nl=False, color=True)
     if html_path is not None:
-        if "html" not in available:
+        if reporter_named("html") is None:
             _fail("the HTML report is not available in this version")
         write_atomically(html_path, _render("html", result, options))
         click.echo(f"advisor: wrote HTML report to {html_path}", err=True)

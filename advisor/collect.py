@@ -38,21 +38,23 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
 from advisor import facts as facts_module
 from advisor import model as model_module
 from advisor.config import Settings
 from advisor.facts import ModuleFacts, collect_facts
+from advisor.files import StatSignature, stat_signature
 from advisor.model import Finding, ScanResult
 from advisor.progress import Progress
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # Bump when the layout or codec of the cache changes.
 CACHE_FORMAT = "3"
@@ -73,6 +75,15 @@ POOL_MIN_BYTES = 512 * 1024
 # Chunks per worker: enough to balance the tail (biggest files go first), few enough that
 # per-task overhead stays small.
 CHUNKS_PER_WORKER = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Stat signatures already taken (by discovery) by relative path, and the time just
+    before the first of them was taken: what the stat index and the result key trust."""
+
+    signatures: Mapping[str, StatSignature]
+    taken_ns: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +134,14 @@ def _positional_dataclasses(
 
 
 _FACT_FIELD_VALUES = _positional_dataclasses(facts_module)
-_CLASSES_BY_NAME = MappingProxyType({cls.__qualname__: cls for cls in _FACT_FIELD_VALUES})
+_CLASSES_BY_NAME = MappingProxyType(
+    {
+        **{cls.__qualname__: cls for cls in _FACT_FIELD_VALUES},
+        # Not dataclasses: they pickle through their own `__reduce__` (text and line numbers).
+        "LazyBody": facts_module.LazyBody,
+        "ModuleSource": facts_module.ModuleSource,
+    }
+)
 _FIELD_VALUES = MappingProxyType({**_FACT_FIELD_VALUES, **_positional_dataclasses(model_module)})
 # What a cached ScanResult may be built from: the model's own dataclasses and enums (an enum
 # member pickles as "call the enum class with its value"), nothing else.
@@ -219,13 +237,6 @@ def fingerprint() -> str:
     except OSError:
         digest.update(b"facts.py unreadable")
     return digest.hexdigest()
-
-
-StatSignature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
-
-
-def stat_signature(status: os.stat_result) -> StatSignature:
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -412,6 +423,9 @@ def _run_pool(
 ) -> None:
     """Parse `pending` in worker processes, handing each outcome to `finish` in the parent as
     its chunk completes (so loading overlaps with parsing)."""
+    # Imported here: a scan served from the caches never starts a pool.
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     chunks = _chunks(pending, jobs)
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(chunks)), initializer=_worker_started
@@ -436,12 +450,18 @@ class _Run:
     """One `collect()` call's state: results by input position and the next stat index."""
 
     def __init__(
-        self, items: list[tuple[str, Path]], cache: FactsCache | None, bar: Progress
+        self,
+        items: list[tuple[str, Path]],
+        cache: FactsCache | None,
+        bar: Progress,
+        known_stats: Stats | None,
     ) -> None:
         self.items = items
         self.cache = cache
         self.bar = bar
-        self.started_ns = time.time_ns()
+        self.known_stats = known_stats
+        # Stats taken earlier (by discovery) count from when they were taken.
+        self.started_ns = known_stats.taken_ns if known_stats is not None else time.time_ns()
         self.results: list[Collected | None] = [None] * len(items)
         self.old_index = cache.read_stat_index() if cache is not None else {}
         self.new_index: dict[str, tuple[StatSignature, str]] = {}
@@ -451,16 +471,18 @@ class _Run:
         """Stat every file; serve those whose signature is in the stat index from the cache.
         Returns the rest as (position, path, size)."""
         pending: list[tuple[int, str, int]] = []
+        known_stats = self.known_stats.signatures if self.known_stats is not None else {}
         for position, (relative, path) in enumerate(self.items):
-            try:
-                status = os.stat(path)
-            except OSError as error:
-                self.results[position] = Collected(
-                    relative, None, f"cannot read: {error.strerror}", False
-                )
-                self.bar.advance()
-                continue
-            signature = stat_signature(status)
+            signature = known_stats.get(relative)
+            if signature is None:
+                try:
+                    signature = stat_signature(os.stat(path))
+                except OSError as error:
+                    self.results[position] = Collected(
+                        relative, None, f"cannot read: {error.strerror}", False
+                    )
+                    self.bar.advance()
+                    continue
             self.signatures[position] = signature
             known = self.old_index.get(relative)
             if self.cache is not None and known is not None and known[0] == signature:
@@ -470,7 +492,7 @@ class _Run:
                     self.new_index[relative] = known
                     self.bar.advance()
                     continue
-            pending.append((position, str(path), status.st_size))
+            pending.append((position, str(path), signature[0]))
         return pending
 
     def record(self, position: int, outcome: _Outcome, facts: ModuleFacts | None) -> None:
@@ -509,16 +531,19 @@ def collect(
     cache: FactsCache | None,
     *,
     show_progress: bool | None = None,
+    known_stats: Stats | None = None,
 ) -> list[Collected]:
     """Facts for each `(relative path, path)`, in the order given: from the cache when the
     file is unchanged, else parsed, in `jobs` worker processes when there is enough to do.
     `show_progress=None` draws a progress line when stderr is a terminal and the scan big."""
     items = list(files)
     with _collector_paused(), Progress(len(items), "parsing", enabled=show_progress) as bar:
-        run = _Run(items, cache, bar)
+        run = _Run(items, cache, bar, known_stats)
         pending = run.look_up()
         if use_pool(jobs, len(pending), sum(size for _, _, size in pending)):
             # No processes on this platform, or a worker died: what is left runs in-process.
+            from concurrent.futures.process import BrokenProcessPool
+
             with suppress(OSError, BrokenProcessPool):
                 _run_pool(pending, jobs, cache, run.finish_shipped)
         for position, path, _ in pending:
@@ -599,6 +624,7 @@ class ResultCache:
         discovery_findings: Sequence[Finding],
         dependency_paths: Sequence[Path],
         environment: str = "",
+        known_stats: Stats | None = None,
     ) -> ResultKey | None:
         """Everything the answer depends on, or None when the tree cannot be proven unchanged
         by stat alone (a file too recently written or unstattable, no stat index support)."""
@@ -606,7 +632,9 @@ class ResultCache:
             return None
         # Taken before any stat, like `_Run.started_ns`: a file older than this by more than
         # the margin cannot be edited later without its mtime/ctime moving (see above).
-        trusted_before = time.time_ns() - STAT_TRUST_MARGIN_NS
+        started_ns = known_stats.taken_ns if known_stats is not None else time.time_ns()
+        trusted_before = started_ns - STAT_TRUST_MARGIN_NS
+        known = known_stats.signatures if known_stats is not None else {}
         digest = hashlib.sha256(self.fingerprint.encode())
         digest.update(f"\0{root}\0".encode())
         # jobs and use_cache change how a scan runs, never what it answers.
@@ -615,10 +643,12 @@ class ResultCache:
         # The installed packages a scan may follow into (advisor.installed.environment_key).
         digest.update(f"\0{environment}\0".encode())
         for relative, path in files:
-            try:
-                signature = stat_signature(os.stat(path))
-            except OSError:
-                return None
+            signature = known.get(relative)
+            if signature is None:
+                try:
+                    signature = stat_signature(os.stat(path))
+                except OSError:
+                    return None
             if max(signature[1], signature[2]) >= trusted_before:
                 return None
             digest.update(f"\0{relative}\0{signature}".encode())

@@ -387,8 +387,8 @@ class Evaluator:
             for method in methods:
                 qualified = f"{klass}.{method}"
                 found = self.index.functions.get(qualified)
-                if found is None:
-                    continue
+                if found is None or not found[1].mentions(name):
+                    continue  # never names the attribute: its body need not be extracted
                 for attribute, expr in found[1].self_assignments:
                     if attribute != name:
                         continue

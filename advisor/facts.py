@@ -9,9 +9,15 @@ small frozen tree (`Expr`) that the cross-file stages evaluate statically.
 from __future__ import annotations
 
 import ast
+import bisect
+import functools
 import io
+import re
 import tokenize
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 # Big literal lists (generated URLconfs, fixtures) are cut here to keep facts small.
 MAX_SEQUENCE_ITEMS = 5000
@@ -263,6 +269,118 @@ class WithBlock:
 
 
 @dataclass(frozen=True, slots=True)
+class BodyFacts:
+    """What a function's body does: extracted when the analysis first asks (see LazyBody)."""
+
+    calls: tuple[CallSite, ...] = ()
+    bindings: tuple[Binding, ...] = ()
+    iterations: tuple[Iteration, ...] = ()
+    value_uses: tuple[ValueUse, ...] = ()
+    attribute_uses: tuple[AttributeUse, ...] = ()
+    withs: tuple[WithBlock, ...] = ()
+    returns: tuple[Expr, ...] = ()
+    is_generator: bool = False
+    nested: tuple[str, ...] = ()
+    # `self.user_model = get_user_model()`: attributes a method sets on its first parameter.
+    self_assignments: tuple[tuple[str, Expr], ...] = ()
+    # `view.adapter = adapter(request)`: attributes set on another plain name (a local the
+    # function made, as a factory's closure does with the view instance): (name, attr, value).
+    attribute_assignments: tuple[tuple[str, str, Expr], ...] = ()
+
+
+class ModuleSource:
+    """A module's decoded text, kept so that a function body is parsed and extracted only
+    when the analysis reaches it: on real projects a view reaches a small share of all
+    functions, and extracting every body cost ~3x `ast.parse` itself."""
+
+    __slots__ = ("_ascii", "_columns", "_line_starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._line_starts: list[int] | None = None
+        self._columns: _ColumnMap | None = None
+        self._ascii: bool | None = None
+
+    def is_ascii(self) -> bool:
+        if self._ascii is None:
+            self._ascii = self.text.isascii()
+        return self._ascii
+
+    def __reduce__(self) -> tuple[type[ModuleSource], tuple[str]]:
+        return ModuleSource, (self.text,)
+
+    def line_start(self, line: int) -> int:
+        """The offset of 1-based `line` (lines end at `\n`; a text with a bare `\r` is never
+        made lazy). One past the last line gives the end of the text."""
+        if self._line_starts is None:
+            starts = [0]
+            for length in map(len, self.text.split("\n")):
+                starts.append(starts[-1] + length + 1)
+            self._line_starts = starts
+        starts = self._line_starts
+        return starts[line - 1] if line - 1 < len(starts) else len(self.text)
+
+    def columns(self) -> _ColumnMap:
+        if self._columns is None:
+            self._columns = _ColumnMap(self.text)
+        return self._columns
+
+
+class LazyBody:
+    """A function body not yet extracted: lines `line`..`end_line` of `source`. Extracting
+    it parses just those lines, padded so line and column numbers are the file's, and runs
+    the same collector an eager body goes through, so the facts are the same either way."""
+
+    __slots__ = ("_facts", "_normalised", "end_line", "indented", "line", "source")
+
+    def __init__(self, source: ModuleSource, line: int, end_line: int, indented: bool) -> None:
+        self.source = source
+        self.line = line
+        self.end_line = end_line
+        self.indented = indented
+        self._facts: BodyFacts | None = None
+        self._normalised: str | None = None  # "" when the body is ASCII
+
+    def __reduce__(self) -> tuple[type[LazyBody], tuple[ModuleSource, int, int, bool]]:
+        return LazyBody, (self.source, self.line, self.end_line, self.indented)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, LazyBody)
+            and (self.line, self.end_line, self.indented)
+            == (other.line, other.end_line, other.indented)
+            and (self.source is other.source or self.source.text == other.source.text)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.end_line))
+
+    def _search(self, pattern: re.Pattern[str]) -> bool:
+        source = self.source
+        start, stop = source.line_start(self.line), source.line_start(self.end_line + 1)
+        if pattern.search(source.text, start, stop) is not None:
+            return True
+        if source.is_ascii():
+            return False
+        # Python NFKC-normalises identifiers: a non-ASCII body may spell the name otherwise.
+        if self._normalised is None:
+            segment = source.text[start:stop]
+            self._normalised = "" if segment.isascii() else unicodedata.normalize("NFKC", segment)
+        return pattern.search(self._normalised) is not None
+
+    def mentions(self, word: str) -> bool:
+        return self._search(_word(word))
+
+    def may_call(self, suffix: str) -> bool:
+        return self._search(_call_of(suffix))
+
+    def facts(self, function: FunctionFacts) -> BodyFacts:
+        if self._facts is None:
+            self._facts = _extract_body(function, self)
+        return self._facts
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionFacts:
     name: str
     qualname: str
@@ -273,22 +391,70 @@ class FunctionFacts:
     params: tuple[str, ...]
     decorators: tuple[Expr, ...]
     class_name: str | None
-    calls: tuple[CallSite, ...] = ()
-    bindings: tuple[Binding, ...] = ()
-    iterations: tuple[Iteration, ...] = ()
-    value_uses: tuple[ValueUse, ...] = ()
-    attribute_uses: tuple[AttributeUse, ...] = ()
-    withs: tuple[WithBlock, ...] = ()
-    returns: tuple[Expr, ...] = ()
-    is_generator: bool = False
-    nested: tuple[str, ...] = ()
+    body: BodyFacts | LazyBody = BodyFacts()
     vararg: str | None = None  # the `*args` name: static evaluation binds extra arguments
     defaults: tuple[tuple[str, Expr], ...] = ()  # parameters with a default value
-    # `self.user_model = get_user_model()`: attributes a method sets on its first parameter.
-    self_assignments: tuple[tuple[str, Expr], ...] = ()
-    # `view.adapter = adapter(request)`: attributes set on another plain name (a local the
-    # function made, as a factory's closure does with the view instance): (name, attr, value).
-    attribute_assignments: tuple[tuple[str, str, Expr], ...] = ()
+
+    def body_facts(self) -> BodyFacts:
+        body = self.body
+        return body if isinstance(body, BodyFacts) else body.facts(self)
+
+    def mentions(self, word: str) -> bool:
+        """False only when the identifier `word` cannot occur in the body: a search over
+        every function (signal connections, URLconfs named in tests) checks this first so
+        it does not extract bodies it has no use for."""
+        body = self.body
+        return True if isinstance(body, BodyFacts) else body.mentions(word)
+
+    def may_call(self, suffix: str) -> bool:
+        """False only when no call in the body can name a function whose name ends with
+        `suffix` (an identifier ending so, then `(`): what `mentions` is for a word."""
+        body = self.body
+        return True if isinstance(body, BodyFacts) else body.may_call(suffix)
+
+    @property
+    def calls(self) -> tuple[CallSite, ...]:
+        return self.body_facts().calls
+
+    @property
+    def bindings(self) -> tuple[Binding, ...]:
+        return self.body_facts().bindings
+
+    @property
+    def iterations(self) -> tuple[Iteration, ...]:
+        return self.body_facts().iterations
+
+    @property
+    def value_uses(self) -> tuple[ValueUse, ...]:
+        return self.body_facts().value_uses
+
+    @property
+    def attribute_uses(self) -> tuple[AttributeUse, ...]:
+        return self.body_facts().attribute_uses
+
+    @property
+    def withs(self) -> tuple[WithBlock, ...]:
+        return self.body_facts().withs
+
+    @property
+    def returns(self) -> tuple[Expr, ...]:
+        return self.body_facts().returns
+
+    @property
+    def is_generator(self) -> bool:
+        return self.body_facts().is_generator
+
+    @property
+    def nested(self) -> tuple[str, ...]:
+        return self.body_facts().nested
+
+    @property
+    def self_assignments(self) -> tuple[tuple[str, Expr], ...]:
+        return self.body_facts().self_assignments
+
+    @property
+    def attribute_assignments(self) -> tuple[tuple[str, str, Expr], ...]:
+        return self.body_facts().attribute_assignments
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,13 +511,32 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 class _ExprConverter:
+    """ast expressions to `Expr`. The visitor converts a call, then walks into it and
+    converts its argument calls again: each node's result is remembered (by the node's
+    identity; the tree outlives the converter's use), together with the deepest depth at
+    which it was converted without reaching MAX_EXPR_DEPTH, at or above which it is the
+    same result."""
+
     def __init__(self, char_column: _ColumnMap) -> None:
         self._column = char_column
+        self._converted: dict[int, tuple[Expr, int]] = {}
+        self._cut = 0  # how many times MAX_EXPR_DEPTH cut a conversion short
 
     def convert(self, node: ast.expr | None, depth: int = 0) -> Expr:
         if node is None:
             return Const(None)
+        known = self._converted.get(id(node))
+        if known is not None and depth <= known[1]:
+            return known[0]
+        cut = self._cut
+        result = self._convert(node, depth)
+        if self._cut == cut:
+            self._converted[id(node)] = (result, depth)
+        return result
+
+    def _convert(self, node: ast.expr, depth: int) -> Expr:
         if depth > MAX_EXPR_DEPTH:
+            self._cut += 1
             return Opaque("too deep", getattr(node, "lineno", 0))
         down = depth + 1
         if isinstance(node, ast.Name | ast.Attribute):
@@ -448,14 +633,16 @@ class _ColumnMap:
     """Turns ast's UTF-8 byte columns into character columns (what libcst reports)."""
 
     def __init__(self, text: str) -> None:
-        self._lines: list[bytes] | None = None
-        if not text.isascii():
-            self._lines = [line.encode("utf-8") for line in text.splitlines()]
+        # Lines are encoded when asked for: most lines of a non-ASCII file never are.
+        self._lines: list[str] | None = None if text.isascii() else text.splitlines()
 
     def __call__(self, line: int, byte_column: int) -> int:
         if self._lines is None or line - 1 >= len(self._lines) or line < 1:
             return byte_column
-        return len(self._lines[line - 1][:byte_column].decode("utf-8", errors="replace"))
+        text = self._lines[line - 1]
+        if text.isascii():
+            return byte_column
+        return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="replace"))
 
 
 def _literal_loop_count(iterable: ast.expr) -> int:
@@ -542,6 +729,21 @@ class _FunctionBuilder:
         self.bindings.append(binding)
         self.bound_names.add(binding.name)
 
+    def facts(self) -> BodyFacts:
+        return BodyFacts(
+            tuple(self.calls),
+            tuple(self.bindings),
+            tuple(self.iterations),
+            tuple(self.value_uses),
+            tuple(self.attribute_uses),
+            tuple(self.withs),
+            tuple(self.returns),
+            self.is_generator,
+            tuple(self.nested),
+            tuple(self.self_assignments),
+            tuple(self.attribute_assignments),
+        )
+
 
 _INTERESTING_ATTRIBUTES = frozenset({"user", "session"})
 
@@ -565,9 +767,60 @@ def _guard(test: ast.expr) -> Guard | None:
     return None
 
 
+# Fields that hold only operator or context singletons (`Load()`, `Add()`): never walked.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_ignores"})
+
+
+@functools.cache
+def _visitor_for(node_type: str) -> Callable[[_Collector, Any], None]:
+    """The `visit_<Type>` method for a node type, found once per type instead of once per
+    node (what ast.NodeVisitor.visit does)."""
+    method: Callable[[_Collector, Any], None] = getattr(
+        _Collector, f"visit_{node_type}", _Collector.generic_visit
+    )
+    return method
+
+
+@functools.cache
+def _word(word: str) -> re.Pattern[str]:
+    return re.compile(re.escape(word))
+
+
+@functools.cache
+def _call_of(suffix: str) -> re.Pattern[str]:
+    """`suffix` ending an identifier, then `(` after any blanks, line continuations and
+    comments (between brackets a call may span lines)."""
+    return re.compile(re.escape(suffix) + r"(?:\s|\\\n|#[^\n]*)*\(")
+
+
+# A line that may start a `def` or `class` statement (decorators sit on earlier lines).
+_DEFINITION = r"[ \t\f]*(?:async[ \t\f]+)?(?:def|class)\b"
+_FIRST_LINE_DEFINITION = re.compile(_DEFINITION)
+_LATER_LINE_DEFINITION = re.compile("\n" + _DEFINITION)  # a literal first: a fast search
+
+
+def _definition_lines(text: str) -> list[int] | None:
+    """The (1-based) lines that may start a `def` or `class`, over-approximated (a line of
+    a docstring may match). None for a text with a bare `\\r` line end, whose lines the
+    regex and `str.split` would count differently from the tokenizer: its bodies are
+    extracted eagerly."""
+    if "\r" in text and re.search("\r(?!\n)", text):
+        return None
+    lines = [1] if _FIRST_LINE_DEFINITION.match(text) else []
+    line, position = 1, 0
+    for match in _LATER_LINE_DEFINITION.finditer(text):
+        line += text.count("\n", position, match.start()) + 1
+        position = match.start() + 1
+        lines.append(line)
+    return lines
+
+
 class _Collector(ast.NodeVisitor):
-    def __init__(self, text: str) -> None:
-        self.columns = _ColumnMap(text)
+    def __init__(self, source: ModuleSource, definition_lines: list[int] | None) -> None:
+        self.source = source
+        # Lines that may start a `def`/`class` (sorted), None when no body may be deferred.
+        self._definition_lines = definition_lines
+        self.columns = source.columns()
         self.convert = _ExprConverter(self.columns).convert
         self.imports: list[Import] = []
         self.functions: list[FunctionFacts] = []
@@ -587,6 +840,31 @@ class _Collector(ast.NodeVisitor):
         self._path: list[tuple[int, int]] = []
         self._groups = 0  # branch groups numbered per function
         self._if_groups: dict[int, int] = {}  # id(ast.If) -> its branch group
+
+    # Walking ---------------------------------------------------------------------------
+
+    def visit(self, node: ast.AST) -> None:
+        # Outside a function an expression records nothing (no def or statement can be in
+        # one), so its subtree is not walked at all.
+        if self._function is None and isinstance(node, ast.expr):
+            return
+        _visitor_for(node.__class__.__name__)(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            if name in _LEAF_FIELDS:
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """No children; and NodeVisitor's own visit_Constant is a compatibility shim for
+        the old visit_Num/visit_Str names that cost time on every literal."""
 
     # Module level ------------------------------------------------------------------------
 
@@ -755,8 +1033,10 @@ class _Collector(ast.NodeVisitor):
         self._visit_function(node)
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        for decorator in node.decorator_list:
-            self.visit(decorator)
+        outermost = self._function is None
+        if not outermost:  # at module or class level a decorator records nothing
+            for decorator in node.decorator_list:
+                self.visit(decorator)
         in_class = bool(self._class_stack) and self._function is None
         if self._function is not None:
             self._function.nested.append(node.name)
@@ -778,49 +1058,53 @@ class _Collector(ast.NodeVisitor):
             ),
         ]
         defaults = tuple((a.arg, self.convert(d)) for a, d in with_defaults)
-        builder = _FunctionBuilder(
-            node.name,
-            qualname,
-            node,
-            ".".join(self._scope) if in_class else None,
-            params,
-        )
-        saved = (self._function, self._loops, self._with_depth, self._class_stack, self._guards)
-        saved_paths = (self._path, self._groups)
-        self._function, self._loops, self._with_depth = builder, [], 0
-        self._class_stack, self._guards = [], []
-        self._path, self._groups = [], 0
-        self._scope.append(node.name)
-        self._block(node.body)
-        self._scope.pop()
-        self._function, self._loops, self._with_depth, self._class_stack, self._guards = saved
-        self._path, self._groups = saved_paths
+        class_name = ".".join(self._scope) if in_class else None
+        end_line = node.end_lineno or node.lineno
+        body: BodyFacts | LazyBody
+        if outermost and self._can_defer(node.lineno, end_line):
+            body = LazyBody(self.source, node.lineno, end_line, node.col_offset > 0)
+        else:
+            builder = _FunctionBuilder(node.name, qualname, node, class_name, params)
+            self._scope.append(node.name)
+            self._collect_body(builder, node)
+            self._scope.pop()
+            body = builder.facts()
         self.functions.append(
             FunctionFacts(
                 node.name,
                 qualname,
                 node.lineno,
                 self.columns(node.lineno, node.col_offset),
-                node.end_lineno or node.lineno,
+                end_line,
                 isinstance(node, ast.AsyncFunctionDef),
                 params,
                 tuple(self.convert(d) for d in node.decorator_list),
-                builder.class_name,
-                tuple(builder.calls),
-                tuple(builder.bindings),
-                tuple(builder.iterations),
-                tuple(builder.value_uses),
-                tuple(builder.attribute_uses),
-                tuple(builder.withs),
-                tuple(builder.returns),
-                builder.is_generator,
-                tuple(builder.nested),
+                class_name,
+                body,
                 arguments.vararg.arg if arguments.vararg else None,
                 defaults,
-                tuple(builder.self_assignments),
-                tuple(builder.attribute_assignments),
             )
         )
+
+    def _can_defer(self, line: int, end_line: int) -> bool:
+        """A body can wait when no `def` or `class` line lies inside it: the functions and
+        classes it defines must be known up front, the rest only when reached."""
+        if self._definition_lines is None:
+            return False
+        after = bisect.bisect_right(self._definition_lines, line)
+        return after >= len(self._definition_lines) or self._definition_lines[after] > end_line
+
+    def _collect_body(
+        self, builder: _FunctionBuilder, node: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> None:
+        saved = (self._function, self._loops, self._with_depth, self._class_stack, self._guards)
+        saved_paths = (self._path, self._groups)
+        self._function, self._loops, self._with_depth = builder, [], 0
+        self._class_stack, self._guards = [], []
+        self._path, self._groups = [], 0
+        self._block(node.body)
+        self._function, self._loops, self._with_depth, self._class_stack, self._guards = saved
+        self._path, self._groups = saved_paths
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.visit(node.body)
@@ -1202,9 +1486,11 @@ def decode_source(source: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def collect_facts(source: bytes) -> ModuleFacts:
+def collect_facts(source: bytes, *, defer_bodies: bool = True) -> ModuleFacts:
     """Everything the analysis needs from one file. Never raises on bad input: a file that
-    cannot be decoded or parsed comes back with `error` set and no symbols."""
+    cannot be decoded or parsed comes back with `error` set and no symbols. Function bodies
+    are extracted on first use (`LazyBody`) unless `defer_bodies` is False; the facts are
+    the same either way."""
     try:
         text = decode_source(source)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
@@ -1216,7 +1502,7 @@ def collect_facts(source: bytes) -> ModuleFacts:
         return ModuleFacts(lines=lines, error=(error.lineno or 1, error.msg))
     except (ValueError, RecursionError, MemoryError) as error:
         return ModuleFacts(lines=lines, error=(1, f"cannot parse: {type(error).__name__}"))
-    collector = _Collector(text)
+    collector = _Collector(ModuleSource(text), _definition_lines(text) if defer_bodies else None)
     try:
         for statement in tree.body:
             collector.visit(statement)
@@ -1230,3 +1516,31 @@ def collect_facts(source: bytes) -> ModuleFacts:
         statements=tuple(collector.statements),
         dunder_all=collector.dunder_all,
     )
+
+
+def _extract_body(function: FunctionFacts, lazy: LazyBody) -> BodyFacts:
+    """Parse the lines of one function, padded with empty lines (and, for an indented one,
+    an `if 1:` line) so every line and column is the file's, and collect its body as the
+    eager path does."""
+    source = lazy.source
+    segment = source.text[source.line_start(lazy.line) : source.line_start(lazy.end_line + 1)]
+    if lazy.indented:
+        padded = "\n" * (lazy.line - 2) + "if 1:\n" + segment
+    else:
+        padded = "\n" * (lazy.line - 1) + segment
+    try:
+        statement = ast.parse(padded).body[0]
+        if lazy.indented and isinstance(statement, ast.If):
+            statement = statement.body[0]
+        if (
+            not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef)
+            or statement.lineno != lazy.line
+        ):
+            return BodyFacts()
+        builder = _FunctionBuilder(
+            function.name, function.qualname, statement, function.class_name, function.params
+        )
+        _Collector(source, None)._collect_body(builder, statement)
+    except (SyntaxError, ValueError, IndexError, RecursionError, MemoryError):
+        return BodyFacts()  # parsed as part of its file, so not expected; never fatal
+    return builder.facts()

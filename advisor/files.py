@@ -56,6 +56,14 @@ SKIPPED_DIRECTORIES = frozenset(
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
+# What proves a file unchanged without reading it: size, mtime_ns, ctime_ns, inode, device.
+StatSignature = tuple[int, int, int, int, int]
+
+
+def stat_signature(status: os.stat_result) -> StatSignature:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     path: Path
@@ -63,6 +71,8 @@ class SourceFile:
     module: str  # dotted module name relative to the scan root
     is_package: bool
     size: int
+    # From the walk's own stat, so the caches need not stat every file again.
+    signature: StatSignature | None = None
 
 
 def module_name(relative: str) -> tuple[str, bool]:
@@ -157,4 +167,4 @@ def discover(
                 yield relative, f"skipped: {size // 1024} KiB is larger than the 5 MiB limit"
                 continue
             module, is_package = module_name(relative)
-            yield SourceFile(path, relative, module, is_package, size)
+            yield SourceFile(path, relative, module, is_package, size, stat_signature(info))

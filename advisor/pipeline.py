@@ -11,7 +11,15 @@ from typing import Any
 
 from advisor import __version__, django_api
 from advisor.catalog import load_catalog
-from advisor.collect import Collected, FactsCache, ResultCache, ResultKey, collect, fingerprint
+from advisor.collect import (
+    Collected,
+    FactsCache,
+    ResultCache,
+    ResultKey,
+    Stats,
+    collect,
+    fingerprint,
+)
 from advisor.config import Settings
 from advisor.discovery.layout import Layout, LayoutError, find_layout
 from advisor.discovery.readable import urlconf_unread
@@ -282,6 +290,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     root = root.resolve()
     findings: list[Finding] = []
     files: list[SourceFile] = []
+    discovered_ns = time.time_ns()  # before discovery's stats, which the caches reuse
     for found in discover(root, settings.excludes, settings.default_excludes):
         if isinstance(found, SourceFile):
             files.append(found)
@@ -290,6 +299,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
     layout = _layout(root, files, settings, findings)
     files = [f for f in files if not layout.skips(f.relative)]
     timings["discover"] = time.perf_counter() - started
+    known_stats = Stats(
+        {f.relative: f.signature for f in files if f.signature is not None}, discovered_ns
+    )
 
     mark = time.perf_counter()
     environment = None
@@ -314,13 +326,16 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
             findings,
             [*dependency_paths(root), *settings_paths(root, layout.primary_root)],
             environment_key(environment),
+            known_stats,
         )
         hit = results.load(result_key) if result_key is not None else None
         if hit is not None:
             timings["result_cache"] = time.perf_counter() - mark
             timings["total"] = time.perf_counter() - started
             return replace(hit, timings={k: round(v, 4) for k, v in timings.items()})
-    collected = collect(((f.relative, f.path) for f in files), settings.jobs, cache)
+    collected = collect(
+        ((f.relative, f.path) for f in files), settings.jobs, cache, known_stats=known_stats
+    )
     timings["parse"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

@@ -42,8 +42,9 @@ class Signals:
                         target = self.index.resolve_expr(info.name, item)
                         if target is not None:
                             found.setdefault(target, []).append((qualified, sender))
-                for call in function.calls:
-                    self._connection(info, call.func, call.args, call.kwargs, found)
+                if function.mentions("connect"):  # else its body need not be extracted
+                    for call in function.calls:
+                        self._connection(info, call.func, call.args, call.kwargs, found)
             project = self.index.project_modules
             for info in [i for i in self.index.modules.values() if i.name in project]:
                 for statement in info.facts.statements:

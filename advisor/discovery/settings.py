@@ -230,7 +230,10 @@ def _module_calls(info: ModuleInfo, suffix: str) -> list[tuple[Call, dict[str, E
         and isinstance(s.value.func, Name)
         and s.value.func.dotted.endswith(suffix)
     ]
+    word = suffix.rsplit(".", 1)[-1]  # a body that never names it is not extracted
     for function in info.facts.functions:
+        if not function.mentions(word):
+            continue
         sites = [
             c for c in function.calls if isinstance(c.func, Name) and c.func.dotted.endswith(suffix)
         ]

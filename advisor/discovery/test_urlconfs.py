@@ -61,6 +61,8 @@ def _urlconf_exprs(
         for decorator in function.decorators:
             if isinstance(decorator, Call):
                 yield from _from_call(index, info, decorator, {}, function.line)
+        if not (function.may_call("urls") or function.mentions("ROOT_URLCONF")):
+            continue  # cannot pass _may_name_a_urlconf: leave the body unextracted
         locals_: dict[str, Expr] | None = None
         for site in function.calls:
             if not _may_name_a_urlconf(site.func, site.kwargs):

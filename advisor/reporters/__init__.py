@@ -8,6 +8,7 @@ import it), so a report's advice cannot contradict the rewrite."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
@@ -50,6 +51,17 @@ def reporter(name: str, options: bool = False) -> Callable[[Reporter], Reporter]
     return register
 
 
+def reporter_named(name: str) -> Reporter | None:
+    """The reporter for one format, importing only its module (`to_<name>.py`) when that
+    registers it: a JSON scan need not import jinja2 for the HTML reporter."""
+    if name not in _REGISTRY and name.isidentifier():
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"{__name__}.to_{name}")
+    if name not in _REGISTRY:
+        return reporters().get(name)
+    return _REGISTRY[name]
+
+
 def reporters() -> dict[str, Reporter]:
     # Walk the package once, even if one reporter module was imported directly before.
     if not _DISCOVERED:
@@ -61,7 +73,9 @@ def reporters() -> dict[str, Reporter]:
 
 def render_report(name: str, result: ScanResult, options: ReportOptions | None = None) -> str:
     """The report `name` for `result`, given the options when that reporter takes them."""
-    function: Any = reporters()[name]
+    function: Any = reporter_named(name)
+    if function is None:
+        raise KeyError(name)
     if name in _TAKES_OPTIONS and options is not None:
         return str(function(result, options))
     return str(function(result))
