@@ -191,10 +191,20 @@ def test_initkwargs_in_the_urlconf_type_the_attribute_they_set(tmp_path: Path) -
     assert not [u for u in ledger["unknown_calls"] if "charge" in u["expression"]]
 
 
-def test_without_resolve_a_factory_closure_binds_nothing(tmp_path: Path) -> None:
+def test_a_classmethod_factory_closure_is_read_statically_too(tmp_path: Path) -> None:
+    """`ProviderView.adapter_view(GitHubAdapter)` routes ProviderView (not the adapter it
+    is given), with `self.adapter` an instance of that adapter."""
     views = scan(project(tmp_path))
-    github = views.get("shop.views.ProviderView")
-    assert github is None or http_calls(github) == []
+    github, dummy = views["shop.views.ProviderView"], views["shop.views.DummyProviderView"]
+    assert [r["pattern"] for r in github["routes"]] == ["github/"]
+    assert github["routes"][0]["bindings"] == [
+        {"attribute": "adapter", "value": "shop.clients.GitHubAdapter", "kind": "instance"}
+    ]
+    assert http_calls(github) == ["requests.get"]
+    assert http_calls(dummy) == []
+    # The adapter classes it was given are not routed as views.
+    routed = {v["id"] for v in views.values() if v["routes"]}
+    assert not routed & {"shop.clients.GitHubAdapter", "shop.clients.DummyAdapter"}
 
 
 def test_resolve_types_what_a_factory_closure_stores_on_the_view(tmp_path: Path) -> None:

@@ -913,6 +913,10 @@ class UrlconfEvaluator:
                     self._initkwargs(expr, scope),
                 )
                 return
+            made = self._factory_view(expr, scope)
+            if made is not None:
+                self._record(made[0], pattern, name, location, decorators, (), None, made[1])
+                return
             wrapper = self._qualified(func, scope)
             if wrapper is not None and self._instance_view(wrapper):
                 # `path("feed/", LatestEntries())`: Django calls the instance per request.
@@ -1007,6 +1011,58 @@ class UrlconfEvaluator:
         self.result.routes.append(
             RouteEntry(view, pattern, name, location, decorators, methods, action, bindings)
         )
+
+    def _factory_view(
+        self, call: Call, scope: _Scope
+    ) -> tuple[str, tuple[BoundAttribute, ...]] | None:
+        """`ProviderView.adapter_view(GitHubAdapter)`: a classmethod returning a closure that
+        makes an instance of the class it is called on (`self = cls()`) and stores what it was
+        given on it (`self.adapter = adapter(request)`). The view is that class; what the
+        closure stores becomes a known type of the route."""
+        if not isinstance(call.func, Name) or "." not in call.func.dotted:
+            return None
+        owner, _, method = call.func.dotted.rpartition(".")
+        klass = self._qualified(Name(owner), scope)
+        if klass is None or klass not in self.index.classes:
+            return None
+        found = self.index.find_method(klass, method)
+        entry = self.index.functions.get(found or "")
+        if found is None or entry is None:
+            return None
+        factory = entry[1]
+        if not factory.params or not any(
+            isinstance(d, Name) and d.dotted == "classmethod" for d in factory.decorators
+        ):
+            return None
+        returned = [r.dotted for r in factory.returns if isinstance(r, Name)]
+        closure = next((r for r in returned if r in factory.nested), None)
+        inner = self.index.functions.get(f"{found}.<locals>.{closure}") if closure else None
+        if inner is None:
+            return None
+        cls_param, given = factory.params[0], factory.params[1:]
+        instances = {
+            b.name
+            for b in inner[1].bindings
+            if isinstance(b.value, Call)
+            and isinstance(b.value.func, Name)
+            and b.value.func.dotted == cls_param
+        }
+        if not instances:
+            return None
+        arguments: dict[str, Expr] = dict(zip(given, call.args, strict=False))
+        arguments.update({k: v for k, v in call.kwargs if k is not None})
+        bound: list[BoundAttribute] = []
+        for local, attribute, value in inner[1].attribute_assignments:
+            kind = "class"
+            if isinstance(value, Call) and isinstance(value.func, Name):
+                value, kind = value.func, "instance"
+            if local not in instances or not isinstance(value, Name):
+                continue
+            argument = arguments.get(value.dotted)
+            qualified = self._qualified(argument, scope) if argument is not None else None
+            if qualified in self.index.classes:
+                bound.append(BoundAttribute(attribute, qualified, kind))
+        return klass, tuple(bound)
 
     def _initkwargs(self, call: Call, scope: _Scope) -> tuple[BoundAttribute, ...]:
         """`View.as_view(client_class=PayPalClient, backend=Backend())`: the project classes
