@@ -73,3 +73,10 @@ def test_an_empty_folder_says_zero_routed_views_without_a_dangling_colon(tmp_pat
     code, out = invoke("scan", str(tmp_path), "--no-cache", "--jobs", "1")
     assert code == 0
     assert "0 routed views\n" in out and "0 routed views:" not in out
+
+
+def test_the_summary_counts_read_as_english(sample_projects: Path) -> None:
+    code, out = invoke("scan", str(sample_projects / "bookshop"), "--no-cache")
+    assert code == 0
+    summary = " ".join(out[out.index("16 routed views") :].split())
+    assert "3 strong candidates," in summary and "1 candidate (needs work)," in summary

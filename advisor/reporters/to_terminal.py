@@ -182,7 +182,11 @@ def _summary_lines(result: ScanResult) -> list[str]:
     for view in routed:
         if view.score:
             counts[view.score.category.value] = counts.get(view.score.category.value, 0) + 1
-    breakdown = ", ".join(f"{n} {c}" for c, n in counts.items())
+    # "3 strong candidates", "1 candidate (needs work)"; the other names read as they are.
+    breakdown = ", ".join(
+        f"{n} {c.replace('candidate', 'candidates', 1) if n != 1 else c}"
+        for c, n in counts.items()
+    )
     out.append(_plural(len(routed), "routed view") + (f": {breakdown}" if breakdown else ""))
     suppressed = [v for v in result.views if v.suppressed]
     if suppressed:
