@@ -184,8 +184,7 @@ def _summary_lines(result: ScanResult) -> list[str]:
             counts[view.score.category.value] = counts.get(view.score.category.value, 0) + 1
     # "3 strong candidates", "1 candidate (needs work)"; the other names read as they are.
     breakdown = ", ".join(
-        f"{n} {c.replace('candidate', 'candidates', 1) if n != 1 else c}"
-        for c, n in counts.items()
+        f"{n} {c.replace('candidate', 'candidates', 1) if n != 1 else c}" for c, n in counts.items()
     )
     out.append(_plural(len(routed), "routed view") + (f": {breakdown}" if breakdown else ""))
     suppressed = [v for v in result.views if v.suppressed]
