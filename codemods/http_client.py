@@ -342,8 +342,14 @@ def _unconverted_requests_inside(body: cst.CSTNode, source: SourceFile, edits: E
 
 
 def _translated_type(
-    expression: cst.BaseExpression, source: SourceFile, keep: bool, parses_json: bool
+    expression: cst.BaseExpression,
+    source: SourceFile,
+    keep: bool,
+    parses_json: bool,
+    client: str = "httpx",
 ) -> cst.BaseExpression | None:
+    """The except clause's type with requests' exceptions named as `client` names them
+    (httpx's own classes; niquests keeps requests' names under `niquests.exceptions`)."""
     elements = (
         [e.value for e in expression.elements]
         if isinstance(expression, cst.Tuple)
@@ -358,14 +364,12 @@ def _translated_type(
             continue
         short = sorted(names)[0].rsplit(".", 1)[-1]
         if short not in _EXCEPTIONS:
-            raise Refused(
-                f"except {source.code(element)}: no httpx equivalent known; "
-                "rewrite the handler by hand"
-            )
+            known = "no httpx equivalent known" if client == "httpx" else f"not known to {client}"
+            raise Refused(f"except {source.code(element)}: {known}; rewrite the handler by hand")
         changed = True
         if keep:
             codes.append(source.code(element))
-        codes.append(_EXCEPTIONS[short])
+        codes.append(_EXCEPTIONS[short] if client == "httpx" else f"{client}.exceptions.{short}")
         if short == "RequestException" and parses_json:
             # requests' JSONDecodeError is a RequestException; httpx raises a ValueError.
             codes.append("ValueError")
@@ -593,33 +597,10 @@ def _niquests_except_clauses(
         for handler in statement.handlers:
             if handler.type is None:
                 continue
-            elements = (
-                [e.value for e in handler.type.elements]
-                if isinstance(handler.type, cst.Tuple)
-                else [handler.type]
-            )
-            codes: list[str] = []
-            changed = False
-            for element in elements:
-                names = {n for n in source.qualified_names(element) if n.startswith("requests.")}
-                if not names:
-                    codes.append(source.code(element))
-                    continue
-                short = sorted(names)[0].rsplit(".", 1)[-1]
-                if short not in _EXCEPTIONS:
-                    raise Refused(
-                        f"except {source.code(element)}: not known to niquests; rewrite the "
-                        "handler by hand"
-                    )
-                changed = True
-                if keep:
-                    codes.append(source.code(element))
-                codes.append(f"niquests.exceptions.{short}")
-            if not changed:
+            translated = _translated_type(handler.type, source, keep, False, client="niquests")
+            if translated is None:
                 continue
-            unique = list(dict.fromkeys(codes))
-            text = unique[0] if len(unique) == 1 else f"({', '.join(unique)})"
-            new_type = cst.parse_expression(text)
+            new_type = translated
 
             def retype(
                 original: cst.CSTNode, updated: cst.CSTNode, new_type: cst.BaseExpression = new_type
