@@ -612,12 +612,17 @@ def _niquests_except_clauses(
             edits.on_leave(handler, retype, key=f"except:{where.line}:{where.column}")
 
 
-def _wrap_in_session(placeholder: str) -> Finisher:
+def _wrap_in_async_with(
+    placeholder: str, names: tuple[str, ...], opened: Callable[[], str]
+) -> Finisher:
+    """Wrap the statements that use `placeholder` in `async with <opened()> as <name>:`,
+    `name` the first of `names` free in the function."""
+
     def wrap(function: cst.FunctionDef) -> cst.FunctionDef:
-        name = free_name(("session", "http_session", "http"), names_in(function))
+        name = free_name(names, names_in(function))
         block, first, last = common_range(use_paths(function, placeholder, lift_loops=True))
         opener = cst.WithItem(
-            item=cst.parse_expression("niquests.AsyncSession()"),
+            item=cst.parse_expression(opened()),
             asname=cst.AsName(name=cst.Name(name)),
         )
 
@@ -634,29 +639,20 @@ def _wrap_in_session(placeholder: str) -> Finisher:
     return wrap
 
 
+def _wrap_in_session(placeholder: str) -> Finisher:
+    return _wrap_in_async_with(
+        placeholder, ("session", "http_session", "http"), lambda: "niquests.AsyncSession()"
+    )
+
+
 def _wrap_in_client(placeholder: str, edits: Edits, key: str) -> Finisher:
-    def wrap(function: cst.FunctionDef) -> cst.FunctionDef:
-        name = free_name(("client", "http_client", "http"), names_in(function))
-        block, first, last = common_range(use_paths(function, placeholder, lift_loops=True))
+    def opened() -> str:
         options = ", ".join(
             (
                 *(["follow_redirects=True"] if edits.scratch.get(f"{key}:follow") else []),
                 f"verify={edits.scratch[f'{key}:verify']}",
             )
         )
-        opener = cst.WithItem(
-            item=cst.parse_expression(f"httpx.AsyncClient({options})"),
-            asname=cst.AsName(name=cst.Name(name)),
-        )
+        return f"httpx.AsyncClient({options})"
 
-        def wrapper(statements: list[cst.BaseStatement]) -> cst.BaseCompoundStatement:
-            return cst.With(
-                items=[opener],
-                body=cst.IndentedBlock(body=statements),
-                asynchronous=cst.Asynchronous(),
-            )
-
-        wrapped = wrap_statements(function, block, first, last, wrapper)
-        return cast(cst.FunctionDef, rename(wrapped, placeholder, name))
-
-    return wrap
+    return _wrap_in_async_with(placeholder, ("client", "http_client", "http"), opened)
