@@ -100,6 +100,13 @@ _MS_PER_KIB: tuple[tuple[str, float], ...] = (
 )
 
 
+# An input whose size the code does not state is priced as Django's default
+# DATA_UPLOAD_MAX_MEMORY_SIZE: hashing that much takes ~5 ms, compressing it ~50 ms. Pricing
+# it at the `cpu` class (60 ms, 30 MB of SHA-256) made a view that hashes a password digest
+# "CPU-bound, keep sync".
+ASSUMED_INPUT_BYTES = 2_621_440
+
+
 @dataclass(frozen=True, slots=True)
 class CpuCost:
     ms: float
@@ -109,17 +116,20 @@ class CpuCost:
 
 def cpu_cost(call: str, size: Callable[[], int | None], class_ms: float) -> CpuCost:
     """What a CPU call costs: by its input's `size` in bytes when the call's cost follows it
-    and the size is known, else the `cpu` latency class, stated as an assumption."""
+    (an unknown size is priced as the largest request body Django holds in memory, stated
+    as an assumption), else the `cpu` latency class."""
     rate = next((r for prefix, r in _MS_PER_KIB if call.startswith(prefix)), None)
     if rate is None or math.isnan(rate):
         return CpuCost(class_ms, None, None)
     known = size()
     if known is None:
+        ms = ASSUMED_INPUT_BYTES / 1024 * rate
         return CpuCost(
-            class_ms,
+            ms,
             None,
-            f"{call.rsplit('.', 1)[-1]}() of an input of unknown size priced at the cpu "
-            f"latency class ({class_ms:g} ms)",
+            f"{call.rsplit('.', 1)[-1]}() of an input of unknown size priced as "
+            f"{ASSUMED_INPUT_BYTES / 1024 / 1024:g} MiB, the most of a request body Django "
+            f"holds in memory (DATA_UPLOAD_MAX_MEMORY_SIZE): ≈ {ms:.1f} ms",
         )
     ms = known / 1024 * rate
     return CpuCost(ms, f"on {known} byte(s) of known input: ≈ {ms:.3f} ms", None)

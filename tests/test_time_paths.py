@@ -111,19 +111,25 @@ def view(request):
 
 
 def test_an_unknown_loop_bound_is_a_stated_assumption(tmp_path: Path) -> None:
-    make_project(tmp_path, {"shop/views.py": HEADER + """
+    make_project(
+        tmp_path,
+        {
+            "shop/views.py": HEADER
+            + """
 def view(request):
     for book in request.GET.getlist("b"):
         requests.get(f"http://a.example/{book}", timeout=5)
     return HttpResponse("ok")
-""", "pyproject.toml": "[tool.advisor]\nloop_iterations = 3\n"})
+""",
+            "pyproject.toml": "[tool.advisor]\nloop_iterations = 3\n",
+        },
+    )
     result = scan_project(tmp_path)
     view = result.view("shop.views.view")
     assert view is not None and view.score is not None
     assert view.score.predicted_sync_ms == 3 * 150
     assert any(
-        "assumed: a loop of unknown length counted as 3 iterations" in r
-        for r in view.score.reasons
+        "assumed: a loop of unknown length counted as 3 iterations" in r for r in view.score.reasons
     )
 
 
@@ -151,8 +157,12 @@ def view(request):
     return HttpResponse(hashlib.sha256(request.body).hexdigest())
 """,
     )
-    assert sync_ms == 60
-    assert any("assumed: sha256() of an input of unknown size" in r for r in reasons)
+    # Priced as the largest body Django keeps in memory (2.5 MiB at ~500 MB/s), not as
+    # the 60 ms cpu class: hashing is cheap next to one query unless the input is huge.
+    assert 4 < sync_ms < 6
+    assert any(
+        "assumed: sha256() of an input of unknown size priced as 2.5 MiB" in r for r in reasons
+    )
 
 
 def test_a_helper_called_from_two_branches_counts_once(tmp_path: Path) -> None:
@@ -189,11 +199,17 @@ async def view(request):
 
 
 def test_score_view_is_stable_on_views_without_branches(tmp_path: Path) -> None:
-    make_project(tmp_path, {"shop/views.py": HEADER + """
+    make_project(
+        tmp_path,
+        {
+            "shop/views.py": HEADER
+            + """
 def view(request):
     requests.get("http://a.example/", timeout=5)
     return HttpResponse(Book.objects.count())
-"""})
+"""
+        },
+    )
     result = scan_project(tmp_path)
     view = result.view("shop.views.view")
     assert view is not None and view.score is not None
