@@ -52,6 +52,15 @@ class CallTypes:
         def evaluate(self, expr: Expr, context: Context, depth: int = 0) -> T:
             raise NotImplementedError
 
+        def built_serializer(self, callee: T, context: Context, depth: int) -> T | None:
+            raise NotImplementedError
+
+        def imports_by_path(self, qualified: str) -> bool:
+            raise NotImplementedError
+
+        def imported_by_path(self, expr: Expr, context: Context, depth: int) -> T:
+            raise NotImplementedError
+
     def call_result(self, callee: T, call: Call | None, context: Context, depth: int) -> T:
         kind = callee.kind
         if kind == Kind.UNION and depth < MAX_EVAL_DEPTH:
@@ -98,6 +107,13 @@ class CallTypes:
             return T(Kind.INSTANCE, callee.name)
         if kind == Kind.MODEL_CLASS:
             return T(Kind.MODEL, callee.model, callee.model)
+        if (
+            kind == Kind.FUNCTION
+            and call is not None
+            and call.args
+            and self.imports_by_path(callee.name)
+        ):
+            return self.imported_by_path(call.args[0], context, depth)
         if kind in (Kind.FUNCTION, Kind.METHOD):
             receiver, arguments = (
                 self.bind_call(callee, call.args, call.kwargs, context, depth)
@@ -108,6 +124,10 @@ class CallTypes:
             if returned.kind == Kind.UNKNOWN and callee.model:
                 return T(Kind.QUERYSET, "", callee.model)
             return returned
+        if kind == Kind.INHERITED:
+            built = self.built_serializer(callee, context, depth)
+            if built is not None:
+                return built
         return UNKNOWN
 
     def _receiver(self, callee: T) -> T | None:

@@ -144,6 +144,11 @@ EXTERNAL_BASES: dict[str, tuple[str, ...]] = {
     "adrf.views.APIView": (DRF_API_VIEW,),
     "adrf.viewsets.ViewSet": ("rest_framework.viewsets.ViewSet",),
     "adrf.viewsets.ModelViewSet": ("rest_framework.viewsets.ModelViewSet",),
+    "rest_framework.serializers.Serializer": ("rest_framework.serializers.BaseSerializer",),
+    "rest_framework.serializers.ModelSerializer": ("rest_framework.serializers.Serializer",),
+    "rest_framework.serializers.HyperlinkedModelSerializer": (
+        "rest_framework.serializers.ModelSerializer",
+    ),
     "django.contrib.auth.models.AbstractUser": (MODEL,),
     "django.contrib.auth.models.AbstractBaseUser": (MODEL,),
     "django.contrib.auth.models.User": (MODEL,),
@@ -374,6 +379,43 @@ FORM_BASES = frozenset(
     }
 )
 FORM_VALIDATION_CALLS = frozenset({"is_valid", "full_clean"})
+
+# DRF serializers (https://www.django-rest-framework.org/api-guide/serializers/): a
+# GenericAPIView's get_serializer() builds `get_serializer_class()` (by default the view's
+# `serializer_class`) with `context={"request", "format", "view"}`; `is_valid()` runs the
+# serializer's `validate_<field>()` and `validate()`, `save()` runs `create()` or `update()`.
+SERIALIZER_BASES = frozenset(
+    {
+        "rest_framework.serializers.BaseSerializer",
+        "rest_framework.serializers.Serializer",
+        "rest_framework.serializers.ModelSerializer",
+        "rest_framework.serializers.HyperlinkedModelSerializer",
+    }
+)
+DRF_GENERIC_VIEW = "rest_framework.generics.GenericAPIView"
+SERIALIZER_FACTORIES = frozenset({"get_serializer"})
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolCall:
+    """A framework method that runs methods of the project subclass it is called on."""
+
+    bases: frozenset[str]  # the framework classes whose subclasses this applies to
+    calls: frozenset[str]  # the framework methods called
+    methods: frozenset[str]  # project methods it runs, by name
+    prefixes: tuple[str, ...] = ()  # ... and by prefix (`clean_<field>`)
+
+
+PROTOCOL_CALLS = (
+    ProtocolCall(FORM_BASES, FORM_VALIDATION_CALLS, frozenset({"clean"}), ("clean_",)),
+    ProtocolCall(
+        SERIALIZER_BASES,
+        frozenset({"is_valid", "run_validation"}),
+        frozenset({"validate"}),
+        ("validate_",),
+    ),
+    ProtocolCall(SERIALIZER_BASES, frozenset({"save"}), frozenset({"create", "update"})),
+)
 
 # Signals: `@receiver(signal, sender=...)` and `signal.connect(handler, sender=...)` register
 # a receiver; `signal.send(...)`/`send_robust(...)` runs every receiver synchronously

@@ -19,10 +19,12 @@ from advisor.config import Settings
 from advisor.detectors import detectors
 from advisor.detectors.forms import FormValidation
 from advisor.detectors.hooks import ClassHooks
+from advisor.detectors.import_paths import ImportPaths
 from advisor.detectors.libraries import UnknownCalls
 from advisor.detectors.models import ModelTypes
 from advisor.detectors.querysets import QuerysetEvaluation
 from advisor.detectors.request import RequestAttributes
+from advisor.detectors.serializers import SerializerTypes
 from advisor.detectors.signals import Signals
 from advisor.detectors.sizes import InputSizes
 from advisor.evaluate import Evaluator
@@ -52,6 +54,8 @@ class EffectAnalyzer(
     RequestAttributes,
     Signals,
     FormValidation,
+    SerializerTypes,
+    ImportPaths,
     ClassHooks,
     UnknownCalls,
     InputSizes,

@@ -62,6 +62,9 @@ class Evaluator:
         def call_result(self, callee: T, call: Call | None, context: Context, depth: int) -> T:
             raise NotImplementedError
 
+        def serializer_context(self, serializer: T) -> T | None:
+            raise NotImplementedError
+
     def bind_route_attributes(self, view_class: str, bindings: Iterable[BoundAttribute]) -> None:
         """What the view's routes bind on its instance (`as_view(**initkwargs)`, a factory
         closure's classes): `self.<attribute>` is typed from them, the union over routes."""
@@ -323,6 +326,11 @@ class Evaluator:
                     assigned = self._instance_attribute(base.name, name, depth + 1)
                     if assigned is not None:
                         return assigned
+                if kind == Kind.INSTANCE and name == "context":
+                    # A DRF serializer's context: the request and the views building it.
+                    held = self.serializer_context(base)
+                    if held is not None:
+                        return held
                 external = [c for c in self.index.mro(base.name) if c not in self.index.classes]
                 for ancestor in external:
                     # A framework method the class inherits: ModelForm.save, View.dispatch…

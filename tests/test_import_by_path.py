@@ -64,3 +64,120 @@ def test_flagged(tmp_path: Path, settings: str, source: str) -> None:
 def test_not_flagged(tmp_path: Path, settings: str, source: str) -> None:
     view = view_of(tmp_path, source, files={"shop/backends.py": BACKENDS, "settings.py": settings})
     assert calls(view, "http") == [], view.effects
+
+
+# A library's own loader (allauth's import_attribute, social-core's module_member): a
+# function returning getattr() of a module it imported, called on a dotted path.
+LOADERS = """
+import importlib
+import sys
+
+def import_attribute(path):
+    pkg, attr = path.rsplit(".", 1)
+    return getattr(importlib.import_module(pkg), attr)
+
+def _import_module(name):
+    __import__(name)
+    return sys.modules[name]
+
+def module_member(name):
+    mod, member = name.rsplit(".", 1)
+    module = _import_module(mod)
+    return getattr(module, member)
+
+def first_attribute(obj, name):
+    return getattr(obj, name)  # not a loader: nothing is imported
+
+def lookup(path):
+    return getattr(importlib, path)  # not a loader: importlib itself, not what path names
+"""
+
+# App settings with defaults, read through the module's PEP 562 __getattr__ (allauth).
+APP_SETTINGS = """
+from django.conf import settings
+
+class AppSettings:
+    def __init__(self, prefix):
+        self.prefix = prefix
+
+    def _setting(self, name, default):
+        return getattr(settings, self.prefix + name, default)
+
+    @property
+    def NOTIFIER(self):
+        return self._setting("NOTIFIER", "shop.backends.Remote")
+
+    @property
+    def QUIET(self):
+        return self._setting("QUIET", "shop.backends.Quiet")
+
+    @property
+    def TIMEOUT(self):
+        return self._setting("TIMEOUT", 5)
+
+_app_settings = AppSettings("SHOP_")
+
+def __getattr__(name):
+    return getattr(_app_settings, name)
+"""
+
+
+def loading(call: str) -> str:
+    return f"""
+        from shop import app_settings
+        from shop.loaders import first_attribute, import_attribute, lookup, module_member
+        from shop import backends
+        def view(request, name="Remote"):
+            notifier = {call}
+            return notifier().send()
+    """
+
+
+LOADER_FLAGGED = [
+    loading('import_attribute("shop.backends.Remote")'),
+    loading('module_member("shop.backends.Remote")'),
+    loading("import_attribute(app_settings.NOTIFIER)"),
+]
+
+LOADER_NOT_FLAGGED = [
+    loading('import_attribute("shop.backends.Quiet")'),
+    loading('module_member("shop.backends.Quiet")'),
+    loading("import_attribute(app_settings.QUIET)"),
+    loading('first_attribute(backends, "Quiet")'),
+    loading("lookup(name)"),
+    loading("import_attribute(name)"),  # a parameter: nothing static to follow
+]
+
+
+@pytest.mark.parametrize("source", LOADER_FLAGGED, ids=[str(i) for i in range(len(LOADER_FLAGGED))])
+def test_a_library_loader_of_a_dotted_path_is_followed(tmp_path: Path, source: str) -> None:
+    view = view_of(
+        tmp_path,
+        source,
+        files={
+            "shop/backends.py": BACKENDS,
+            "shop/loaders.py": LOADERS,
+            "shop/app_settings.py": APP_SETTINGS,
+            "settings.py": SETTINGS,
+        },
+    )
+    assert "requests.post" in calls(view, "http"), view.effects
+
+
+@pytest.mark.parametrize(
+    "source", LOADER_NOT_FLAGGED, ids=[str(i) for i in range(len(LOADER_NOT_FLAGGED))]
+)
+def test_a_loader_of_another_class_or_no_loader_is_not_flagged(
+    tmp_path: Path, source: str
+) -> None:
+    view = view_of(
+        tmp_path,
+        source,
+        files={
+            "shop/backends.py": BACKENDS,
+            "shop/loaders.py": LOADERS,
+            "shop/app_settings.py": APP_SETTINGS,
+            "settings.py": SETTINGS,
+        },
+    )
+    assert calls(view, "http") == [], view.effects
