@@ -145,8 +145,8 @@ class CallTypes:
         if owner.kind == Kind.CLASS and not self._decorated(function, "classmethod"):
             return None
         defining = callee.name.rpartition(".")[0]
-        if owner.name == defining and owner.kind == Kind.INSTANCE:
-            return None
+        if owner.name == defining and owner.kind == Kind.INSTANCE and owner.owner is None:
+            return None  # (a serializer that knows its view keeps it: see detectors/serializers)
         return owner
 
     def bind_call(

@@ -309,7 +309,7 @@ class Evaluator:
             if base.name in self.index.classes:
                 method = self.index.find_method(base.name, name)
                 if method is not None:
-                    bound = T(Kind.METHOD, method, owner=T(kind, base.name))
+                    bound = T(Kind.METHOD, method, owner=base)
                     if kind == Kind.INSTANCE and self._is_property(method):
                         # `self.client.get(...)` where `client` is a @property: its value.
                         return self.call_result(bound, None, context, depth)
@@ -335,9 +335,9 @@ class Evaluator:
                 for ancestor in external:
                     # A framework method the class inherits: ModelForm.save, View.dispatch…
                     if self.catalog.match(f"{ancestor}.{name}") is not None:
-                        return T(Kind.BOUND, f"{ancestor}.{name}", owner=T(kind, base.name))
+                        return T(Kind.BOUND, f"{ancestor}.{name}", owner=base)
                 if external:
-                    return T(Kind.INHERITED, f"{external[0]}.{name}", owner=T(kind, base.name))
+                    return T(Kind.INHERITED, f"{external[0]}.{name}", owner=base)
                 return T(Kind.UNRESOLVED_MEMBER, f"{base.name}.{name}")
             return T(Kind.BOUND, f"{base.name}.{name}")
         if kind == Kind.SUPER:

@@ -113,6 +113,20 @@ NOT_FLAGGED = [
         "            serializer_class = ViewVerifiedSerializer\n"
         "            verifier_class = Quiet" + POST_VALID
     ),
+    # another view builds the same serializer with a verifier that posts: not this one's
+    view(
+        "            serializer_class = ViewVerifiedSerializer\n"
+        "            verifier_class = Quiet" + POST_VALID
+    )
+    + """
+        class Other(generics.GenericAPIView):
+            serializer_class = ViewVerifiedSerializer
+            verifier_class = Remote
+            def post(self, request):
+                serializer = self.get_serializer(data=request.data)
+                serializer.is_valid(raise_exception=True)
+                return Response({})
+    """,
     # a plain APIView has no get_serializer(): serializer_class means nothing there
     view("            serializer_class = CheckedSerializer" + POST_VALID, base="views.APIView"),
 ]

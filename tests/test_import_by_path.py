@@ -59,8 +59,9 @@ def test_flagged(tmp_path: Path, settings: str, source: str) -> None:
     assert "requests.post" in calls(view, "http"), view.effects
 
 
-@pytest.mark.parametrize(("settings", "source"), NOT_FLAGGED,
-                         ids=[str(i) for i in range(len(NOT_FLAGGED))])
+@pytest.mark.parametrize(
+    ("settings", "source"), NOT_FLAGGED, ids=[str(i) for i in range(len(NOT_FLAGGED))]
+)
 def test_not_flagged(tmp_path: Path, settings: str, source: str) -> None:
     view = view_of(tmp_path, source, files={"shop/backends.py": BACKENDS, "settings.py": settings})
     assert calls(view, "http") == [], view.effects
@@ -167,9 +168,7 @@ def test_a_library_loader_of_a_dotted_path_is_followed(tmp_path: Path, source: s
 @pytest.mark.parametrize(
     "source", LOADER_NOT_FLAGGED, ids=[str(i) for i in range(len(LOADER_NOT_FLAGGED))]
 )
-def test_a_loader_of_another_class_or_no_loader_is_not_flagged(
-    tmp_path: Path, source: str
-) -> None:
+def test_a_loader_of_another_class_or_no_loader_is_not_flagged(tmp_path: Path, source: str) -> None:
     view = view_of(
         tmp_path,
         source,

@@ -18,9 +18,6 @@ if TYPE_CHECKING:
 class SerializerTypes:
     """What get_serializer() returns and what a serializer's context holds."""
 
-    # Built on first use: serializer class (and each of its ancestors) -> the views using it.
-    _serializer_views: dict[str, tuple[T, ...]] | None = None
-
     if TYPE_CHECKING:
         # Defined by the other parts of EffectAnalyzer (advisor/effects.py).
         index: ProjectIndex
@@ -33,7 +30,8 @@ class SerializerTypes:
 
     def built_serializer(self, callee: T, context: Context, depth: int) -> T | None:
         """`self.get_serializer(...)` on a project GenericAPIView: an instance of its
-        serializer class; None when `callee` is not that call."""
+        serializer class that knows the view (its context's "view"); None when `callee` is
+        not that call."""
         owner = callee.owner
         if (
             callee.kind != Kind.INHERITED
@@ -44,7 +42,10 @@ class SerializerTypes:
         ):
             return None
         klass = self.serializer_class(owner.name, context, depth)
-        return self.call_result(klass, None, context, depth + 1) if klass is not None else UNKNOWN
+        if klass is None:
+            return UNKNOWN
+        view = T(Kind.INSTANCE, owner.name)
+        return union(tuple(T(Kind.INSTANCE, c.name, owner=view) for c in _members(klass)))
 
     def serializer_class(self, view_class: str, context: Context, depth: int) -> T | None:
         """The serializer class a view builds: its `get_serializer_class()` if the project
@@ -55,36 +56,20 @@ class SerializerTypes:
             chosen = self.call_result(chooser, None, context, depth + 1)
         else:
             chosen = self.attribute(view, "serializer_class", context, depth + 1)
-        classes = [c for c in _members(chosen) if c.kind == Kind.CLASS]
+        classes = [c for c in _members(chosen) if c.kind == Kind.CLASS][:MAX_UNION]
         return union(tuple(classes)) if classes else None
 
     def serializer_context(self, serializer: T) -> T | None:
-        """`self.context` in a project serializer: the request, and an instance of each
-        project view whose serializer it is (DRF puts the view under "view")."""
+        """`self.context` in a project serializer: the request, and the view when the view's
+        get_serializer() built it (a serializer built by hand gets what the call passes,
+        which is not followed: a request at most)."""
         if serializer.kind != Kind.INSTANCE or not self.index.is_subclass(
             serializer.name, django_api.SERIALIZER_BASES
         ):
             return None
-        views = self._views_by_serializer().get(serializer.name, ())
-        # Served by a subclass's view too: `self` may be the subclass's instance.
-        return T(Kind.MAPPING, items=(T(Kind.REQUEST), *views[: MAX_UNION - 1]))
-
-    def _views_by_serializer(self) -> dict[str, tuple[T, ...]]:
-        if self._serializer_views is None:
-            self._serializer_views = {}
-            found: dict[str, dict[str, T]] = {}
-            for name in list(self.index.classes):
-                if name == django_api.DRF_GENERIC_VIEW or not self.index.is_subclass(
-                    name, frozenset({django_api.DRF_GENERIC_VIEW})
-                ):
-                    continue
-                info = self.index.classes[name][0]
-                klass = self.serializer_class(name, Context(name, info, None, None), 0)
-                for serializer in _members(klass) if klass is not None else ():
-                    for ancestor in self.index.mro(serializer.name):
-                        found.setdefault(ancestor, {})[name] = T(Kind.INSTANCE, name)
-            self._serializer_views = {k: tuple(v.values()) for k, v in found.items()}
-        return self._serializer_views
+        view = serializer.owner
+        held = (T(Kind.REQUEST), view) if view is not None else (T(Kind.REQUEST),)
+        return T(Kind.MAPPING, items=held)
 
 
 def _members(value: T) -> tuple[T, ...]:
