@@ -297,9 +297,27 @@ class ProjectIndex:
             while isinstance(base, Subscript):
                 base = base.value  # `models.Manager["Book"]`, `Generic[T]`: the class subscripted
             name = self.resolve_expr(info.name, base)
+            if name is None and isinstance(base, Name) and "." in klass.qualname:
+                name = self._imported_in_enclosing(info, klass.qualname, base.dotted)
             if name is not None:
                 resolved.append(name)
         return tuple(resolved)
+
+    def _imported_in_enclosing(self, info: ModuleInfo, qualname: str, dotted: str) -> str | None:
+        """A base a function imports before defining the class in its body (dj-rest-auth's
+        `def get_refresh_view(): from ...views import TokenRefreshView; class
+        RefreshView(TokenRefreshView): ...`, an import deferred to avoid a cycle)."""
+        enclosing = self.functions.get(f"{info.name}.{qualname.rpartition('.')[0]}")
+        if enclosing is None:
+            return None
+        head, _, tail = dotted.partition(".")
+        for binding in reversed(enclosing[1].bindings):
+            if binding.name == head and isinstance(binding.value, ImportedName):
+                source = self.imported(info.name, binding.value)
+                if source is None:
+                    return None
+                return self.canonical(f"{source}.{tail}" if tail else source)
+        return None
 
     def mro(self, qualified: str, depth: int = 0) -> tuple[str, ...]:
         """Linearised ancestry (C3 where it exists, first-seen order otherwise), project and

@@ -427,7 +427,6 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
                 )
     routed = {entry.view for entry in routes}
     unrouted = find_unrouted(index, routed)
-    views = build_views(index, routes, unrouted)
     timings["views"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -441,6 +440,9 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         if facts_cache is None and settings.use_cache:
             facts_cache = FactsCache(root / settings.cache_dir, fingerprint())
         followed = follow(index, environment, catalogued, facts_cache)
+    # After following: a project view subclassing an installed one (simplejwt's
+    # TokenRefreshView) is a DRF view with the handlers it inherits.
+    views = build_views(index, routes, unrouted)
     analyzer = EffectAnalyzer(
         index, catalog, settings, django_settings.values, django_settings.module
     )
