@@ -58,6 +58,12 @@ class CallTypes:
         def imports_by_path(self, qualified: str) -> bool:
             raise NotImplementedError
 
+        def path_parameters(self, qualified: str) -> frozenset[str]:
+            raise NotImplementedError
+
+        def path_argument(self, argument: Expr, context: Context, depth: int) -> T:
+            raise NotImplementedError
+
         def imported_by_path(self, expr: Expr, context: Context, depth: int) -> T:
             raise NotImplementedError
 
@@ -176,16 +182,25 @@ class CallTypes:
         bound: dict[str, T] = {}
         complete = True  # every argument the call passes is known by position or name
         guarded = {guard.subject for call in function.calls for guard in call.guards}
+        paths = self.path_parameters(callee.name)
         for param, argument in zip(params, args, strict=False):
             if isinstance(argument, Starred):
                 complete = False
                 break
-            bound[param] = self._argument(argument, param in guarded, context, depth)
+            bound[param] = (
+                self.path_argument(argument, context, depth)
+                if param in paths
+                else self._argument(argument, param in guarded, context, depth)
+            )
         for keyword, argument in kwargs:
             if keyword is None:
                 complete = False
             elif keyword in function.params:
-                bound[keyword] = self._argument(argument, keyword in guarded, context, depth)
+                bound[keyword] = (
+                    self.path_argument(argument, context, depth)
+                    if keyword in paths
+                    else self._argument(argument, keyword in guarded, context, depth)
+                )
         if complete:
             # A parameter the call leaves out has its default: `pgturl=None` decides the
             # callee's `if pgturl is not None:`.

@@ -65,6 +65,9 @@ class Evaluator:
         def serializer_context(self, serializer: T) -> T | None:
             raise NotImplementedError
 
+        def set_on_request(self, name: str, depth: int) -> T | None:
+            raise NotImplementedError
+
     def bind_route_attributes(self, view_class: str, bindings: Iterable[BoundAttribute]) -> None:
         """What the view's routes bind on its instance (`as_view(**initkwargs)`, a factory
         closure's classes): `self.<attribute>` is typed from them, the union over routes."""
@@ -359,7 +362,8 @@ class Evaluator:
                 return T(
                     Kind.MODEL, "django.contrib.auth.models.User", "django.contrib.auth.models.User"
                 )
-            return T(Kind.REQUEST_ATTR, name)
+            held = self.set_on_request(name, depth)
+            return held if held is not None else T(Kind.REQUEST_ATTR, name)
         return UNKNOWN
 
     def _is_property(self, method: str) -> bool:

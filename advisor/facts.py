@@ -286,6 +286,9 @@ class BodyFacts:
     # `view.adapter = adapter(request)`: attributes set on another plain name (a local the
     # function made, as a factory's closure does with the view instance): (name, attr, value).
     attribute_assignments: tuple[tuple[str, str, Expr], ...] = ()
+    # `request.backend = load_backend(...)`: attributes set on a parameter other than a
+    # method's first (a decorator's wrapper, a middleware's hook): (parameter, attr, value).
+    parameter_assignments: tuple[tuple[str, str, Expr], ...] = ()
 
 
 class ModuleSource:
@@ -455,6 +458,10 @@ class FunctionFacts:
     @property
     def attribute_assignments(self) -> tuple[tuple[str, str, Expr], ...]:
         return self.body_facts().attribute_assignments
+
+    @property
+    def parameter_assignments(self) -> tuple[tuple[str, str, Expr], ...]:
+        return self.body_facts().parameter_assignments
 
 
 @dataclass(frozen=True, slots=True)
@@ -724,6 +731,7 @@ class _FunctionBuilder:
     bound_names: set[str] = field(default_factory=set)
     self_assignments: list[tuple[str, Expr]] = field(default_factory=list)
     attribute_assignments: list[tuple[str, str, Expr]] = field(default_factory=list)
+    parameter_assignments: list[tuple[str, str, Expr]] = field(default_factory=list)
 
     def bind(self, binding: Binding) -> None:
         self.bindings.append(binding)
@@ -742,6 +750,7 @@ class _FunctionBuilder:
             tuple(self.nested),
             tuple(self.self_assignments),
             tuple(self.attribute_assignments),
+            tuple(self.parameter_assignments),
         )
 
 
@@ -986,6 +995,13 @@ class _Collector(ast.NodeVisitor):
             and target.value.id in self._function.bound_names
         ):
             self._function.attribute_assignments.append((target.value.id, target.attr, value))
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and self._function is not None
+            and target.value.id in self._function.params
+        ):
+            self._function.parameter_assignments.append((target.value.id, target.attr, value))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if self._module_level() and isinstance(node.value, ast.Call):

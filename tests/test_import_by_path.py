@@ -180,3 +180,56 @@ def test_a_loader_of_another_class_or_no_loader_is_not_flagged(tmp_path: Path, s
         },
     )
     assert calls(view, "http") == [], view.effects
+
+
+# The path reaches the loader through a parameter (social-core's get_strategy(strategy) calls
+# module_member(strategy)), from a constant read with a computed setting name and a default.
+FACTORY = """
+from django.conf import settings
+from shop.loaders import module_member
+
+def setting_name(name):
+    return "SHOP_" + name
+
+NOTIFIER = getattr(settings, setting_name("NOTIFIER"), "shop.backends.Remote")
+QUIET = getattr(settings, setting_name("QUIET"), "shop.backends.Quiet")
+
+def make(path, *args):
+    notifier_class = module_member(path)
+    return notifier_class(*args)
+"""
+
+
+def making(argument: str) -> str:
+    return f"""
+        from shop.factory import NOTIFIER, QUIET, make
+        def view(request, name="Remote"):
+            return make({argument}).send()
+    """
+
+
+@pytest.mark.parametrize(
+    ("argument", "posts"),
+    [
+        ('"shop.backends.Remote"', True),
+        ("NOTIFIER", True),
+        ('"shop.backends.Quiet"', False),
+        ("QUIET", False),
+        ("name", False),
+        ('f"shop.backends.{name}"', False),
+    ],
+)
+def test_a_path_passed_down_to_a_loader_is_followed(
+    tmp_path: Path, argument: str, posts: bool
+) -> None:
+    view = view_of(
+        tmp_path,
+        making(argument),
+        files={
+            "shop/backends.py": BACKENDS,
+            "shop/loaders.py": LOADERS,
+            "shop/factory.py": FACTORY,
+            "settings.py": SETTINGS,
+        },
+    )
+    assert ("requests.post" in calls(view, "http")) is posts, view.effects

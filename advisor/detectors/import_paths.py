@@ -8,9 +8,11 @@ PEP 562 `__getattr__`."""
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING
 
+from advisor import django_api
 from advisor.facts import Attr, Call, Const, Expr, Name, Subscript
 from advisor.index import ProjectIndex
 from advisor.values import MAX_EVAL_DEPTH, MAX_UNION, UNKNOWN, Context, Kind, T, union
@@ -23,6 +25,7 @@ class ImportPaths:
     """What a dotted-path loader call gives."""
 
     _path_importers: dict[str, bool] | None = None  # per analyzer, made on first use
+    _path_parameters: dict[str, frozenset[str]] | None = None
 
     if TYPE_CHECKING:
         # Defined by the other parts of EffectAnalyzer (advisor/effects.py).
@@ -58,6 +61,45 @@ class ImportPaths:
             self._path_importers[qualified] = False  # while deciding (recursion)
             known = self._path_importers[qualified] = self._decide_importer(qualified)
         return known
+
+    def path_parameters(self, qualified: str) -> frozenset[str]:
+        """The parameters a function hands to a dotted-path loader as the path (social-core's
+        `get_strategy(strategy, ...)` calls `module_member(strategy)`): a call site's string
+        for them is kept, as a constant, in the summary of the call."""
+        if self._path_parameters is None:
+            self._path_parameters = {}
+        known = self._path_parameters.get(qualified)
+        if known is not None:
+            return known
+        self._path_parameters[qualified] = frozenset()
+        entry = self.index.functions.get(qualified)
+        found: set[str] = set()
+        if entry is not None:
+            params = set(entry[1].params)
+            context = None
+            for call in entry[1].calls:
+                first = call.args[0] if call.args else None
+                if not isinstance(first, Name) or first.dotted not in params:
+                    continue
+                context = context or self.context_for(qualified)
+                if context is None:
+                    break
+                callee = self.evaluate(call.func, context)
+                if (
+                    callee.kind == Kind.FUNCTION and self.imports_by_path(callee.name)
+                ) or callee.name in django_api.IMPORT_BY_PATH:
+                    found.add(first.dotted)
+        known = self._path_parameters[qualified] = frozenset(found)
+        return known
+
+    def path_argument(self, argument: Expr, context: Context, depth: int) -> T:
+        """What a call passes for a path parameter: the dotted path as a constant (the one the
+        code states, or the single default it passes), else unknown."""
+        path = self.string_value(argument, context, depth)
+        if path is None or not _DOTTED_PATH.fullmatch(path):
+            candidates = list(dict.fromkeys(self._path_candidates(argument, context, depth)))
+            path = candidates[0] if len(candidates) == 1 else None
+        return T(Kind.CONST, repr(path)) if path is not None else UNKNOWN
 
     def _decide_importer(self, qualified: str) -> bool:
         entry = self.index.functions.get(qualified)
@@ -131,6 +173,11 @@ class ImportPaths:
             bindings = context.bindings.get(expr.dotted)
             if bindings:
                 return self._path_candidates(bindings[-1].value, context, down)
+            given = context.arguments.get(expr.dotted)
+            if given is not None and given.kind == Kind.CONST:
+                # A path parameter: the call site's constant (see path_parameters).
+                value = ast.literal_eval(given.name)
+                return [value] if isinstance(value, str) else []
             qualified = self.index.resolve(context.info.name, expr.dotted)
             found = self.index.value_of(qualified) if qualified else None
             if found is None:

@@ -13,11 +13,29 @@ from advisor.facts import Call, Expr
 from advisor.index import ProjectIndex
 from advisor.model import Confidence, Effect, Location, Trigger
 from advisor.rows import EffectRows
-from advisor.values import Context, T
+from advisor.values import MAX_UNION, UNKNOWN, Context, Kind, T, union
+
+# HttpRequest's own attributes (https://docs.djangoproject.com/en/stable/ref/request-response/
+# #httprequest-objects): never what project code sets before the view, so not searched for.
+_HTTP_REQUEST_API = frozenset(
+    {
+        "GET", "POST", "COOKIES", "FILES", "META", "body", "path", "path_info", "method",
+        "encoding", "content_type", "content_params", "headers", "resolver_match", "scheme",
+        "session", "site", "user", "auser", "get_host", "get_port", "get_full_path",
+        "get_full_path_info", "build_absolute_uri", "get_signed_cookie", "is_secure",
+        "accepts", "read", "readline", "readlines", "urlconf", "data", "query_params",
+        "get_preferred_type", "upload_handlers", "csrf_processing_done",
+    }
+)  # fmt: skip
 
 
 class RequestAttributes(EffectRows):
-    """The cost of the attributes middleware puts on the request."""
+    """The cost of the attributes middleware puts on the request, and what the attributes
+    project code sets on it hold: a decorator's wrapper (social-auth's `@psa` sets
+    `request.backend = load_backend(...)`) or a middleware hook (`request.account = ...`)
+    assigns them on a parameter named `request`; the union of those values, wherever they are."""
+
+    _set_on_request: dict[str, T | None] | None = None  # per analyzer, made on first use
 
     if TYPE_CHECKING:
         # Defined by the other parts of EffectAnalyzer (advisor/effects.py).
@@ -26,6 +44,14 @@ class RequestAttributes(EffectRows):
         index: ProjectIndex
 
         def evaluate(self, expr: Expr, context: Context, depth: int = 0) -> T:
+            raise NotImplementedError
+
+        def context_for(
+            self,
+            qualified: str,
+            receiver: T | None = None,
+            arguments: tuple[tuple[str, T], ...] = (),
+        ) -> Context | None:
             raise NotImplementedError
 
     def _middleware_installed(self, middleware: str) -> bool:
@@ -100,3 +126,30 @@ class RequestAttributes(EffectRows):
         # blocking in an async view is the decorator's or mixin's own async support, which
         # the conversion policy judges.
         return (replace(effect, blocking=False, rewrite=None),)
+
+    def set_on_request(self, name: str, depth: int) -> T | None:
+        if name in _HTTP_REQUEST_API or name.startswith("_"):
+            return None
+        if self._set_on_request is None:
+            self._set_on_request = {}
+        if name in self._set_on_request:
+            return self._set_on_request[name]
+        self._set_on_request[name] = None  # while deciding: a value reading it is unknown
+        values: list[T] = []
+        for qualified, (info, function) in list(self.index.functions.items()):
+            if (
+                info.name not in self.index.project_modules
+                or "request" not in function.params
+                or not function.mentions(name)
+            ):
+                continue
+            for parameter, attribute, expr in function.parameter_assignments:
+                if parameter != "request" or attribute != name:
+                    continue
+                context = self.context_for(qualified)
+                value = self.evaluate(expr, context, depth + 1) if context else UNKNOWN
+                if value.kind != Kind.UNKNOWN and value not in values:
+                    values.append(value)
+        found = union(tuple(values[:MAX_UNION])) if values else None
+        self._set_on_request[name] = found
+        return found
