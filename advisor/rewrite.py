@@ -622,7 +622,7 @@ def project_dependencies(root: Path) -> set[str]:
     return names
 
 
-HTTP_CLIENTS = ("httpx", "niquests")
+HTTP_CLIENTS = ("httpx", "niquests", "aiohttp")
 
 
 def choose_http_client(root: Path, asked: str | None) -> tuple[str, str]:
@@ -634,7 +634,7 @@ def choose_http_client(root: Path, asked: str | None) -> tuple[str, str]:
     for client in HTTP_CLIENTS:
         if client in declared:
             return client, "the project depends on it"
-    return "httpx", "default; --http-client niquests targets niquests"
+    return "httpx", "default; --http-client niquests|aiohttp targets another"
 
 
 def _with_requirement(root: Path, name: str) -> tuple[bytes, bytes] | None:
