@@ -123,3 +123,21 @@ def test_html_marks_installed_locations_and_links_only_project_files(
     assert "vscode://file/shop/views.py:4" in links
     assert not [link for link in links if "site-packages" in link]
     watched.assert_clean()
+
+
+def test_without_an_environment_the_terminal_says_what_to_pass(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    root, python = _project(tmp_path, SYNC_VIEW)
+    out = CliRunner(env={"COLUMNS": "80"}).invoke(main, ["scan", str(root), "--no-cache"]).stdout
+    text = " ".join(out.split())
+    assert (
+        "Not followed: calls from 1 view into installed libraries (payclient); pass "
+        "--python PATH/bin/python (the project's interpreter), or activate its virtualenv"
+    ) in text
+    followed = CliRunner(env={"COLUMNS": "80"}).invoke(
+        main, ["scan", str(root), "--no-cache", "--python", python]
+    )
+    assert "Not followed" not in followed.stdout
+    assert "Followed into installed packages (--python): payclient 1.2" in followed.stdout

@@ -243,6 +243,8 @@ def _summary_lines(result: ScanResult) -> list[str]:
         )
     if result.installed is not None:
         out.append(installed_line(result.installed))
+    else:
+        out += _not_followed_line(result)
     observed = [v for v in result.views if v.observed is not None]
     if observed:
         disagree = [v for v in observed if v.observed is not None and v.observed.disagreements]
@@ -271,6 +273,30 @@ def _summary_lines(result: ScanResult) -> list[str]:
         "`advisor explain PATH VIEW` shows the evidence for one view."
     )
     return out
+
+
+# The reason advisor/detectors/libraries.py gives a call into an installed library whose
+# source was not read because no project environment is known.
+_NOT_FOLLOWED = re.compile(r"^into ([\w.]+), an installed library: its source is followed only")
+
+
+def _not_followed_line(result: ScanResult) -> list[str]:
+    """Without a project environment: which libraries the routed views call into unread,
+    and what to pass to read them (a score that cannot see them may be too low)."""
+    tops: set[str] = set()
+    views = 0
+    for view in result.routed_views:
+        found = {m.group(1) for u in view.unknown_calls if (m := _NOT_FOLLOWED.match(u.reason))}
+        tops |= found
+        views += bool(found)
+    if not tops:
+        return []
+    names = ", ".join(sorted(tops)[:5]) + (f" (+{len(tops) - 5} more)" if len(tops) > 5 else "")
+    return [
+        f"Not followed: calls from {_plural(views, 'view')} into installed libraries ({names}); "
+        "pass --python PATH/bin/python (the project's interpreter), or activate its "
+        "virtualenv, so that the scan reads them"
+    ]
 
 
 def traffic_lines(result: ScanResult, count: int = 10) -> list[str]:
