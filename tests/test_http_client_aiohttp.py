@@ -5,6 +5,7 @@ upstream on 127.0.0.1) pass on its rewritten shipping views."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -454,3 +455,24 @@ def test_bookshop_shipping_views_pass_their_own_tests_on_aiohttp(tmp_path: Path)
     )
     assert run.returncode == 0, run.stderr
     assert "Ran 4 tests" in run.stderr
+
+
+def test_the_html_advice_uses_the_client_the_rewrite_would_choose(tmp_path: Path) -> None:
+    from test_report_paths import copy_sample, data_block, run_cli, scan
+
+    shop = copy_sample("bookshop", tmp_path / "bookshop")
+    (shop / "requirements.txt").write_text("Django>=5.2,<5.3\nrequests\naiohttp\n")
+    advice = {
+        view["id"]: view["rewrite"]
+        for view in data_block(scan(shop, "html"))["views"]
+        if "command" in view
+    }
+    outcome = run_cli(
+        "rewrite", str(shop), "--view", "pages.views.upstream_status", "--format", "json"
+    )
+    assert outcome.returncode == 0, outcome.stderr
+    (actual,) = json.loads(outcome.stdout)["outcomes"]
+    # aiohttp closes the response at the end of its block; the view reads it after its try.
+    assert actual["outcome"] == "skipped" and "outside the block" in actual["reason"]
+    said = advice["pages.views.upstream_status"]
+    assert (said["status"], said.get("reason", "")) == (actual["outcome"], actual["reason"])
