@@ -795,7 +795,12 @@ def _prepare_aiohttp(
         )
         return cst.With(
             items=[item],
-            body=cst.IndentedBlock(body=[inner], header=updated.trailing_whitespace),
+            # A lifted statement keeps its own trailing comment; a replaced one gives it to
+            # the header.
+            body=cst.IndentedBlock(
+                body=[inner],
+                header=cst.TrailingWhitespace() if inline else updated.trailing_whitespace,
+            ),
             asynchronous=cst.Asynchronous(),
             leading_lines=updated.leading_lines,
         )

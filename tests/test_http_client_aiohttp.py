@@ -173,7 +173,7 @@ def test_request_inside_an_expression_is_lifted_in_front_of_its_statement(
 
         def price(request, isbn):
             # the price service
-            value = requests.get(f"https://p.example/{isbn}", timeout=2).json()["price"]
+            value = requests.get(f"https://p.example/{isbn}", timeout=2).json()["price"]  # €
             return JsonResponse({"price": value})
         """,
         """\
@@ -187,7 +187,7 @@ def test_request_inside_an_expression_is_lifted_in_front_of_its_statement(
                 async with session.get(
                     f"https://p.example/{isbn}", timeout=aiohttp.ClientTimeout(total=2)
                 ) as response:
-                    value = (await response.json(content_type=None))["price"]
+                    value = (await response.json(content_type=None))["price"]  # €
             return JsonResponse({"price": value})
         """,
     )
