@@ -67,7 +67,7 @@ def collect_excerpts(root: Path, views: Iterable[View]) -> tuple[SourceExcerpt, 
     wanted: dict[str, set[int]] = defaultdict(set)
     for view in views:
         for location in evidence_locations(view):
-            if location.line >= 1 and not os.path.isabs(location.path):
+            if location.line >= 1 and not (os.path.isabs(location.path) or location.installed):
                 wanted[location.path].add(location.line)
     excerpts: list[SourceExcerpt] = []
     for path in sorted(wanted):

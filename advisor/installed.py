@@ -21,7 +21,7 @@ from pathlib import Path
 from advisor.collect import FactsCache, load_facts
 from advisor.facts import ModuleFacts, collect_facts
 from advisor.index import ProjectIndex
-from advisor.model import FollowedLibrary, InstalledCode
+from advisor.model import INSTALLED_PREFIX, FollowedLibrary, InstalledCode
 
 # Asked once per scan, in a child process; a broken interpreter costs this much at most.
 _ASK_TIMEOUT_S = 20.0
@@ -128,15 +128,20 @@ class InstalledSource:
         root = self._tops[top]
         assert root is not None
         base = root.joinpath(*module.split("."))
-        for path, is_package in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
+        shown = INSTALLED_PREFIX + "/".join(module.split("."))
+        for path, is_package, name in (
+            (base / "__init__.py", True, f"{shown}/__init__.py"),
+            (base.with_suffix(".py"), False, f"{shown}.py"),
+        ):
             if path.is_file():
                 facts = self._facts(path)
                 if facts is None:
                     return None
                 self.parsed[top] = self.parsed.get(top, 0) + 1
-                return str(path), is_package, facts
+                # The path the result shows: inside site-packages, not this machine's.
+                return name, is_package, facts
         if base.is_dir():
-            return str(base), True, collect_facts(b"")  # a namespace package
+            return shown, True, collect_facts(b"")  # a namespace package
         if base.parent.is_dir() and any(
             entry.name.startswith(base.name + ".") and entry.name.endswith(_EXTENSION_SUFFIXES)
             for entry in base.parent.iterdir()

@@ -17,6 +17,18 @@ from advisor import rules
 
 SCHEMA_VERSION = "1.0"
 
+# Where the scan followed calls into an installed package (advisor/installed.py), a
+# location's path is the file's path inside its site-packages under this prefix
+# (`site-packages/social_core/actions.py`), never the scanning machine's absolute path.
+# The scan skips `site-packages/` folders of the project (advisor/files.py), so the prefix
+# never names a project file: reporters show such a location but do not link or excerpt it.
+INSTALLED_PREFIX = "site-packages/"
+
+
+def in_installed_package(path: str) -> bool:
+    """Whether `path` (a Location's) is in an installed package, not the project."""
+    return path.startswith(INSTALLED_PREFIX)
+
 
 class EffectKind(enum.StrEnum):
     HTTP = "http"
@@ -98,6 +110,11 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
+
+    @property
+    def installed(self) -> bool:
+        """In an installed package the scan followed (see INSTALLED_PREFIX)."""
+        return in_installed_package(self.path)
 
 
 @dataclass(frozen=True, slots=True)

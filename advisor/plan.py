@@ -23,8 +23,9 @@ class Target:
     # AUTHENTICATION_BACKENDS entries without aget_user (advisor/policy.py): the
     # async user APIs (request.auser(), async login_required) would fail with them.
     sync_only_auth_backends: tuple[str, ...] = ()
-    # The async HTTP client blocking requests calls become: "httpx" (httpx.AsyncClient) or
-    # "niquests" (niquests.AsyncSession, requests' own API kept).
+    # The async HTTP client blocking requests calls become: "httpx" (httpx.AsyncClient),
+    # "niquests" (niquests.AsyncSession, requests' own API kept) or "aiohttp"
+    # (aiohttp.ClientSession, each response read inside its own `async with`).
     http_client: str = "httpx"
 
     def has(self, since: str | None) -> bool:

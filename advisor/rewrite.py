@@ -502,7 +502,10 @@ def preview_outcomes(root: Path, result: ScanResult, views: list[View]) -> tuple
     rewrite's own answer, never a restatement of its rules."""
     # As `advisor rewrite` does: an unknown version gets no version-gated API.
     version = result.project.django_version or django_api.ASYNC_VIEWS_SINCE
-    return rewrite_project(root, result, views, Target(version), "detected").outcomes
+    # ...and converts requests calls to the client it would choose for this project.
+    client = choose_http_client(root, None)[0]
+    target = Target(version, http_client=client)
+    return rewrite_project(root, result, views, target, "detected").outcomes
 
 
 def verified_rewrite(
@@ -622,7 +625,7 @@ def project_dependencies(root: Path) -> set[str]:
     return names
 
 
-HTTP_CLIENTS = ("httpx", "niquests")
+HTTP_CLIENTS = ("httpx", "niquests", "aiohttp")
 
 
 def choose_http_client(root: Path, asked: str | None) -> tuple[str, str]:
@@ -634,7 +637,7 @@ def choose_http_client(root: Path, asked: str | None) -> tuple[str, str]:
     for client in HTTP_CLIENTS:
         if client in declared:
             return client, "the project depends on it"
-    return "httpx", "default; --http-client niquests targets niquests"
+    return "httpx", "default; --http-client niquests|aiohttp targets another"
 
 
 def _with_requirement(root: Path, name: str) -> tuple[bytes, bytes] | None:

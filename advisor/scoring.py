@@ -453,9 +453,16 @@ def score_view(
         others = sorted({e.kind.value for e in thread if e.kind != EffectKind.DB})
         parts = [f"{queries} DB quer{'y' if queries == 1 else 'ies'}"] if queries else []
         parts += others
+        # Why each stays in a thread: the ORM's and the cache's async methods wrap the sync
+        # ones in sync_to_async; the rest has no async API at all.
+        why = ["Django's async ORM runs queries through sync_to_async"] if queries else []
+        if EffectKind.CACHE.value in others:
+            why.append("its async cache methods run the sync backend in a thread")
+        if set(others) - {EffectKind.CACHE.value}:
+            why.append("the rest has no async API")
         reasons.append(
             f"{', '.join(parts)} ≈ {_ms(thread_ms)} stay in a thread even when "
-            "async (Django's async ORM runs queries through sync_to_async)"
+            f"async ({'; '.join(why)})"
         )
     if cpu:
         reasons.append(f"CPU ≈ {_ms(cpu_ms)} (templates, computation) that async cannot overlap")

@@ -39,6 +39,7 @@ from codemods._build import (
     check_awaitable_here,
     common_range,
     free_name,
+    in_atomic_block,
     names_in,
     needs_parentheses,
     rename,
@@ -85,6 +86,7 @@ _SAME_API = frozenset(
         "request",
     }
 )
+_SUMMARIES = {"niquests": "niquests.AsyncSession", "aiohttp": "aiohttp.ClientSession"}
 _RENAMED_API = {"reason": "reason_phrase", "next": "next_request"}
 _EXCEPTIONS = {
     "RequestException": "httpx.HTTPError",
@@ -118,13 +120,16 @@ class HttpClient(Codemod):
     summary = "httpx.AsyncClient"
 
     def summary_for(self, target: Target, in_thread: bool) -> str:
-        return "niquests.AsyncSession" if target.http_client == "niquests" else self.summary
+        return _SUMMARIES.get(target.http_client, self.summary)
 
     def prepare(self, step: Step, node: cst.CSTNode, source: SourceFile, edits: Edits) -> None:
         assert isinstance(node, cst.Call) and step.effect is not None
         check_awaitable_here(node, source)
         if edits.target.http_client == "niquests":
             _prepare_niquests(step, node, source, edits, self.id)
+            return
+        if edits.target.http_client == "aiohttp":
+            _prepare_aiohttp(step, node, source, edits, self.id)
             return
         library, _, verb = step.effect.call.rpartition(".")
         if library not in ("requests", "httpx") or verb not in _VERBS:
@@ -349,7 +354,8 @@ def _translated_type(
     client: str = "httpx",
 ) -> cst.BaseExpression | None:
     """The except clause's type with requests' exceptions named as `client` names them
-    (httpx's own classes; niquests keeps requests' names under `niquests.exceptions`)."""
+    (httpx's own classes; niquests keeps requests' names under `niquests.exceptions`;
+    aiohttp's, see _AIOHTTP_EXCEPTIONS)."""
     elements = (
         [e.value for e in expression.elements]
         if isinstance(expression, cst.Tuple)
@@ -363,13 +369,19 @@ def _translated_type(
             codes.append(source.code(element))
             continue
         short = sorted(names)[0].rsplit(".", 1)[-1]
-        if short not in _EXCEPTIONS:
+        known_here = _AIOHTTP_EXCEPTIONS if client == "aiohttp" else _EXCEPTIONS
+        if short not in known_here:
             known = "no httpx equivalent known" if client == "httpx" else f"not known to {client}"
             raise Refused(f"except {source.code(element)}: {known}; rewrite the handler by hand")
         changed = True
         if keep:
             codes.append(source.code(element))
-        codes.append(_EXCEPTIONS[short] if client == "httpx" else f"{client}.exceptions.{short}")
+        if client == "aiohttp":
+            codes.extend(_AIOHTTP_EXCEPTIONS[short])
+        else:
+            codes.append(
+                _EXCEPTIONS[short] if client == "httpx" else f"{client}.exceptions.{short}"
+            )
         if short == "RequestException" and parses_json:
             # requests' JSONDecodeError is a RequestException; httpx raises a ValueError.
             codes.append("ValueError")
@@ -656,3 +668,566 @@ def _wrap_in_client(placeholder: str, edits: Edits, key: str) -> Finisher:
         return f"httpx.AsyncClient({options})"
 
     return _wrap_in_async_with(placeholder, ("client", "http_client", "http"), opened)
+
+
+# --- aiohttp: a session, and each response read inside its own `async with` -----------------
+#
+# aiohttp (docs.aiohttp.org, client quickstart and reference, 3.9+) reads the body while
+# the response's context is open, so a response is used only inside
+#
+#     async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as response:
+#
+# with its API translated: `.status_code` → `.status`, `.json()` → `await .json(
+# content_type=None)` (requests parses any content type), `.text` → `await .text()`,
+# `.content` → `await .read()`, `.url` → `str(.url)` (a yarl.URL); `.ok`, `.reason`,
+# `.headers` and `raise_for_status()` are the same. Anything else refuses.
+
+_AIOHTTP_SAME = frozenset({"headers", "reason", "ok", "raise_for_status"})
+# requests' exceptions as aiohttp raises them: timeouts are asyncio.TimeoutError (aiohttp's
+# own timeout errors subclass it), JSON errors json.JSONDecodeError (a ValueError).
+_AIOHTTP_EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    "RequestException": ("aiohttp.ClientError", "asyncio.TimeoutError"),
+    "HTTPError": ("aiohttp.ClientResponseError",),
+    "ConnectionError": ("aiohttp.ClientConnectionError",),
+    "Timeout": ("asyncio.TimeoutError",),
+    "JSONDecodeError": ("ValueError",),
+}
+# requests keywords aiohttp takes as they are (allow_redirects too: both follow redirects
+# except for HEAD).
+_AIOHTTP_KEPT = frozenset({"params", "data", "json", "headers", "cookies", "allow_redirects"})
+_AIOHTTP_REFUSED = {
+    "stream": "aiohttp streams every response (response.content is a StreamReader)",
+    "cert": "aiohttp takes client certificates on an ssl.SSLContext",
+    "proxies": "aiohttp takes one proxy= URL per request",
+    "hooks": "aiohttp has no response hooks (it has trace configs)",
+    "files": "aiohttp uploads files through aiohttp.FormData",
+}
+_RESPONSE_NAMES = ("response", "resp", "http_response")
+# Where the request call may sit in a statement it is lifted out of: no short-circuit,
+# conditional or deferred evaluation between it and the statement.
+_CONDITIONAL = (
+    cst.BooleanOperation,
+    cst.IfExp,
+    cst.Lambda,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+    cst.NamedExpr,
+)
+
+
+def _prepare_aiohttp(
+    step: Step, node: cst.Call, source: SourceFile, edits: Edits, codemod_id: str
+) -> None:
+    """`response = requests.get(url, …)` and the statements after it that use `response`
+    → `async with session.get(url, …) as response:` around them, inside `async with
+    aiohttp.ClientSession() as session:`."""
+    assert step.effect is not None
+    library, _, verb = step.effect.call.rpartition(".")
+    where = f"{source.path}:{step.location.line}"
+    if library != "requests" or verb not in _VERBS:
+        raise Refused(
+            f"{step.effect.call} at {where}: only module-level requests calls are converted "
+            "to aiohttp; convert it by hand (or use --http-client httpx)"
+        )
+    if step.effect.call not in source.qualified_names(node.func):
+        raise Refused(f"{source.code(node.func)} at {where} is not {step.effect.call}")
+    arguments = _aiohttp_arguments(node, verb, source, where, edits)
+    if not any(a.keyword is not None and a.keyword.value == "timeout" for a in node.args):
+        edits.note(
+            f"{step.effect.call} at line {step.location.line} had no timeout: aiohttp "
+            "applies its default of 5 min in total"
+        )
+    if edits.target.gather:
+        edits.note(
+            "--gather is not applied with aiohttp: each response is read inside its own "
+            "`async with`"
+        )
+    function = source.enclosing_function(node)
+    assert function is not None
+    statement, response, inline, uses = _aiohttp_response(node, function, source, where)
+    _aiohttp_except_clauses(node, function, source, edits)
+
+    key = f"client:{step.function}"
+    placeholder = edits.scratch.get(key)
+    if placeholder is None:
+        placeholder = f"__advisor_client_{next(_PLACEHOLDERS)}__"
+        edits.scratch[key] = placeholder
+        edits.finish(placeholder, _wrap_in_aiohttp_session(placeholder), order=50)
+    edits.add_import("aiohttp")
+    edits.remove_if_unused("requests")
+
+    lifted: dict[str, cst.Call] = {}
+
+    def rewrite_call(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(updated, cst.Call)
+        func = cst.Attribute(value=cst.Name(placeholder), attr=cst.Name(verb))
+        lifted["call"] = updated.with_changes(func=func, args=arguments(updated))
+        if inline:
+            assert response is not None
+            return cst.Name(response)
+        return lifted["call"]
+
+    edits.on_leave(node, rewrite_call, key=codemod_id)
+    for use, change in uses:
+        edits.on_leave(use, change, key=f"{codemod_id}:response")
+
+    # A named response gets its name once the statements that use it are in its block.
+    named = response is not None and not inline
+    marker = f"__advisor_response_{next(_PLACEHOLDERS)}__" if named else None
+
+    # The `async with` header is the statement's line plus one nesting level (the session's).
+    column = source.range(statement).start.column + 4
+
+    def rewrite_statement(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(updated, cst.SimpleStatementLine)
+        name = response if inline else marker
+        shown = response or ""
+        item = cst.WithItem(
+            item=_fitted(lifted["call"], column + len(f"async with  as {shown}:")),
+            asname=cst.AsName(name=cst.Name(name)) if name is not None else None,
+        )
+        inner: cst.BaseStatement = (
+            updated.with_changes(leading_lines=())
+            if inline
+            else cst.SimpleStatementLine([cst.Pass()])
+        )
+        return cst.With(
+            items=[item],
+            # A lifted statement keeps its own trailing comment; a replaced one gives it to
+            # the header.
+            body=cst.IndentedBlock(
+                body=[inner],
+                header=cst.TrailingWhitespace() if inline else updated.trailing_whitespace,
+            ),
+            asynchronous=cst.Asynchronous(),
+            leading_lines=updated.leading_lines,
+        )
+
+    edits.on_leave(statement, rewrite_statement, key=f"{codemod_id}:statement")
+    if marker is not None and response is not None:
+        edits.finish(marker, _move_uses_into(marker, response), order=40)
+
+
+def _fitted(call: cst.Call, taken: int) -> cst.Call:
+    """A one-line call whose `async with` header would pass 88 columns (ruff's and black's
+    default) gets its arguments on a line of their own, as black would lay it out."""
+    code = cst.Module(body=[]).code_for_node(call)
+    if "\n" in code or taken + len(code) <= 88 or not call.args:
+        return call
+    args = list(call.args)
+    args[-1] = args[-1].with_changes(
+        comma=cst.MaybeSentinel.DEFAULT,
+        whitespace_after_arg=cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), indent=True
+        ),
+    )
+    return call.with_changes(
+        args=args,
+        whitespace_before_args=cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            indent=True,
+            last_line=cst.SimpleWhitespace("    "),
+        ),
+    )
+
+
+def _aiohttp_response(
+    call: cst.Call, function: cst.FunctionDef, source: SourceFile, where: str
+) -> tuple[cst.SimpleStatementLine, str | None, bool, list[tuple[cst.CSTNode, Change]]]:
+    """The statement that makes the request, the response's name (None: the response is
+    dropped), whether the request is lifted out of an expression (`requests.get(u).json()`
+    → `response.json()` inside the `async with`) and the translated uses of the
+    response."""
+    statement = source.statement_of(call)
+    block = source.parent(statement)
+    if not (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(block, cst.IndentedBlock)
+    ):
+        raise Refused(
+            f"the request at {where} is not a statement of its own: put it on a line of "
+            "its own (`response = requests.…(…)`) first"
+        )
+    small = statement.body[0]
+    parent = source.parent(call)
+    if isinstance(small, cst.Expr) and small.value is call:
+        return statement, None, False, []
+    if isinstance(small, cst.Assign) and small.value is call:
+        if len(small.targets) != 1 or not isinstance(small.targets[0].target, cst.Name):
+            raise Refused(
+                f"the response of the request at {where} is unpacked or stored: assign it "
+                "to a plain name first"
+            )
+        target = small.targets[0].target
+        uses = _named_uses(target, statement, block, function, source, where)
+        return statement, target.value, False, uses
+    if isinstance(parent, cst.Attribute) and parent.value is call:
+        _check_liftable(call, statement, source, where)
+        name = free_name(_RESPONSE_NAMES, names_in(function))
+        return statement, name, True, [_aiohttp_use(parent, function, source, where)]
+    raise Refused(
+        f"the response of {source.code(call.func)} at {where} is used in a way advisor "
+        "cannot check: assign it to a name first"
+    )
+
+
+def _named_uses(
+    target: cst.Name,
+    statement: cst.SimpleStatementLine,
+    block: cst.IndentedBlock,
+    function: cst.FunctionDef,
+    source: SourceFile,
+    where: str,
+) -> list[tuple[cst.CSTNode, Change]]:
+    """Every use of the response: each must come after the request in the same block (so
+    it can move into the `async with`) and go through API aiohttp has."""
+    scope = source.scope(target)
+    assignments = [
+        a
+        for a in (scope.assignments[target.value] if scope else ())
+        if isinstance(a, Assignment) and a.node is target
+    ]
+    index = list(block.body).index(statement)
+    changes: list[tuple[cst.CSTNode, Change]] = []
+    for assignment in assignments:
+        for access in assignment.references:
+            use = access.node
+            sibling = _statement_in(use, block, source)
+            if sibling is None or list(block.body).index(sibling) <= index:
+                raise Refused(
+                    f"the response `{target.value}` from {where} is used outside the block "
+                    f"that makes the request (line {source.range(use).start.line}), where an "
+                    "aiohttp response is closed: rewrite it by hand"
+                )
+            holder = source.parent(use)
+            if not (isinstance(holder, cst.Attribute) and holder.value is use):
+                raise Refused(
+                    f"the response `{target.value}` from {where} is used as "
+                    f"{source.code(holder or use)!r} (returned, stored or passed on), which "
+                    "an aiohttp response does not support outside its `async with`: "
+                    "rewrite it by hand"
+                )
+            changes.append(_aiohttp_use(holder, function, source, where))
+    return changes
+
+
+def _statement_in(
+    node: cst.CSTNode, block: cst.IndentedBlock, source: SourceFile
+) -> cst.BaseStatement | None:
+    """The statement of `block` that holds `node`, if any."""
+    for ancestor in [node, *source.ancestors(node)]:
+        if source.parent(ancestor) is block and isinstance(ancestor, cst.BaseStatement):
+            return ancestor
+    return None
+
+
+def _check_liftable(
+    call: cst.Call, statement: cst.SimpleStatementLine, source: SourceFile, where: str
+) -> None:
+    """The request can move in front of its statement only if nothing in the statement
+    would have run before it or only on some paths."""
+    chain = [call, *source.ancestors(call)]
+    ancestors = set(chain[: chain.index(statement) + 1])
+    if any(isinstance(node, _CONDITIONAL) for node in ancestors):
+        raise Refused(
+            f"the request at {where} runs only on some paths of its expression: assign "
+            "its response to a name first"
+        )
+
+    class Calls(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.others: list[cst.Call] = []
+
+        def visit_Call(self, node: cst.Call) -> bool:
+            if node is call:
+                return False  # its arguments run before it, as they will
+            if node not in ancestors:
+                self.others.append(node)
+            return True
+
+    calls = Calls()
+    statement.visit(calls)
+    if calls.others:
+        raise Refused(
+            f"the request at {where} shares its statement with "
+            f"{source.code(calls.others[0].func)}(), whose order would change: assign the "
+            "response to a name first"
+        )
+
+
+def _aiohttp_use(
+    attribute: cst.Attribute, function: cst.FunctionDef, source: SourceFile, where: str
+) -> tuple[cst.CSTNode, Change]:
+    """How one `<response>.<name>` changes (an inline request is already replaced by the
+    response's name by the time the change runs)."""
+    name = attribute.attr.value
+    parent = source.parent(attribute)
+    called = isinstance(parent, cst.Call) and parent.func is attribute
+    if isinstance(parent, cst.AssignTarget | cst.AugAssign | cst.Del) or (
+        isinstance(parent, cst.Assign | cst.AnnAssign) and parent.value is not attribute
+    ):
+        raise Refused(f"the response from {where} has .{name} assigned: rewrite it by hand")
+    if source.enclosing_function(attribute) is not function or in_atomic_block(attribute, source):
+        raise Refused(
+            f"the response from {where} is used in a nested function or a transaction block, "
+            "outside the converted code: rewrite it by hand"
+        )
+    check_awaitable_here(attribute, source)
+    if name in _AIOHTTP_SAME:
+        return attribute, lambda original, updated: updated
+    if name == "status_code" and not called:
+        return attribute, lambda original, updated: cast(cst.Attribute, updated).with_changes(
+            attr=cst.Name("status")
+        )
+    if name == "url" and not called:
+        return attribute, lambda original, updated: cst.Call(
+            func=cst.Name("str"), args=[cst.Arg(value=cast(cst.Attribute, updated))]
+        )
+    if name == "json" and called:
+        assert isinstance(parent, cst.Call)
+        if parent.args:
+            raise Refused(
+                f"the response from {where} is parsed with {source.code(parent)}; aiohttp's "
+                "json() takes no json.loads arguments: rewrite it by hand"
+            )
+        parens = needs_parentheses(parent, source)
+
+        def json_call(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+            assert isinstance(updated, cst.Call)
+            keyword = cst.Arg(
+                keyword=cst.Name("content_type"),
+                value=cst.Name("None"),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=cst.SimpleWhitespace(""),
+                ),
+            )
+            return awaited(updated.with_changes(args=[keyword]), parens)
+
+        return parent, json_call
+    if name in ("text", "content") and not called:
+        method = "text" if name == "text" else "read"
+        parens = needs_parentheses(attribute, source)
+
+        def read(original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+            attr = cast(cst.Attribute, updated).with_changes(attr=cst.Name(method))
+            return awaited(cst.Call(func=attr), parens)
+
+        return attribute, read
+    raise Refused(
+        f"the response from {where} uses .{name}{'()' if called else ''}, which aiohttp "
+        "responses lack or mean differently: rewrite that use by hand"
+    )
+
+
+def _aiohttp_arguments(
+    call: cst.Call, verb: str, source: SourceFile, where: str, edits: Edits
+) -> ArgumentsFix:
+    """How to fix the call's arguments for aiohttp: positional parameters after the URL
+    become keywords, `timeout=` an aiohttp.ClientTimeout, `verify=` `ssl=`, a literal
+    `auth=(user, password)` an aiohttp.BasicAuth."""
+    positional_names = _POSITIONAL.get(verb, ("url",))
+    plan: list[tuple[str | None, Callable[[cst.BaseExpression], cst.BaseExpression] | None]] = []
+    dropped: set[int] = set()
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            raise Refused(f"{where}: *args/**kwargs cannot be checked against aiohttp's API")
+        if arg.keyword is None:
+            if index >= len(positional_names):
+                raise Refused(f"{where}: too many positional arguments for requests.{verb}")
+            name = positional_names[index]
+            keyword = None if name in ("url", "method") else name
+        else:
+            name = keyword = arg.keyword.value
+        value = arg.value
+        if name in _AIOHTTP_REFUSED:
+            raise Refused(
+                f"{where}: requests' {name}= has no per-request equivalent in aiohttp "
+                f"({_AIOHTTP_REFUSED[name]}): convert this call by hand"
+            )
+        change: Callable[[cst.BaseExpression], cst.BaseExpression] | None = None
+        if name == "timeout":
+            if isinstance(value, cst.Tuple):
+                raise Refused(
+                    f"{where}: a (connect, read) timeout tuple needs aiohttp.ClientTimeout("
+                    "sock_connect=…, sock_read=…): convert this call by hand"
+                )
+            edits.note(
+                "timeout= bounds the whole request under aiohttp (ClientTimeout(total=…)); "
+                "requests bounds each connect and read"
+            )
+
+            def change(value: cst.BaseExpression) -> cst.BaseExpression:
+                return cst.parse_expression(
+                    f"aiohttp.ClientTimeout(total={cst.Module(body=[]).code_for_node(value)})"
+                )
+
+        elif name == "verify":
+            keyword = "ssl"
+            if isinstance(value, cst.Name) and value.value == "True":
+                dropped.add(index)
+            elif isinstance(value, cst.Name) and value.value == "False":
+                pass
+            elif isinstance(value, cst.SimpleString):
+                edits.add_import("ssl")
+                text = source.code(value)
+
+                def change(value: cst.BaseExpression, text: str = text) -> cst.BaseExpression:
+                    return cst.parse_expression(f"ssl.create_default_context(cafile={text})")
+
+            else:
+                raise Refused(
+                    f"{where}: verify={source.code(value)} is decided at run time; aiohttp "
+                    "takes ssl=False or an ssl.SSLContext: convert this call by hand"
+                )
+        elif name == "auth":
+            if not (
+                isinstance(value, cst.Tuple)
+                and len(value.elements) == 2
+                and not any(isinstance(e, cst.StarredElement) for e in value.elements)
+            ):
+                raise Refused(
+                    f"{where}: auth={source.code(value)} is not a (user, password) pair; "
+                    "aiohttp takes aiohttp.BasicAuth or a middleware: convert it by hand"
+                )
+            user, password = (source.code(e.value) for e in value.elements)
+
+            def change(
+                value: cst.BaseExpression, user: str = user, password: str = password
+            ) -> cst.BaseExpression:
+                return cst.parse_expression(f"aiohttp.BasicAuth({user}, {password})")
+
+        elif name == "params":
+            if not _plain_params(value):
+                edits.note(
+                    f"params={source.code(value)}: aiohttp rejects None and bool values "
+                    "(requests drops None, sends True as 'True'); check what it holds"
+                )
+        elif name not in _AIOHTTP_KEPT and name not in ("url", "method"):
+            raise Refused(
+                f"{where}: requests' {name}= is not known to map onto aiohttp: convert this "
+                "call by hand"
+            )
+        plan.append((keyword, change))
+
+    def fix(updated: cst.Call) -> list[cst.Arg]:
+        args: list[cst.Arg] = []
+        for index, (arg, (keyword, change)) in enumerate(zip(updated.args, plan, strict=True)):
+            if index in dropped:
+                if args and index == len(plan) - 1:
+                    args[-1] = args[-1].with_changes(comma=arg.comma)
+                continue
+            if keyword is not None and (arg.keyword is None or arg.keyword.value != keyword):
+                arg = arg.with_changes(
+                    keyword=cst.Name(keyword),
+                    equal=cst.AssignEqual(
+                        whitespace_before=cst.SimpleWhitespace(""),
+                        whitespace_after=cst.SimpleWhitespace(""),
+                    ),
+                )
+            if change is not None:
+                arg = arg.with_changes(value=change(arg.value))
+            args.append(arg)
+        return args
+
+    return fix
+
+
+def _plain_params(value: cst.BaseExpression) -> bool:
+    """A dict display whose values are str or number literals (or f-strings)."""
+    if not isinstance(value, cst.Dict):
+        return False
+    return all(
+        isinstance(e, cst.DictElement)
+        and isinstance(e.value, cst.SimpleString | cst.FormattedString | cst.Integer | cst.Float)
+        for e in value.elements
+    )
+
+
+def _aiohttp_except_clauses(
+    call: cst.Call, function: cst.FunctionDef, source: SourceFile, edits: Edits
+) -> None:
+    for statement in source.ancestors(call):
+        if statement is function:
+            return
+        if not isinstance(statement, cst.Try) or not source.contains(statement.body, call):
+            continue
+        keep = _unconverted_requests_inside(statement.body, source, edits)
+        parses_json = ".json(" in source.code(statement.body)
+        for handler in statement.handlers:
+            if handler.type is None:
+                continue
+            translated = _translated_type(handler.type, source, keep, parses_json, "aiohttp")
+            if translated is None:
+                continue
+            if "asyncio." in cst.Module(body=[]).code_for_node(translated):
+                edits.add_import("asyncio")
+            new_type = translated
+
+            def retype(
+                original: cst.CSTNode, updated: cst.CSTNode, new_type: cst.BaseExpression = new_type
+            ) -> cst.CSTNode:
+                assert isinstance(updated, cst.ExceptHandler)
+                return updated.with_changes(type=new_type)
+
+            where = source.range(handler).start
+            edits.on_leave(handler, retype, key=f"except:{where.line}:{where.column}")
+
+
+def _move_uses_into(marker: str, name: str) -> Finisher:
+    """Move the statements after `async with … as <marker>: pass` that use `name` into its
+    body (they were checked to be its later siblings), then name the response."""
+
+    def finish(function: cst.FunctionDef) -> cst.FunctionDef:
+        found = _find_with(function, marker)
+        if found is None:
+            return function
+        block, index = found
+        body = list(block.body)
+        last = index
+        for position in range(index + 1, len(body)):
+            if name in names_in(body[position]):
+                last = position
+        if last > index:
+            head = cast(cst.With, body[index])
+            moved = body[index + 1 : last + 1]
+            inner = head.body
+            assert isinstance(inner, cst.IndentedBlock)
+            body[index : last + 1] = [head.with_changes(body=inner.with_changes(body=moved))]
+            function = cast(
+                cst.FunctionDef, function.deep_replace(block, block.with_changes(body=body))
+            )
+        return cast(cst.FunctionDef, rename(function, marker, name))
+
+    return finish
+
+
+def _find_with(function: cst.FunctionDef, marker: str) -> tuple[cst.IndentedBlock, int] | None:
+    """The block and index of the `async with … as <marker>` statement."""
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: tuple[cst.IndentedBlock, int] | None = None
+
+        def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+            for index, statement in enumerate(node.body):
+                if (
+                    isinstance(statement, cst.With)
+                    and statement.items[0].asname is not None
+                    and isinstance(statement.items[0].asname.name, cst.Name)
+                    and statement.items[0].asname.name.value == marker
+                ):
+                    self.found = (node, index)
+
+    finder = Finder()
+    function.visit(finder)
+    return finder.found
+
+
+def _wrap_in_aiohttp_session(placeholder: str) -> Finisher:
+    return _wrap_in_async_with(
+        placeholder, ("session", "http_session", "http"), lambda: "aiohttp.ClientSession()"
+    )

@@ -355,9 +355,15 @@
     return DATA.root && DATA.root !== "." ? DATA.root + "/" + path : path;
   }
 
+  // A location in an installed package the scan followed (site-packages/…): shown, marked,
+  // never linked (it is no file of the repository).
+  function isInstalled(text) {
+    return Boolean(DATA.installed_prefix) && String(text || "").indexOf(DATA.installed_prefix) === 0;
+  }
+
   function linkFor(text) {
     var where = splitLocation(text);
-    if (!DATA.link || !where) return null;
+    if (!DATA.link || !where || isInstalled(text)) return null;
     var path = repositoryPath(where.path).split("/").map(encodeURIComponent).join("/");
     return DATA.link.split("{path}").join(path).split("{line}").join(String(Math.max(1, where.line)));
   }
@@ -365,6 +371,9 @@
   function locationMark(text) {
     var href = linkFor(text);
     if (href) return el("a", { class: "src", href: href }, text);
+    if (isInstalled(text)) {
+      return el("mark", { class: "src installed", title: "in an installed package, not the project" }, text);
+    }
     return el("mark", { class: "src" }, text);
   }
 

@@ -1,9 +1,12 @@
 """Bad input gets one clear line and exit code 2 before any work; an interrupted scan exits
-130 (not the `--fail-on` code); a FIFO named *.py never hangs the scan."""
+130 (not the `--fail-on` code) and leaves a cache the next scan can trust; a FIFO named
+*.py never hangs the scan; an empty folder says so."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from click.testing import CliRunner
 
 from advisor import cli
 from advisor.cli import main
+from advisor.collect import FactsCache
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -80,3 +84,33 @@ def test_the_summary_counts_read_as_english(sample_projects: Path) -> None:
     assert code == 0
     summary = " ".join(out[out.index("16 routed views") :].split())
     assert "3 strong candidates," in summary and "1 candidate (needs work)," in summary
+
+
+def test_views_on_an_empty_folder_says_no_routes_were_found(tmp_path: Path) -> None:
+    code, out = invoke("views", str(tmp_path), "--no-cache")
+    assert code == 0
+    assert out.strip().splitlines()[-1].startswith(f"No routes found in {tmp_path}")
+
+
+def test_an_interrupted_scan_leaves_a_cache_the_next_scan_can_trust(
+    sample_projects: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = Path(shutil.copytree(sample_projects / "bookshop", tmp_path / "bookshop"))
+    writes: list[str] = []
+    put_blob = FactsCache.put_blob
+
+    def interrupted_put(self: FactsCache, key: str, blob: bytes) -> None:
+        if len(writes) == 3:
+            raise KeyboardInterrupt  # Ctrl-C while the cache is being filled
+        writes.append(key)
+        put_blob(self, key, blob)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(FactsCache, "put_blob", interrupted_put)
+        code, out = invoke("scan", str(project), "--jobs", "1")
+    assert code == 130 and "interrupted" in out and len(writes) == 3
+    cached = invoke("scan", str(project), "--jobs", "1", "--format", "json")
+    fresh = invoke("scan", str(project), "--no-cache", "--format", "json")
+    assert cached[0] == fresh[0] == 0
+    views = [json.loads(text)["views"] for _, text in (cached, fresh)]
+    assert views[0] == views[1] and views[0]

@@ -136,7 +136,8 @@ class UrlconfEvaluator:
             self.result.findings.append(
                 Finding(
                     TEST_URLCONF,
-                    f"test-only URLconf {urlconf.target}: {len(added)} route(s) the tests route "
+                    f"test-only URLconf {urlconf.target}: {len(added)} "
+                    f"route{'' if len(added) == 1 else 's'} the tests route "
                     f"through (set at {urlconf.location}), not served under ROOT_URLCONF: "
                     + ", ".join(sorted({r.pattern or "/" for r in added})[:6])
                     + ("…" if len({r.pattern for r in added}) > 6 else ""),

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from advisor.model import (
     CATEGORY_ORDER,
+    INSTALLED_PREFIX,
     Category,
     Effect,
     Location,
@@ -245,8 +246,8 @@ def repository_path(root: str, path: str) -> str:
 
 
 def location_link(template: str | None, root: str, location: Location | None) -> str | None:
-    if not template or location is None:
-        return None
+    if not template or location is None or location.installed:
+        return None  # code in an installed package has no place in the repository
     path = quote(repository_path(root, location.path), safe="/")
     return template.replace("{path}", path).replace("{line}", str(max(1, location.line)))
 
@@ -750,6 +751,7 @@ def build_context(result: ScanResult, options: ReportOptions | None = None) -> d
             "categories": [c.value for c in CATEGORY_ORDER],
             "in_repository": project.in_repository,
             "link": options.link_template,
+            "installed_prefix": INSTALLED_PREFIX,
             "sources": _sources(result),
             "views": [
                 _view_data(view, rank, root, previews.get(view.id))

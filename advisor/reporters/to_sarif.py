@@ -120,17 +120,31 @@ def _region(location: Location) -> dict[str, int]:
 
 
 def _location(
-    project: str, location: Location, message: str | None = None, index: int | None = None
+    project: str,
+    location: Location,
+    message: str | None = None,
+    index: int | None = None,
+    function: str | None = None,
 ) -> Any:
-    result: dict[str, Any] = {
-        "physicalLocation": {
-            "artifactLocation": {
-                "uri": artifact_uri(location.path, project),
-                "uriBaseId": ROOT_BASE_ID,
-            },
-            "region": _region(location),
+    result: dict[str, Any]
+    if location.installed:
+        # Code in an installed package is no artifact of the repository: named by its
+        # function and its place in site-packages (the message), with no URI to resolve.
+        where = f"{location} (installed package)"
+        message = f"{message} at {where}" if message else where
+        result = {}
+        if function:
+            result["logicalLocations"] = [{"fullyQualifiedName": function, "kind": "function"}]
+    else:
+        result = {
+            "physicalLocation": {
+                "artifactLocation": {
+                    "uri": artifact_uri(location.path, project),
+                    "uriBaseId": ROOT_BASE_ID,
+                },
+                "region": _region(location),
+            }
         }
-    }
     if index is not None:
         result["id"] = index
     if message:
@@ -227,7 +241,7 @@ def _blocking_results(view: View, project: str) -> list[dict[str, Any]]:
             "level": rule.level,
             "message": {"text": text},
             "locations": [
-                _location(project, effect.location) | {"logicalLocations": _logical(view)}
+                _location(project, _in_project(effect, view)) | {"logicalLocations": _logical(view)}
             ],
             "partialFingerprints": {
                 "adviceEffect/v1": f"{view.id}|{effect.call}|{occurrence}",
@@ -238,11 +252,29 @@ def _blocking_results(view: View, project: str) -> list[dict[str, Any]]:
         if len(effect.chain) > 1:
             # The call path from the view to the blocking call, one hop per location.
             result["relatedLocations"] = [
-                _location(project, link.location, f"step {number + 1}: {link.function}", number)
+                _location(
+                    project,
+                    link.location,
+                    f"step {number + 1}: {link.function}",
+                    number,
+                    link.function,
+                )
                 for number, link in enumerate(effect.chain)
             ]
         results.append(result)
     return results
+
+
+def _in_project(effect: Effect, view: View) -> Location:
+    """Where a result about `effect` is annotated: the call itself, or, when that is in an
+    installed package, the last hop of its chain in the project (the project's call that
+    leads there)."""
+    if not effect.location.installed:
+        return effect.location
+    for link in reversed(effect.chain):
+        if not link.location.installed:
+            return link.location
+    return view.location
 
 
 def _properties(view: View) -> dict[str, Any]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
+import textwrap
 
 from rich import box
 from rich.console import Console
@@ -29,8 +31,31 @@ _STYLES = {
     Category.ALREADY_ASYNC: "cyan",
     Category.ASYNC_BLOCKING: "bold red",
 }
-# From this many columns on, the figures and the route get columns of their own.
-_WIDE = 120
+# From this many columns on, the figures and the route get columns of their own (below,
+# a view id and its route would share too few columns to keep their names whole).
+_WIDE = 140
+# What the narrow layout's score and category columns take, padding included.
+_NARROW_LEFT = 20
+# The wide layout's fixed columns (score, released, req/s) and the padding between its six
+# columns; the route column is kept at least a fifth of the width wide (or its longest
+# route), the view column its longest id line.
+_WIDE_FIXED = 5 + 11 + 16 + 5 * 2
+_LIST_INDENT, _HANGING_INDENT = "  ", "    "
+
+
+def _id_lines(view_id: str, width: int, after: str = ".") -> str:
+    """The view id (or a route, broken `after` "/") broken after its dots so that no line
+    passes `width`: a dotted path reads as one word, so it is never cut inside a name (a
+    name longer than the width is left for the table to fold)."""
+    if len(view_id) <= width:
+        return view_id
+    lines = [""]
+    for part in re.split(f"(?<=[{re.escape(after)}])", view_id):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append(part)
+        else:
+            lines[-1] += part
+    return "\n".join(lines)
 
 
 def _route(view: View) -> str:
@@ -127,6 +152,17 @@ def _table(views: list[View], width: int, title: str | None = None) -> Table:
     """Wide terminals get a column per figure; narrow ones (80 columns) put the route and
     the figures on the lines under the view id, so no cell has to break a word."""
     wide = width >= _WIDE
+    categories = max((len(v.score.category.value) for v in views if v.score), default=9)
+    route_width = max(16, width // 5)
+    id_width = (
+        width - _WIDE_FIXED - (categories + 1) - (route_width + 1) if wide else width - _NARROW_LEFT
+    )
+    longest = max(
+        (len(line) for v in views for line in _id_lines(v.id, id_width).split("\n")), default=0
+    )
+    # The route column may take what the ids leave (at least a fifth of the width).
+    spare = width - _WIDE_FIXED - (categories + 1) - (min(longest, id_width) + 1)
+    route_column = min(max((len(_route(v)) for v in views), default=0), max(route_width, spare))
     table = Table(
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
@@ -141,13 +177,15 @@ def _table(views: list[View], width: int, title: str | None = None) -> Table:
     if wide:
         table.add_column("released\nper request", justify="right", no_wrap=True)
         table.add_column("req/s per worker\nsync→async", justify="right", no_wrap=True)
-        table.add_column("view · why", ratio=3, overflow="fold")
-        table.add_column("route", ratio=1, overflow="fold")
+        table.add_column("view · why", overflow="fold", min_width=min(longest, id_width))
+        table.add_column("route", overflow="fold", min_width=route_column)
     else:
         table.add_column("view · route · released per request · why", overflow="fold")
     for view in views:
         score = view.score
-        cell = Text(view.id, style="bold" if score and not view.suppressed else "")
+        cell = Text(
+            _id_lines(view.id, id_width), style="bold" if score and not view.suppressed else ""
+        )
         if not wide:
             cell.append("\n" + _route(view), style="dim")
             if score is not None:
@@ -168,7 +206,7 @@ def _table(views: list[View], width: int, title: str | None = None) -> Table:
                     f"{score.overlap_ms:,.0f} ms",
                     capacity_cell(score.capacity),
                 ]
-            row += [cell, _route(view)]
+            row += [cell, _id_lines(_route(view), route_column, "/")]
         else:
             row.append(cell)
         table.add_row(*row)
@@ -205,6 +243,8 @@ def _summary_lines(result: ScanResult) -> list[str]:
         )
     if result.installed is not None:
         out.append(installed_line(result.installed))
+    else:
+        out += _not_followed_line(result)
     observed = [v for v in result.views if v.observed is not None]
     if observed:
         disagree = [v for v in observed if v.observed is not None and v.observed.disagreements]
@@ -233,6 +273,30 @@ def _summary_lines(result: ScanResult) -> list[str]:
         "`advisor explain PATH VIEW` shows the evidence for one view."
     )
     return out
+
+
+# The reason advisor/detectors/libraries.py gives a call into an installed library whose
+# source was not read because no project environment is known.
+_NOT_FOLLOWED = re.compile(r"^into ([\w.]+), an installed library: its source is followed only")
+
+
+def _not_followed_line(result: ScanResult) -> list[str]:
+    """Without a project environment: which libraries the routed views call into unread,
+    and what to pass to read them (a score that cannot see them may be too low)."""
+    tops: set[str] = set()
+    views = 0
+    for view in result.routed_views:
+        found = {m.group(1) for u in view.unknown_calls if (m := _NOT_FOLLOWED.match(u.reason))}
+        tops |= found
+        views += bool(found)
+    if not tops:
+        return []
+    names = ", ".join(sorted(tops)[:5]) + (f" (+{len(tops) - 5} more)" if len(tops) > 5 else "")
+    return [
+        f"Not followed: calls from {_plural(views, 'view')} into installed libraries ({names}); "
+        "pass --python PATH/bin/python (the project's interpreter), or activate its "
+        "virtualenv, so that the scan reads them"
+    ]
 
 
 def traffic_lines(result: ScanResult, count: int = 10) -> list[str]:
@@ -303,6 +367,16 @@ def _print(console: Console, result: ScanResult) -> None:
         )
     console.print()
     for line in _summary_lines(result):
+        if line.startswith(_LIST_INDENT) and not line.startswith(_HANGING_INDENT):
+            # A finding or a parse error: its wrapped lines hang under its first.
+            line = textwrap.fill(
+                line.strip(),
+                width=console.width,
+                initial_indent=_LIST_INDENT,
+                subsequent_indent=_HANGING_INDENT,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
         console.print(line)
 
 
