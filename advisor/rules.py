@@ -113,6 +113,12 @@ RULES: tuple[Rule, ...] = (
         blocker_id="django-version",
     ),
     Rule(
+        "ADV210",
+        "library-io",
+        "the awaitable wait is inside an installed library that the rewrite cannot change",
+        blocker_id="library-io",
+    ),
+    Rule(
         "ADV301",
         "lazy-render",
         "lazy querysets reach render() and would raise in an async view",

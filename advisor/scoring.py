@@ -22,6 +22,7 @@ from dataclasses import replace
 from advisor import django_api, policy, timemodel
 from advisor.config import Settings
 from advisor.model import (
+    INSTALLED_PREFIX,
     Blocker,
     Capacity,
     Category,
@@ -254,6 +255,27 @@ def blockers_for(view: View, project: ProjectFacts, index_mro: tuple[str, ...]) 
                     else ""
                 ),
                 location=transaction_effects[0].location,
+            )
+        )
+    library = sorted(
+        {
+            e.location.path.removeprefix(INSTALLED_PREFIX).partition("/")[0]
+            for e in view.effects
+            if e.kind in AWAITABLE_KINDS and e.location.installed
+        }
+    )
+    if library and not view.is_async:
+        # allauth's flows post to the provider with requests: converting the view leaves
+        # that wait blocking in a thread, and the rewrite edits only the project's code.
+        first = next(e for e in view.effects if e.kind in AWAITABLE_KINDS and e.location.installed)
+        found.append(
+            Blocker(
+                "library-io",
+                f"its outbound waits are inside {', '.join(library)} (installed), which "
+                "does them synchronously: an async view still waits in a thread there",
+                "call the service with an async client in the project's own code (or the "
+                "library's async API, if it has one), then convert",
+                location=first.chain[0].location if first.chain else view.location,
             )
         )
     for effect in view.effects:

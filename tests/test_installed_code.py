@@ -393,3 +393,62 @@ class V(TemplateView):
             make_venv(tmp_path)
         view = scan_project(tmp_path).view("shop.views.V")
         assert view is not None and view.unknown_calls == (), venv
+
+
+# The score: a wait inside installed code stays blocking after the rewrite ----------------
+
+
+def test_a_view_whose_http_is_inside_a_library_needs_work_not_a_clean_conversion(
+    tmp_path: Path,
+) -> None:
+    view = the_view(
+        scan_with(
+            tmp_path,
+            """
+            import payclient
+            def view(request):
+                payclient.charge(5)
+            """,
+        )
+    )
+    assert view.score is not None
+    assert view.score.category.value == "candidate (needs work)"
+    (blocker,) = [b for b in view.score.blockers if b.id == "library-io"]
+    assert "payclient" in blocker.message
+    assert blocker.location is not None and blocker.location.path == "shop/views.py"
+
+
+def test_http_in_the_project_s_own_code_is_no_library_blocker(tmp_path: Path) -> None:
+    view = the_view(
+        scan_with(
+            tmp_path,
+            """
+            import requests
+            import quietlib
+            def view(request):
+                quietlib.compute(2)
+                return requests.get("http://127.0.0.1/", timeout=1)
+            """,
+        )
+    )
+    assert view.score is not None
+    assert view.score.category.value == "strong candidate"
+    assert not [b for b in view.score.blockers if b.id == "library-io"]
+
+
+def test_an_async_view_calling_a_blocking_library_stays_async_but_blocking(
+    tmp_path: Path,
+) -> None:
+    view = the_view(
+        scan_with(
+            tmp_path,
+            """
+            import payclient
+            async def view(request):
+                payclient.charge(5)
+            """,
+        )
+    )
+    assert view.score is not None
+    assert view.score.category.value == "async but blocking"
+    assert not [b for b in view.score.blockers if b.id == "library-io"]
