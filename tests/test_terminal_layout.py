@@ -90,3 +90,13 @@ def test_findings_wrap_with_a_hanging_indent_at_80_columns(project: Path) -> Non
     continuations = [line for line in block if line.startswith("    ")]
     assert len(firsts) + len(continuations) == len(block) and continuations, block
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_an_async_view_that_blocks_shows_how_long_it_holds_the_loop_not_zero_released() -> None:
+    root = Path(__file__).resolve().parent.parent / "sample_projects" / "bookshop"
+    result = CliRunner().invoke(main, ["scan", str(root), "--no-cache"], env={"COLUMNS": "100"})
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if "pages.views.upstream_status" in line)
+    block = "\n".join(lines[at : at + 3])
+    assert "blocks the loop 150 ms" in block
+    assert "released 0 ms" not in block

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from advisor.model import CATEGORY_ORDER, Category, InstalledCode, ScanResult, View
+from advisor.model import CATEGORY_ORDER, Category, InstalledCode, ScanResult, Score, View
 from advisor.reporters import reporter
 from advisor.reporters.display import middleware_display, route_display
 from advisor.scoring import capacity_cell, capacity_legend
@@ -141,11 +141,22 @@ def _why(view: View) -> str:
     return reason
 
 
+def _released(score: Score) -> str:
+    """What async gives back per request; for an async view that blocks, what it holds the
+    event loop for instead (it releases nothing until fixed)."""
+    if score.category == Category.ASYNC_BLOCKING:
+        return f"blocks the loop {score.blocking_ms:,.0f} ms"
+    return f"{score.overlap_ms:,.0f} ms"
+
+
 def _figures(view: View) -> str:
     score = view.score
     if score is None:
         return ""
-    return f"released {score.overlap_ms:,.0f} ms · req/s per worker {capacity_cell(score.capacity)}"
+    released = _released(score)
+    if not released.startswith("blocks"):
+        released = "released " + released
+    return f"{released} · req/s per worker {capacity_cell(score.capacity)}"
 
 
 def _table(views: list[View], width: int, title: str | None = None) -> Table:
@@ -202,10 +213,7 @@ def _table(views: list[View], width: int, title: str | None = None) -> Table:
             if score is None:
                 row += ["", ""]
             else:
-                row += [
-                    f"{score.overlap_ms:,.0f} ms",
-                    capacity_cell(score.capacity),
-                ]
+                row += [_released(score), capacity_cell(score.capacity)]
             row += [cell, _id_lines(_route(view), route_column, "/")]
         else:
             row.append(cell)
