@@ -42,7 +42,7 @@ def reporter_named(name: str) -> Any:
 
 
 def capacity_cell(capacity: Any) -> str:
-    from advisor.scoring import capacity_cell as cell
+    from advisor.capacity import capacity_cell as cell
 
     return cell(capacity)
 

@@ -8,10 +8,8 @@ Time model (per request, estimated from effect latencies in `Settings`):
   (sync_to_async), so converting gains nothing on them and adds a thread hop each;
 - CPU: templates and heavy work: async cannot overlap it, and on the loop it stalls others.
 
-Capacity (what a user buys): a sync worker holds one of its threads for the whole request,
-an async one holds the event loop only while it runs Python; both share one process's CPU.
-`estimate_capacity` turns the time model into requests/s per worker for each, at the
-configured thread pool, requests in flight and upstream latency.
+Capacity (advisor.capacity) turns the time model into requests/s per worker, sync against
+async; the blockers and costs come from advisor.blockers.
 """
 
 from __future__ import annotations
@@ -19,43 +17,28 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from advisor import django_api, policy, timemodel
+from advisor import timemodel
+from advisor.blockers import blockers_for, costs_for
+from advisor.capacity import (
+    capacity_reason,
+    estimate_capacity,
+)
 from advisor.config import Settings
 from advisor.model import (
-    INSTALLED_PREFIX,
-    Blocker,
-    Capacity,
     Category,
     Effect,
     EffectKind,
     MiddlewareInfo,
     ProjectFacts,
     Score,
-    Trigger,
     View,
 )
-
-AWAITABLE_KINDS = frozenset({EffectKind.HTTP, EffectKind.SLEEP, EffectKind.STREAMING})
-THREAD_KINDS = frozenset(
-    {
-        EffectKind.DB,
-        EffectKind.CACHE,
-        EffectKind.EMAIL,
-        EffectKind.FILESYSTEM,
-        EffectKind.SUBPROCESS,
-        EffectKind.NETWORK,
-    }
-)
-CPU_KINDS = frozenset({EffectKind.CPU, EffectKind.TEMPLATE})
-NO_ASYNC_API = frozenset({EffectKind.EMAIL, EffectKind.SUBPROCESS, EffectKind.FILESYSTEM})
+from advisor.timemodel import AWAITABLE_KINDS, CPU_KINDS, NO_ASYNC_API, THREAD_KINDS
+from advisor.timemodel import ms_text as _ms
 
 
 def _sum(effects: list[Effect]) -> float:
     return math.fsum(e.estimated_ms for e in effects)
-
-
-def _ms(value: float) -> str:
-    return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
 
 
 def _gathered_ms(awaitable: list[Effect]) -> float:
@@ -70,287 +53,6 @@ def _gathered_ms(awaitable: list[Effect]) -> float:
     if len(independent) < 2:
         return _sum(awaitable)
     return max(e.estimated_ms for e in independent) + _sum(rest)
-
-
-def _per_second(workers: float, held_ms: float) -> float:
-    """Requests/s that `workers` slots serve when each request holds one for `held_ms`."""
-    return workers * 1000.0 / max(held_ms, 0.1)
-
-
-def estimate_capacity(
-    *,
-    sync_ms: float,
-    async_ms: float,
-    gathered_ms: float,
-    cpu_ms: float,
-    db_ms: float,
-    http_calls: int,
-    thread_ms: float,
-    hops_ms: float,
-    loop_blocking_ms: float,
-    settings: Settings,
-) -> Capacity:
-    """Requests/s one worker serves, sync against async, as a bottleneck model: throughput
-    is the smallest of what each resource a request holds allows.
-
-    - sync: each request holds a thread for all of it (`sync_ms` + Django's own
-      `request_cpu`), so `min(threads, in flight)` threads serve that many requests per
-      held time;
-    - async: a request holds the event loop for its CPU, its thread hops and any blocking
-      call left on the loop, and a thread for what stays sync (ORM, cache, email through
-      sync_to_async); awaited waits hold nothing, so `in flight` requests overlap, each
-      taking the async latency;
-    - both: one process's CPU (the GIL): Django's own `request_cpu` (plus
-      `asgi_request_cpu` under ASGI), `http_call_cpu` per outbound call, templates and
-      heavy work, and ORM time, which counts as CPU: the ORM builds queries and rows in
-      Python, and on SQLite or a nearby server that is most of a query's time.
-    """
-    base = settings.latency("request_cpu")
-    asgi = settings.latency("asgi_request_cpu")
-    threads, in_flight = settings.worker_threads, settings.concurrency
-    client_cpu = http_calls * settings.latency("http_call_cpu")
-    process_cpu = base + cpu_ms + db_ms + client_cpu
-    sync_held = sync_ms + base
-    sync_limits = {
-        "threads": _per_second(min(threads, in_flight), sync_held),
-        "cpu": _per_second(1, process_cpu),
-    }
-    loop_ms = base + asgi + cpu_ms + client_cpu + hops_ms + loop_blocking_ms
-
-    def async_limits(latency_ms: float) -> dict[str, float]:
-        return {
-            "concurrency": _per_second(in_flight, latency_ms + base),
-            "event loop": _per_second(1, loop_ms),
-            # Work that stays sync gets the same pool of threads as the sync worker: a like
-            # for like comparison (Django under ASGI would give each request in flight its own
-            # thread, which more threads in the sync worker would buy as well).
-            "threads": _per_second(min(threads, in_flight), thread_ms + hops_ms),
-            "cpu": _per_second(1, process_cpu + asgi + hops_ms),
-        }
-
-    sync_bound = min(sync_limits, key=lambda name: sync_limits[name])
-    sequential = async_limits(async_ms)
-    async_bound = min(sequential, key=lambda name: sequential[name])
-    sync_rps = sync_limits[sync_bound]
-    async_rps = sequential[async_bound]
-    gathered_rps = min(async_limits(gathered_ms).values())
-    return Capacity(
-        worker_threads=threads,
-        concurrency=in_flight,
-        upstream_ms=settings.latency("external_http"),
-        sync_held_ms=round(sync_held, 3),
-        async_loop_ms=round(loop_ms, 3),
-        async_thread_ms=round(thread_ms + hops_ms, 3),
-        sync_cpu_ms=round(process_cpu, 3),
-        async_cpu_ms=round(process_cpu + asgi + hops_ms, 3),
-        sync_rps=round(sync_rps, 2),
-        async_rps=round(async_rps, 2),
-        gathered_rps=round(gathered_rps, 2),
-        ratio=round(async_rps / sync_rps, 3),
-        gathered_ratio=round(gathered_rps / sync_rps, 3),
-        sync_bound=sync_bound,
-        async_bound=async_bound,
-    )
-
-
-def capacity_reason(capacity: Capacity) -> str:
-    """One sentence a user can check: the two throughputs, what bounds each, the ratio."""
-    held = f"each held {_ms(capacity.sync_held_ms)}"
-    if capacity.sync_bound == "cpu":
-        held += ", but CPU-bound"
-    loop = f"{_ms(capacity.async_loop_ms)} of event loop each"
-    if capacity.async_bound != "concurrency":
-        loop += f", {capacity.async_bound}-bound"
-    return (
-        f"capacity per worker at {capacity.concurrency} requests in flight: "
-        f"{_rps(capacity.sync_rps)} sync ({capacity.worker_threads} threads, {held}) → "
-        f"{_rps(capacity.async_rps)} async ({loop}): {capacity.ratio:.1f}x"
-        + (
-            f" ({_rps(capacity.gathered_rps)}, {capacity.gathered_ratio:.1f}x gathered)"
-            if capacity.gathered_rps > capacity.async_rps * 1.01
-            else ""
-        )
-    )
-
-
-def capacity_legend(basis: Capacity) -> str:
-    return (
-        "released = worker time per request async gives back (awaited waits); req/s per "
-        f"worker = one sync worker with {basis.worker_threads} threads → one event loop, "
-        f"{basis.concurrency} requests in flight, outbound HTTP {basis.upstream_ms:,.0f} ms "
-        "([tool.advisor] worker_threads, concurrency; --latency external_http=MS)"
-    )
-
-
-def _rate_short(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
-
-
-def capacity_cell(capacity: Capacity) -> str:
-    """`8.8→35 x4.0`: what one worker serves sync, then async, and the ratio."""
-    return (
-        f"{_rate_short(capacity.sync_rps)}→{_rate_short(capacity.async_rps)} x{capacity.ratio:.1f}"
-    )
-
-
-def _rps(value: float) -> str:
-    return f"{value:,.0f} req/s" if value >= 10 else f"{value:.1f} req/s"
-
-
-def blockers_for(view: View, project: ProjectFacts, index_mro: tuple[str, ...]) -> list[Blocker]:
-    version = project.django_version
-    found: list[Blocker] = []
-    if version is not None and not django_api.version_at_least(
-        version, django_api.ASYNC_VIEWS_SINCE
-    ):
-        found.append(
-            Blocker(
-                "django-version",
-                f"Django {version} has no async views (added in {django_api.ASYNC_VIEWS_SINCE})",
-                f"upgrade to Django {django_api.ASYNC_VIEWS_SINCE}+ (4.1+ for the async ORM)",
-                location=view.location,
-            )
-        )
-    in_transaction = any(e.kind == EffectKind.TRANSACTION for e in view.effects)
-    for decision in policy.decide(
-        view, version, project.auth_backends_without_aget_user, index_mro
-    ):
-        if decision.outcome == policy.Outcome.ALLOWED:
-            continue
-        if decision.rule == "transaction" and in_transaction:
-            continue  # the transaction blocker below says it, with its advice
-        advice = decision.advice
-        if decision.rule == "drf" and not project.uses_adrf:
-            advice += "; adrf is not in the project yet"
-        found.append(
-            Blocker(
-                decision.rule,
-                decision.message,
-                advice,
-                severity="blocker" if decision.outcome == policy.Outcome.BLOCKS else "cost",
-                location=decision.location,
-            )
-        )
-    if project.atomic_requests:
-        found.append(
-            Blocker(
-                "atomic-requests",
-                "ATOMIC_REQUESTS is on: Django raises RuntimeError for any async view",
-                "turn it off or mark the view @transaction.non_atomic_requests",
-            )
-        )
-    transaction_effects = [e for e in view.effects if e.kind == EffectKind.TRANSACTION]
-    if transaction_effects:
-        awaitable_inside = any(e.in_transaction and e.kind in AWAITABLE_KINDS for e in view.effects)
-        found.append(
-            Blocker(
-                "transaction",
-                "transaction.atomic cannot be entered from async code"
-                + (" and it wraps outbound I/O" if awaitable_inside else ""),
-                "move the transactional block into a sync function and await "
-                "sync_to_async(fn)()"
-                + (
-                    "; better, make the external call outside the transaction"
-                    if awaitable_inside
-                    else ""
-                ),
-                location=transaction_effects[0].location,
-            )
-        )
-    library = sorted(
-        {
-            e.location.path.removeprefix(INSTALLED_PREFIX).partition("/")[0]
-            for e in view.effects
-            if e.kind in AWAITABLE_KINDS and e.location.installed
-        }
-    )
-    if library and not view.is_async:
-        # allauth's flows post to the provider with requests: converting the view leaves
-        # that wait blocking in a thread, and the rewrite edits only the project's code.
-        first = next(e for e in view.effects if e.kind in AWAITABLE_KINDS and e.location.installed)
-        found.append(
-            Blocker(
-                "library-io",
-                f"its outbound waits are inside {', '.join(library)} (installed), which "
-                "does them synchronously: an async view still waits in a thread there",
-                "call the service with an async client in the project's own code (or the "
-                "library's async API, if it has one), then convert",
-                location=first.chain[0].location if first.chain else view.location,
-            )
-        )
-    for effect in view.effects:
-        if effect.kind == EffectKind.THREAD_LOCAL:
-            found.append(
-                Blocker(
-                    "thread-local",
-                    "uses threading.local, shared by every request on the event loop",
-                    "use contextvars.ContextVar",
-                    location=effect.location,
-                )
-            )
-        if effect.kind == EffectKind.STREAMING and effect.blocking:
-            found.append(
-                Blocker(
-                    "sync-stream",
-                    "StreamingHttpResponse is fed by a sync generator",
-                    "make the generator async (async for over the queryset) so ASGI can stream "
-                    "it without a thread",
-                    location=effect.location,
-                )
-            )
-    return found
-
-
-def _costs(view: View, project: ProjectFacts) -> list[Blocker]:
-    costs: list[Blocker] = []
-    renders = [e for e in view.effects if e.trigger == Trigger.RENDER]
-    if renders:
-        costs.append(
-            Blocker(
-                "lazy-render",
-                f"{len(renders)} lazy queryset{'s' if len(renders) != 1 else ''} reach "
-                "render(): they would raise "
-                "SynchronousOnlyOperation in an async view",
-                "evaluate them before rendering ([x async for x in qs]) or return a "
-                "TemplateResponse",
-                severity="cost",
-                location=renders[0].location,
-            )
-        )
-    user = [e for e in view.effects if e.call == "django.http.HttpRequest.user"]
-    if user:
-        has_auser = django_api.version_at_least(project.django_version, "5.0")
-        costs.append(
-            Blocker(
-                "request-user",
-                "request.user loads the user synchronously",
-                "use await request.auser()" if has_auser else "wrap the access in sync_to_async",
-                severity="cost",
-                location=user[0].location,
-            )
-        )
-    no_api = sorted({e.kind.value for e in view.effects if e.kind in NO_ASYNC_API})
-    if no_api:
-        costs.append(
-            Blocker(
-                "no-async-api",
-                f"{', '.join(no_api)} has no async API: it stays in a thread",
-                "await sync_to_async(...) around it, or move it to a task queue",
-                severity="cost",
-            )
-        )
-    cpu = [e for e in view.effects if e.kind == EffectKind.CPU]
-    if cpu:
-        costs.append(
-            Blocker(
-                "cpu",
-                "CPU-heavy work would stall the event loop for every request",
-                "keep it in a thread (sync_to_async) or a worker",
-                severity="cost",
-                location=cpu[0].location,
-            )
-        )
-    return costs
 
 
 def _calls(effects: list[Effect], kind: EffectKind) -> int:
@@ -435,7 +137,7 @@ def score_view(
     async_ms = sync_ms + thread_calls * hop
     gathered = _gathered_ms(awaitable)
     blockers = blockers_for(view, project, index_mro)
-    costs = _costs(view, project)
+    costs = costs_for(view, project)
     hard = [b for b in blockers if b.severity == "blocker"]
     sync_only_mw = [m for m in project.middleware if m.status == "sync-only"]
 

@@ -14,7 +14,31 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from advisor.model import Effect, Location
+from advisor.model import Effect, EffectKind, Location
+
+# --- What a wait is -----------------------------------------------------------------------
+
+# Awaitable waits an async view releases the worker for; thread waits stay in a thread even
+# then (Django's async ORM and cache run the sync code through sync_to_async); CPU is CPU.
+AWAITABLE_KINDS = frozenset({EffectKind.HTTP, EffectKind.SLEEP, EffectKind.STREAMING})
+THREAD_KINDS = frozenset(
+    {
+        EffectKind.DB,
+        EffectKind.CACHE,
+        EffectKind.EMAIL,
+        EffectKind.FILESYSTEM,
+        EffectKind.SUBPROCESS,
+        EffectKind.NETWORK,
+    }
+)
+CPU_KINDS = frozenset({EffectKind.CPU, EffectKind.TEMPLATE})
+NO_ASYNC_API = frozenset({EffectKind.EMAIL, EffectKind.SUBPROCESS, EffectKind.FILESYSTEM})
+
+
+def ms_text(value: float) -> str:
+    """A duration for a reason: `450 ms`, `4.0 ms`."""
+    return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
 
 # --- Branches ------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ STAGES: list[tuple[str, ...]] = [
     ("advisor.discovery",),
     ("advisor.runtime",),
     ("advisor.readiness", "advisor.policy", "advisor.plan"),
-    ("advisor.scoring",),
+    ("advisor.blockers", "advisor.capacity", "advisor.scoring"),
     ("advisor.pipeline", "advisor.json_schema"),
     ("advisor.reporters",),
     ("codemods", "advisor.rewrite", "advisor.verify"),
@@ -108,7 +108,7 @@ PUBLIC_CODEMODS_NAMES = {"carry_out", "codemods", "Codemod", "Refused", "Step", 
 
 
 def test_scoring_and_rewrite_read_one_conversion_policy() -> None:
-    for name in ("scoring.py", "rewrite.py"):
+    for name in ("blockers.py", "rewrite.py"):
         imports = imports_of(ROOT / "advisor" / name)
         assert any(i.startswith("advisor.policy") for i in imports), name
 def test_every_detector_is_documented_and_no_module_is_too_big() -> None:

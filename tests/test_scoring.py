@@ -24,12 +24,8 @@ from advisor.model import (
     View,
     ViewKind,
 )
-from advisor.scoring import (
-    capacity_cell,
-    capacity_reason,
-    estimate_capacity,
-    score_view,
-)
+from advisor.capacity import capacity_cell, capacity_reason, estimate_capacity
+from advisor.scoring import score_view
 
 HERE = Location("shop/views.py", 10)
 PROJECT = ProjectFacts(

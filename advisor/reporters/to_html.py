@@ -25,6 +25,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from advisor.capacity import capacity_cell, capacity_legend
 from advisor.model import (
     CATEGORY_ORDER,
     INSTALLED_PREFIX,
@@ -37,7 +38,6 @@ from advisor.model import (
     View,
 )
 from advisor.reporters import ReportOptions, RewritePreview, reporter
-from advisor.scoring import capacity_cell, capacity_legend
 
 CATEGORY_SLUGS: dict[Category, str] = {
     Category.STRONG: "strong",

@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from pathlib import PurePosixPath
 
+from advisor.capacity import capacity_cell
 from advisor.model import Blocker, Category, ScanResult, View
 from advisor.reporters import reporter
 from advisor.reporters.to_html import (
@@ -24,7 +25,6 @@ from advisor.reporters.to_html import (
     selection_command,
     worker_time,
 )
-from advisor.scoring import capacity_cell
 
 TOP_CANDIDATES = 10
 BLOCKER_GROUPS = 8

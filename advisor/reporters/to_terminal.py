@@ -17,10 +17,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from advisor.capacity import capacity_cell, capacity_legend
 from advisor.model import CATEGORY_ORDER, Category, InstalledCode, ScanResult, Score, View
 from advisor.reporters import reporter
 from advisor.reporters.display import middleware_display, route_display
-from advisor.scoring import capacity_cell, capacity_legend
 from advisor.traffic import by_freed_time, format_freed
 
 _STYLES = {
