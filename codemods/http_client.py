@@ -152,7 +152,7 @@ class HttpClient(Codemod):
         function = source.enclosing_function(node)
         assert function is not None
         responses = self._response_uses(node, function, source, edits)
-        self._except_clauses(node, function, source, edits)
+        _except_clauses(node, function, source, edits)
 
         key = f"client:{step.function}"
         placeholder = edits.scratch.get(key)
@@ -226,36 +226,6 @@ class HttpClient(Codemod):
                         "may not support: rewrite that use by hand"
                     )
         return changes
-
-    # except clauses around the call ------------------------------------------------------
-
-    def _except_clauses(
-        self, call: cst.Call, function: cst.FunctionDef, source: SourceFile, edits: Edits
-    ) -> None:
-        for statement in source.ancestors(call):
-            if statement is function:
-                return
-            if not isinstance(statement, cst.Try) or not source.contains(statement.body, call):
-                continue
-            keep = _unconverted_requests_inside(statement.body, source, edits)
-            parses_json = ".json(" in source.code(statement.body)
-            for handler in statement.handlers:
-                if handler.type is None:
-                    continue
-                new_type = _translated_type(handler.type, source, keep, parses_json)
-                if new_type is None:
-                    continue
-
-                def retype(
-                    original: cst.CSTNode,
-                    updated: cst.CSTNode,
-                    new_type: cst.BaseExpression = new_type,
-                ) -> cst.CSTNode:
-                    assert isinstance(updated, cst.ExceptHandler)
-                    return updated.with_changes(type=new_type)
-
-                where = source.range(handler).start
-                edits.on_leave(handler, retype, key=f"except:{where.line}:{where.column}")
 
 
 def _attribute_change(
@@ -578,7 +548,7 @@ def _prepare_niquests(
         )
     function = source.enclosing_function(node)
     assert function is not None
-    _niquests_except_clauses(node, function, source, edits)
+    _except_clauses(node, function, source, edits, "niquests")
     key = f"client:{step.function}"
     placeholder = edits.scratch.get(key)
     if placeholder is None:
@@ -597,21 +567,31 @@ def _prepare_niquests(
     edits.on_leave(node, rewrite, key=codemod_id)
 
 
-def _niquests_except_clauses(
-    call: cst.Call, function: cst.FunctionDef, source: SourceFile, edits: Edits
+def _except_clauses(
+    call: cst.Call,
+    function: cst.FunctionDef,
+    source: SourceFile,
+    edits: Edits,
+    client: str = "httpx",
 ) -> None:
+    """Rename requests' exceptions in the `except` clauses of each `try` around `call` to
+    what `client` raises (see _translated_type)."""
     for statement in source.ancestors(call):
         if statement is function:
             return
         if not isinstance(statement, cst.Try) or not source.contains(statement.body, call):
             continue
         keep = _unconverted_requests_inside(statement.body, source, edits)
+        # niquests raises requests' own JSON error: only the others need json's.
+        parses_json = client != "niquests" and ".json(" in source.code(statement.body)
         for handler in statement.handlers:
             if handler.type is None:
                 continue
-            translated = _translated_type(handler.type, source, keep, False, client="niquests")
+            translated = _translated_type(handler.type, source, keep, parses_json, client)
             if translated is None:
                 continue
+            if client == "aiohttp" and "asyncio." in cst.Module(body=[]).code_for_node(translated):
+                edits.add_import("asyncio")
             new_type = translated
 
             def retype(
@@ -747,7 +727,7 @@ def _prepare_aiohttp(
     function = source.enclosing_function(node)
     assert function is not None
     statement, response, inline, uses = _aiohttp_response(node, function, source, where)
-    _aiohttp_except_clauses(node, function, source, edits)
+    _except_clauses(node, function, source, edits, "aiohttp")
 
     key = f"client:{step.function}"
     placeholder = edits.scratch.get(key)
@@ -1145,36 +1125,6 @@ def _plain_params(value: cst.BaseExpression) -> bool:
         and isinstance(e.value, cst.SimpleString | cst.FormattedString | cst.Integer | cst.Float)
         for e in value.elements
     )
-
-
-def _aiohttp_except_clauses(
-    call: cst.Call, function: cst.FunctionDef, source: SourceFile, edits: Edits
-) -> None:
-    for statement in source.ancestors(call):
-        if statement is function:
-            return
-        if not isinstance(statement, cst.Try) or not source.contains(statement.body, call):
-            continue
-        keep = _unconverted_requests_inside(statement.body, source, edits)
-        parses_json = ".json(" in source.code(statement.body)
-        for handler in statement.handlers:
-            if handler.type is None:
-                continue
-            translated = _translated_type(handler.type, source, keep, parses_json, "aiohttp")
-            if translated is None:
-                continue
-            if "asyncio." in cst.Module(body=[]).code_for_node(translated):
-                edits.add_import("asyncio")
-            new_type = translated
-
-            def retype(
-                original: cst.CSTNode, updated: cst.CSTNode, new_type: cst.BaseExpression = new_type
-            ) -> cst.CSTNode:
-                assert isinstance(updated, cst.ExceptHandler)
-                return updated.with_changes(type=new_type)
-
-            where = source.range(handler).start
-            edits.on_leave(handler, retype, key=f"except:{where.line}:{where.column}")
 
 
 def _move_uses_into(marker: str, name: str) -> Finisher:
