@@ -517,6 +517,24 @@ def _translate_arguments(
 # --- niquests: requests' own API, async -------------------------------------------------------
 
 
+def _module_level_requests_call(
+    step: Step, node: cst.Call, source: SourceFile, client: str
+) -> tuple[str, str]:
+    """(verb, "path:line") of a `requests.<verb>(...)` call the step names; other calls are
+    refused for `client` (only module-level requests calls are translated to it)."""
+    assert step.effect is not None
+    library, _, verb = step.effect.call.rpartition(".")
+    where = f"{source.path}:{step.location.line}"
+    if library != "requests" or verb not in _VERBS:
+        raise Refused(
+            f"{step.effect.call} at {where}: only module-level requests calls are converted "
+            f"to {client}; convert it by hand (or use --http-client httpx)"
+        )
+    if step.effect.call not in source.qualified_names(node.func):
+        raise Refused(f"{source.code(node.func)} at {where} is not {step.effect.call}")
+    return verb, where
+
+
 def _prepare_niquests(
     step: Step, node: cst.Call, source: SourceFile, edits: Edits, codemod_id: str
 ) -> None:
@@ -524,16 +542,8 @@ def _prepare_niquests(
     niquests.AsyncSession() as session:`. niquests is a fork of requests: the arguments and
     the (non-streamed) response keep requests' API, so only the call and the exception
     names change (niquests' exceptions are classes of its own)."""
+    verb, where = _module_level_requests_call(step, node, source, "niquests")
     assert step.effect is not None
-    library, _, verb = step.effect.call.rpartition(".")
-    where = f"{source.path}:{step.location.line}"
-    if library != "requests" or verb not in _VERBS:
-        raise Refused(
-            f"{step.effect.call} at {where}: only module-level requests calls are converted "
-            "to niquests; convert it by hand (or use --http-client httpx)"
-        )
-    if step.effect.call not in source.qualified_names(node.func):
-        raise Refused(f"{source.code(node.func)} at {where} is not {step.effect.call}")
     for arg in node.args:
         if arg.star:
             raise Refused(f"{where}: *args/**kwargs cannot be checked against niquests' API")
@@ -703,16 +713,8 @@ def _prepare_aiohttp(
     """`response = requests.get(url, …)` and the statements after it that use `response`
     → `async with session.get(url, …) as response:` around them, inside `async with
     aiohttp.ClientSession() as session:`."""
+    verb, where = _module_level_requests_call(step, node, source, "aiohttp")
     assert step.effect is not None
-    library, _, verb = step.effect.call.rpartition(".")
-    where = f"{source.path}:{step.location.line}"
-    if library != "requests" or verb not in _VERBS:
-        raise Refused(
-            f"{step.effect.call} at {where}: only module-level requests calls are converted "
-            "to aiohttp; convert it by hand (or use --http-client httpx)"
-        )
-    if step.effect.call not in source.qualified_names(node.func):
-        raise Refused(f"{source.code(node.func)} at {where} is not {step.effect.call}")
     arguments = _aiohttp_arguments(node, verb, source, where, edits)
     if not any(a.keyword is not None and a.keyword.value == "timeout" for a in node.args):
         edits.note(
