@@ -69,12 +69,12 @@ def capacity_cell(capacity: Any) -> str:
     return cell(capacity)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write next to the target and rename, so a reader never sees half a file."""
     from advisor.writer import WriteError, write_file
 
     try:
-        write_file(path, text.encode("utf-8"))
+        write_file(path, text.encode("utf-8") if isinstance(text, str) else text)
     except WriteError as error:
         _fail(str(error))
 
@@ -502,8 +502,8 @@ def scan_command(
             timings = {**prepared.timings, "result_cache": time.perf_counter() - mark}
             timings["total"] = time.perf_counter() - prepared.started
             check_unread(cached.unread, settings, gate=bool(fail_on))
-            text = cached.text(cached.stats, {k: round(v, 4) for k, v in timings.items()})
-            _emit_scan(text, output, output_format, None, None, None)
+            encoded = cached.encoded(cached.stats, {k: round(v, 4) for k, v in timings.items()})
+            _emit_scan(encoded, output, output_format, None, None, None)
             _gate(cached.routed, fail_on, known, baseline_path)
             return
     if prepared is not None:
@@ -521,6 +521,7 @@ def scan_command(
         _fail(f"the {output_format} report is not available in this version")
     routed = tuple((view.id, active_codes(view, enabled)) for view in result.routed_views)
     options = _report_options(path, result, link_template, output_format, html_path)
+    text: str | bytes
     if output is not None and output_format == "terminal":
         # A file gets the plain text, as wide as a terminal would be, with no colour codes.
         from advisor.reporters.to_terminal import render_terminal_text
@@ -545,7 +546,7 @@ def scan_command(
         )
         if stored:
             store_report(prepared, request, report)
-        text = report.text(stats, result.timings)
+        text = report.encoded(stats, result.timings)
     else:
         text = _render(output_format, result, options)
     _emit_scan(text, output, output_format, html_path, result, options)
@@ -556,7 +557,7 @@ def scan_command(
 
 
 def _emit_scan(
-    text: str,
+    text: str | bytes,
     output: Path | None,
     output_format: str,
     html_path: Path | None,

@@ -136,7 +136,7 @@ class CachedReport:
     """A report as the command line last wrote it for this key and request, cut around its
     stats and timings (`reporters.to_json.json_parts`)."""
 
-    parts: tuple[bytes, bytes, bytes]
+    parts: tuple[bytes | memoryview, bytes | memoryview, bytes | memoryview]
     # The stats a replay reports: the stored result's, every file served from the cache.
     stats: dict[str, int]
     # The line saying no URLconf was read, and whether it is an error (settings found but
@@ -144,13 +144,15 @@ class CachedReport:
     unread: tuple[str, bool] | None
     routed: tuple[tuple[str, tuple[str, ...]], ...]  # routed view id, its active rule codes
 
-    def text(self, stats: dict[str, int], timings: dict[str, float]) -> str:
-        first, middle, last = (part.decode("utf-8") for part in self.parts)
-        return first + _compact(stats) + middle + _compact(timings) + last
+    def encoded(self, stats: dict[str, int], timings: dict[str, float]) -> bytes:
+        """The report's UTF-8 bytes with these stats and timings (joined as bytes: decoding
+        and joining the text of a 20 MB report cost ~0.3 s)."""
+        first, middle, last = self.parts
+        return b"".join((first, _compact(stats), middle, _compact(timings), last))
 
 
-def _compact(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _compact(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _header(prepared: Prepared, request: str) -> bytes | None:
@@ -178,6 +180,7 @@ def load_report(prepared: Prepared, request: str) -> CachedReport | None:
         return None
     if not blob.startswith(header):
         return None
+    whole = memoryview(blob)  # the parts are views of it, not copies
     try:
         meta_end = blob.index(b"\n", len(header))
         meta = json.loads(blob[len(header) : meta_end])
@@ -187,7 +190,7 @@ def load_report(prepared: Prepared, request: str) -> CachedReport | None:
             return None
         unread = meta["unread"]
         report = CachedReport(
-            (blob[meta_end + 1 : first_end], blob[first_end:middle_end], blob[middle_end:]),
+            (whole[meta_end + 1 : first_end], whole[first_end:middle_end], whole[middle_end:]),
             {str(name): int(count) for name, count in meta["stats"].items()},
             None if unread is None else (str(unread[0]), bool(unread[1])),
             tuple((str(view), tuple(str(c) for c in codes)) for view, codes in meta["routed"]),
@@ -211,4 +214,4 @@ def store_report(prepared: Prepared, request: str, report: CachedReport) -> None
         "routed": [[view, list(codes)] for view, codes in report.routed],
     }
     line = json.dumps(meta, ensure_ascii=True, separators=(",", ":")).encode()
-    write_cache_file(path, header + line + b"\n" + b"".join(report.parts))
+    write_cache_file(path, b"".join((header, line, b"\n", *report.parts)))
