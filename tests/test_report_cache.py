@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -157,3 +159,32 @@ def test_fresh_files_cache_no_report(sample_projects: Path, tmp_path: Path) -> N
     shutil.copytree(sample_projects / "bookshop", root)
     scan(root)
     assert not report_cache(root).exists()
+
+
+def test_a_replayed_report_imports_neither_the_analysis_nor_the_model(
+    bookshop: Path, tmp_path: Path
+) -> None:
+    """What makes a warm scan cheap: the cached report is found and written before any of
+    the analysis, the facts or the result model is imported."""
+    scan(bookshop)
+    report = tmp_path / "warm.json"
+    probe = (
+        "import sys\n"
+        "import advisor.collect\n"
+        "advisor.collect.STAT_TRUST_MARGIN_NS = -(10**15)  # as the fixture does\n"
+        "from advisor.cli import main\n"
+        f"sys.argv = ['advisor', 'scan', {str(bookshop)!r}, '--format', 'json', '-o', "
+        f"{str(report)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        "heavy = ('advisor.pipeline', 'advisor.model', 'advisor.facts', 'advisor.effects')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"
+    assert without_timings(report.read_text()) == without_timings(scan(bookshop, "--no-cache")[1])
