@@ -27,15 +27,10 @@ if TYPE_CHECKING:
     from advisor.warm import Prepared
 
 
-def scan(path: Path, settings: Settings, prepared: Prepared | None = None) -> ScanResult:
-    if prepared is None:
-        from advisor.pipeline import scan as run
+def scan(path: Path, settings: Settings) -> ScanResult:
+    from advisor.pipeline import scan as run
 
-        return run(path, settings)
-    from advisor.pipeline import scan_prepared
-
-    result, _ = scan_prepared(prepared, settings)
-    return result
+    return run(path, settings)
 
 
 def scan_for_report(path: Path, settings: Settings, prepared: Prepared) -> tuple[ScanResult, bool]:
