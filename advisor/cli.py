@@ -9,24 +9,41 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from advisor import __version__
 from advisor.config import ConfigError, Settings, build_settings
-from advisor.model import InstalledCode, ScanResult, View, to_dict
 from advisor.rules import RuleParam
 
-# The analysis (pipeline, reporters, scoring) is imported when a command needs it, so that
-# `advisor observe`, which wraps a test run, adds as little start-up time as it can.
+# The analysis (pipeline, reporters, scoring) and the result model are imported when a
+# command needs them, so that `advisor observe`, which wraps a test run, adds as little
+# start-up time as it can, and a re-scan whose report is cached (advisor.warm) never does.
+if TYPE_CHECKING:
+    from advisor.model import InstalledCode, ScanResult, View
+    from advisor.warm import Prepared
 
 
 def scan(path: Path, settings: Settings) -> ScanResult:
     from advisor.pipeline import scan as run
 
     return run(path, settings)
+
+
+def scan_for_report(path: Path, settings: Settings, prepared: Prepared) -> tuple[ScanResult, bool]:
+    """The result, and whether it is the one the result cache holds for `prepared.key` (so a
+    report of it may be cached under that key too)."""
+    from advisor.pipeline import scan_prepared
+    from advisor.warm import ScanError
+
+    try:
+        return scan_prepared(prepared, settings)
+    except ScanError as error:
+        _fail(str(error))
+        raise AssertionError from error
 
 
 def reporters() -> dict[str, Any]:
@@ -47,12 +64,12 @@ def capacity_cell(capacity: Any) -> str:
     return cell(capacity)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write next to the target and rename, so a reader never sees half a file."""
     from advisor.writer import WriteError, write_file
 
     try:
-        write_file(path, text.encode("utf-8"))
+        write_file(path, text.encode("utf-8") if isinstance(text, str) else text)
     except WriteError as error:
         _fail(str(error))
 
@@ -102,7 +119,7 @@ def _settings(path: Path, **flags: Any) -> Settings:
 
 
 def run_scan(path: Path, settings: Settings) -> ScanResult:
-    from advisor.pipeline import ScanError
+    from advisor.warm import ScanError
 
     try:
         return scan(path, settings)
@@ -111,18 +128,39 @@ def run_scan(path: Path, settings: Settings) -> ScanResult:
         raise AssertionError from error
 
 
-def check_urlconf(result: ScanResult, settings: Settings, gate: bool = False) -> None:
-    """Exit 2 with one line when the scan could not read the URLconf (every view would look
-    "not routed"): always when settings were found but are broken, and with a `--fail-on`
-    gate even when there are none, unless `--allow-no-urlconf`. Otherwise one warning."""
+def prepare_scan(path: Path, settings: Settings) -> Prepared:
+    from advisor.warm import ScanError, prepare
+
+    try:
+        return prepare(path, settings)
+    except ScanError as error:
+        _fail(str(error))
+        raise AssertionError from error
+
+
+def urlconf_unread(result: ScanResult) -> tuple[str, bool] | None:
+    """The finding that says the scan could not read the URLconf, and whether it is an error
+    (settings found but broken) rather than a gap (no settings at all)."""
     from advisor.discovery.readable import NO_SETTINGS, URLCONF_UNREAD
 
     unread = next((f for f in result.findings if f.kind in (URLCONF_UNREAD, NO_SETTINGS)), None)
+    return None if unread is None else (unread.message, unread.kind == URLCONF_UNREAD)
+
+
+def check_urlconf(result: ScanResult, settings: Settings, gate: bool = False) -> None:
+    check_unread(urlconf_unread(result), settings, gate)
+
+
+def check_unread(unread: tuple[str, bool] | None, settings: Settings, gate: bool) -> None:
+    """Exit 2 with one line when the scan could not read the URLconf (every view would look
+    "not routed"): always when settings were found but are broken, and with a `--fail-on`
+    gate even when there are none, unless `--allow-no-urlconf`. Otherwise one warning."""
     if unread is None or settings.allow_no_urlconf:
         return
-    if unread.kind == URLCONF_UNREAD or gate:
-        _fail(unread.message)
-    click.echo(f"advisor: warning: {unread.message}", err=True)
+    message, broken = unread
+    if broken or gate:
+        _fail(message)
+    click.echo(f"advisor: warning: {message}", err=True)
 
 
 def _common(function: Any, latency: bool = True) -> Any:
@@ -404,7 +442,6 @@ def scan_command(
         baseline_text,
         enabled_codes,
         expand,
-        lookup,
         read_baseline,
         select_views,
     )
@@ -438,52 +475,124 @@ def scan_command(
             rates = read_traffic(traffic_path)
         except TrafficError as error:
             _fail(str(error))
-    result = run_scan(path, settings)
+    # A compact JSON report (the CI and tooling case) is cached under the result's key: an
+    # unchanged re-scan writes it again without importing the analysis or the model.
+    pretty = output_format == "json" and output is None and sys.stdout.isatty()
+    cacheable_report = (
+        output_format == "json"
+        and not pretty
+        and settings.use_cache
+        and traffic_path is None
+        and html_path is None
+        and write_baseline_path is None
+    )
+    request = f"json\0{sorted(enabled) if enabled is not None else None}"
+    prepared = prepare_scan(path, settings) if cacheable_report else None
+    if prepared is not None:
+        from advisor.warm import load_report
+
+        mark = time.perf_counter()
+        cached = load_report(prepared, request)
+        if cached is not None:
+            timings = {**prepared.timings, "result_cache": time.perf_counter() - mark}
+            timings["total"] = time.perf_counter() - prepared.started
+            check_unread(cached.unread, settings, gate=bool(fail_on))
+            encoded = cached.encoded(cached.stats, {k: round(v, 4) for k, v in timings.items()})
+            _emit_scan(encoded, output, output_format, None, None, None)
+            _gate(cached.routed, fail_on, known, baseline_path)
+            return
+    if prepared is not None:
+        result, stored = scan_for_report(path, settings, prepared)
+    else:
+        result, stored = run_scan(path, settings), False
     if rates is not None and traffic_path is not None:
         from advisor.traffic import apply_traffic
 
         result = apply_traffic(result, rates, str(traffic_path))
     result = select_views(apply_suppressions(result, path.resolve()), enabled)
-    check_urlconf(result, settings, gate=bool(fail_on))
+    unread = urlconf_unread(result)
+    check_unread(unread, settings, gate=bool(fail_on))
     if reporter_named(output_format) is None:
         _fail(f"the {output_format} report is not available in this version")
+    routed = tuple((view.id, active_codes(view, enabled)) for view in result.routed_views)
     options = _report_options(path, result, link_template, output_format, html_path)
+    text: str | bytes
     if output is not None and output_format == "terminal":
         # A file gets the plain text, as wide as a terminal would be, with no colour codes.
         from advisor.reporters.to_terminal import render_terminal_text
 
         text = render_terminal_text(result, colour=False, width=_terminal_width())
-    elif output_format == "json" and output is None and sys.stdout.isatty():
+    elif pretty:
         from advisor.reporters.to_json import json_text
 
         text = json_text(result, pretty=True)  # for reading; files and pipes get compact
+    elif prepared is not None:
+        from advisor.model import to_dict
+        from advisor.reporters.to_json import json_parts
+        from advisor.warm import CachedReport, store_report
+
+        parts = json_parts(result)
+        stats = to_dict(result.stats)
+        report = CachedReport(
+            (parts[0].encode(), parts[1].encode(), parts[2].encode()),
+            {**stats, "cached_files": result.stats.files},  # as the result cache stores it
+            unread,
+            routed,
+        )
+        if stored:
+            store_report(prepared, request, report)
+        text = report.encoded(stats, result.timings)
     else:
         text = _render(output_format, result, options)
+    _emit_scan(text, output, output_format, html_path, result, options)
+    if write_baseline_path is not None:
+        write_atomically(write_baseline_path, baseline_text(result))
+        click.echo(f"advisor: wrote the baseline to {write_baseline_path}", err=True)
+    _gate(routed, fail_on, known, baseline_path)
+
+
+def _emit_scan(
+    text: str | bytes,
+    output: Path | None,
+    output_format: str,
+    html_path: Path | None,
+    result: ScanResult | None,
+    options: Any,
+) -> None:
     if output is not None:
         write_atomically(output, text)
         click.echo(f"advisor: wrote {output_format} report to {output}", err=True)
     else:
         # The reporter already chose colour (NO_COLOR, FORCE_COLOR, a tty): keep its codes.
         click.echo(text, nl=False, color=True)
-    if html_path is not None:
+    if html_path is not None and result is not None:
         if reporter_named("html") is None:
             _fail("the HTML report is not available in this version")
         write_atomically(html_path, _render("html", result, options))
         click.echo(f"advisor: wrote HTML report to {html_path}", err=True)
-    if write_baseline_path is not None:
-        write_atomically(write_baseline_path, baseline_text(result))
-        click.echo(f"advisor: wrote the baseline to {write_baseline_path}", err=True)
+
+
+def _gate(
+    routed: tuple[tuple[str, tuple[str, ...]], ...],
+    fail_on: tuple[str, ...],
+    known: frozenset[tuple[str, str]],
+    baseline_path: Path | None,
+) -> None:
+    """`--fail-on`: exit 1 when a routed view (id, its active rule codes) reports one of the
+    rules, unless the baseline lists that finding."""
+    from advisor.rules import lookup
+
     if not fail_on:
         return
     wanted = set(fail_on)
-    failing: list[tuple[View, list[str]]] = []
+    failing: list[tuple[str, list[str]]] = []
     in_baseline = 0
-    for view in result.routed_views:
-        matched = [c for c in active_codes(view, enabled) if c in wanted]
-        new = [c for c in matched if (view.id, c) not in known]
+    for view_id, codes in routed:
+        matched = [c for c in codes if c in wanted]
+        new = [c for c in matched if (view_id, c) not in known]
         in_baseline += len(matched) - len(new)
         if new:
-            failing.append((view, new))
+            failing.append((view_id, new))
     if in_baseline:
         click.echo(
             f"advisor: {_plural(in_baseline, 'finding')} already in {baseline_path}, not counted",
@@ -496,7 +605,7 @@ def scan_command(
         click.echo(
             f"advisor: {_plural(len(failing), 'view')} "
             f"{'reports' if len(failing) == 1 else 'report'} {names}: "
-            + ", ".join(view.id for view, _ in failing[:5])
+            + ", ".join(view_id for view_id, _ in failing[:5])
             + (f" (+{len(failing) - 5} more)" if len(failing) > 5 else ""),
             err=True,
         )
@@ -665,6 +774,8 @@ def views_command(path: Path, output_format: str, **flags: Any) -> None:
     check_urlconf(result, settings)
     rows = route_rows(result)
     if output_format == "json":
+        from advisor.model import to_dict
+
         click.echo(
             json.dumps(
                 {
@@ -936,6 +1047,8 @@ def explain_command(target: tuple[str, ...], output_format: str, **flags: Any) -
         _fail(f"no view {view_id!r} in {path} (nor a URL or route name){hint}")
         return
     if output_format == "json":
+        from advisor.model import to_dict
+
         click.echo(json.dumps(to_dict(view), indent=2))
     else:
         click.echo(explain_text(view, result.installed), nl=False)

@@ -45,17 +45,20 @@ from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
-from advisor import facts as facts_module
-from advisor import model as model_module
 from advisor.config import Settings
-from advisor.facts import ModuleFacts, collect_facts
 from advisor.files import StatSignature, stat_signature
-from advisor.model import Finding, ScanResult
 from advisor.progress import Progress
 
+# The facts and the result model are imported when first (un)pickled: a scan served whole
+# from the result cache computes its key with this module and never needs them.
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from advisor.facts import ModuleFacts
+    from advisor.model import ScanResult
+
+# The code whose output the facts cache holds (hashed into the fingerprint, not imported).
+_FACTS_SOURCE = Path(__file__).resolve().with_name("facts.py")
 # Bump when the layout or codec of the cache changes.
 CACHE_FORMAT = "3"
 FACTS_DIRECTORY = "facts"
@@ -133,32 +136,53 @@ def _positional_dataclasses(
     return found
 
 
-_FACT_FIELD_VALUES = _positional_dataclasses(facts_module)
-_CLASSES_BY_NAME = MappingProxyType(
-    {
-        **{cls.__qualname__: cls for cls in _FACT_FIELD_VALUES},
-        # Not dataclasses: they pickle through their own `__reduce__` (text and line numbers).
-        "LazyBody": facts_module.LazyBody,
-        "ModuleSource": facts_module.ModuleSource,
-    }
-)
-_FIELD_VALUES = MappingProxyType({**_FACT_FIELD_VALUES, **_positional_dataclasses(model_module)})
-# What a cached ScanResult may be built from: the model's own dataclasses and enums (an enum
-# member pickles as "call the enum class with its value"), nothing else.
-_MODEL_CLASSES_BY_NAME = MappingProxyType(
-    {
-        value.__qualname__: value
-        for value in vars(model_module).values()
-        if isinstance(value, type)
-        and value.__module__ == model_module.__name__
-        and (dataclasses.is_dataclass(value) or issubclass(value, enum.Enum))
-    }
-)
+@dataclass(frozen=True, slots=True)
+class _Codec:
+    field_values: Mapping[type[Any], Callable[[Any], tuple[Any, ...]]]
+    fact_classes: Mapping[str, type]
+    model_classes: Mapping[str, type]
+
+
+@functools.cache
+def _codec() -> _Codec:
+    from advisor import facts as facts_module
+    from advisor import model as model_module
+
+    fact_field_values = _positional_dataclasses(facts_module)
+    return _Codec(
+        field_values=MappingProxyType(
+            {**fact_field_values, **_positional_dataclasses(model_module)}
+        ),
+        fact_classes=MappingProxyType(
+            {
+                **{cls.__qualname__: cls for cls in fact_field_values},
+                # Not dataclasses: they pickle through their own `__reduce__` (text and line
+                # numbers).
+                "LazyBody": facts_module.LazyBody,
+                "ModuleSource": facts_module.ModuleSource,
+            }
+        ),
+        # What a cached ScanResult may be built from: the model's own dataclasses and enums
+        # (an enum member pickles as "call the enum class with its value"), nothing else.
+        model_classes=MappingProxyType(
+            {
+                value.__qualname__: value
+                for value in vars(model_module).values()
+                if isinstance(value, type)
+                and value.__module__ == model_module.__name__
+                and (dataclasses.is_dataclass(value) or issubclass(value, enum.Enum))
+            }
+        ),
+    )
 
 
 class _FactsPickler(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, protocol: int) -> None:
+        super().__init__(file, protocol=protocol)
+        self._field_values = _codec().field_values
+
     def reducer_override(self, obj: Any) -> Any:
-        values = _FIELD_VALUES.get(type(obj))
+        values = self._field_values.get(type(obj))
         if values is None:
             return NotImplemented
         return type(obj), values(obj)
@@ -188,9 +212,11 @@ def dump_facts(facts: ModuleFacts) -> bytes:
 def load_facts(blob: bytes) -> ModuleFacts | None:
     """The facts in `blob`, or None when it is corrupt, truncated or not facts at all."""
     try:
-        value = _RestrictedUnpickler(blob, facts_module.__name__, _CLASSES_BY_NAME).load()
+        value = _RestrictedUnpickler(blob, "advisor.facts", _codec().fact_classes).load()
     except Exception:  # any damage to a cache file only means "not cached"
         return None
+    from advisor.facts import ModuleFacts
+
     return value if isinstance(value, ModuleFacts) else None
 
 
@@ -205,12 +231,14 @@ def load_result(blob: bytes | memoryview) -> ScanResult | None:
     was_enabled = gc.isenabled()
     gc.disable()  # ~100k acyclic model objects: collector passes would only slow the load
     try:
-        value = _RestrictedUnpickler(blob, model_module.__name__, _MODEL_CLASSES_BY_NAME).load()
+        value = _RestrictedUnpickler(blob, "advisor.model", _codec().model_classes).load()
     except Exception:  # a damaged entry only means "not cached"
         return None
     finally:
         if was_enabled:
             gc.enable()
+    from advisor.model import ScanResult
+
     return value if isinstance(value, ScanResult) else None
 
 
@@ -233,7 +261,7 @@ def fingerprint() -> str:
         digest.update(part.encode())
         digest.update(b"\0")
     try:
-        digest.update(Path(facts_module.__file__ or "").read_bytes())
+        digest.update(_FACTS_SOURCE.read_bytes())
     except OSError:
         digest.update(b"facts.py unreadable")
     return digest.hexdigest()
@@ -261,6 +289,16 @@ def _ignore_in_git(directory: Path) -> None:
     marker = directory / ".gitignore"
     if not marker.exists():
         _write_atomically(marker, CACHE_GITIGNORE.encode())
+
+
+def write_cache_file(path: Path, data: bytes) -> None:
+    """One file of the cache folder, atomically; a cache that cannot be written is only
+    slower."""
+    try:
+        _ignore_in_git(path.parent)
+        _write_atomically(path, data)
+    except OSError:
+        return
 
 
 class FactsCache:
@@ -362,6 +400,8 @@ def _process(path: str, cache: FactsCache | None, ship: bool) -> _Outcome:
             hit = load_facts(blob)
             if hit is not None:
                 return _Outcome(key, hit, None, None, True, pid)
+    from advisor.facts import collect_facts
+
     facts = collect_facts(source)
     blob = dump_facts(facts) if (ship or cache is not None) else None
     if cache is not None and blob is not None:
@@ -621,7 +661,7 @@ class ResultCache:
         root: Path,
         settings: Settings,
         files: Sequence[tuple[str, Path]],
-        discovery_findings: Sequence[Finding],
+        discovery_findings: Sequence[object],
         dependency_paths: Sequence[Path],
         environment: str = "",
         known_stats: Stats | None = None,
@@ -672,13 +712,14 @@ class ResultCache:
             return None
         return result
 
-    def store(self, key: ResultKey, result: ScanResult) -> None:
-        """Save `result` under `key`, marked as served from the cache. The dependency files
-        were hashed before readiness read them: if one changed in between, the result may
-        reflect bytes the key does not, so it is not stored. (A `.py` file edited meanwhile
-        needs no such check: its new mtime/ctime can never match the key's signature.)"""
+    def store(self, key: ResultKey, result: ScanResult) -> bool:
+        """Save `result` under `key` (True when saved), marked as served from the cache.
+        The dependency files were hashed before readiness read them: if one changed in
+        between, the result may reflect bytes the key does not, so it is not stored. (A `.py`
+        file edited meanwhile needs no such check: its new mtime/ctime can never match the
+        key's signature.)"""
         if _dependency_digest(key.dependency_paths) != key.dependency_digest:
-            return
+            return False
         stored = dataclasses.replace(
             result,
             timings={},
@@ -689,4 +730,5 @@ class ResultCache:
             _ignore_in_git(self.path.parent)
             _write_atomically(self.path, self.MAGIC + key.digest.encode() + b"\n" + blob)
         except (OSError, pickle.PicklingError, RecursionError):
-            return  # a result that cannot be cached is only slower next time
+            return False  # a result that cannot be cached is only slower next time
+        return True

@@ -16,6 +16,8 @@ from advisor.files import DEFAULT_EXCLUDES
 
 # Milliseconds a single call of each latency class costs, by default. External HTTP is
 # the slow, awaitable kind; a DB query on a nearby server is a few ms; a cache hit less.
+# The `advisor observe` record a scan merges when present and none is given.
+DEFAULT_OBSERVED = Path(".advisor") / "observed.json"
 DEFAULT_LATENCIES_MS: dict[str, float] = {
     "external_http": 150.0,
     "network": 20.0,

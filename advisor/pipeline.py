@@ -16,19 +16,17 @@ from advisor.collect import (
     FactsCache,
     ResultCache,
     ResultKey,
-    Stats,
     collect,
     fingerprint,
 )
 from advisor.config import Settings
-from advisor.discovery.layout import Layout, LayoutError, find_layout
+from advisor.discovery.layout import Layout
 from advisor.discovery.readable import urlconf_unread
 from advisor.discovery.settings import (
     DjangoSettings,
     find_settings,
     module_in_tree,
     settings_lookup,
-    settings_paths,
 )
 from advisor.discovery.test_urlconfs import find_test_urlconfs
 from advisor.discovery.unrouted import find_unrouted
@@ -37,9 +35,8 @@ from advisor.discovery.views import build_views
 from advisor.effects import EffectAnalyzer, Summary
 from advisor.excerpts import collect_excerpts
 from advisor.facts import ModuleFacts
-from advisor.files import SourceFile, discover
 from advisor.index import ProjectIndex
-from advisor.installed import EnvironmentError_, environment_key, follow, project_environment
+from advisor.installed import follow
 from advisor.installed import report as installed_report
 from advisor.model import (
     CATEGORY_ORDER,
@@ -57,10 +54,9 @@ from advisor.model import (
     View,
     ViewKind,
 )
-from advisor.readiness import dependency_paths, project_facts
+from advisor.readiness import project_facts
 from advisor.repository import project_location
 from advisor.runtime.evidence import (
-    DEFAULT_OBSERVED,
     EvidenceError,
     load_observed,
     summary_finding,
@@ -69,23 +65,8 @@ from advisor.runtime.evidence import attach as attach_observed
 from advisor.runtime.merge import merge_resolved
 from advisor.runtime.resolve import ResolveError, json_settings, project_python, resolve_routes
 from advisor.scoring import score_view
-
-
-class ScanError(Exception):
-    """Bad input for the whole scan (no such directory): the CLI prints it and exits 2."""
-
-
-def _layout(
-    root: Path, files: list[SourceFile], settings: Settings, findings: list[Finding]
-) -> Layout:
-    try:
-        layout = find_layout(root, files, settings.project)
-    except LayoutError as error:
-        raise ScanError(str(error)) from error
-    note = layout.note()
-    if note is not None:
-        findings.append(Finding("layout", note))
-    return layout
+from advisor.warm import Prepared, prepare
+from advisor.warm import ScanError as ScanError  # re-exported: the CLI's name for it
 
 
 def _implicit_effects(view: View, index: ProjectIndex) -> list[Effect]:
@@ -219,14 +200,6 @@ def _resolve(
     return merged, framework
 
 
-def _observed_path(root: Path, settings: Settings) -> Path | None:
-    """The `advisor observe` record to merge: the one given, else the default one if present."""
-    if settings.observed:
-        return Path(settings.observed)
-    default = root / DEFAULT_OBSERVED
-    return default if default.is_file() else None
-
-
 def _shown(path: Path, root: Path) -> str:
     """A path as findings name it: relative to the scanned folder when inside it, so that
     no report carries the machine's own path for the default record."""
@@ -271,68 +244,45 @@ def _by_scan_name(
 
 
 def scan(root: Path, settings: Settings) -> ScanResult:
+    # collect() freezes the facts it built so the collector skips them during the scan;
+    # scan_prepared unfreezes so a long-running caller (a server, a watch loop) does not keep
+    # every later object it froze exempt from collection forever.
+    return scan_prepared(prepare(root, settings), settings)[0]
+
+
+def scan_prepared(prepared: Prepared, settings: Settings) -> tuple[ScanResult, bool]:
+    """The scan after `warm.prepare`: the result, and whether it is the one stored under
+    `prepared.key` (replayed from there, or just stored), so a report of it may be cached."""
     frozen_before = gc.get_freeze_count()
     try:
-        return _scan(root, settings)
+        return _scan(prepared, settings)
     finally:
-        # collect() freezes the facts it built so the collector skips them during the scan;
-        # unfreeze so a long-running caller (a server, a watch loop) does not keep every
-        # later object it froze exempt from collection forever.
         if gc.get_freeze_count() > frozen_before:
             gc.unfreeze()
 
 
-def _scan(root: Path, settings: Settings) -> ScanResult:
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-    if not root.is_dir():
-        raise ScanError(f"{root}: not a directory")
-    root = root.resolve()
-    findings: list[Finding] = []
-    files: list[SourceFile] = []
-    discovered_ns = time.time_ns()  # before discovery's stats, which the caches reuse
-    for found in discover(root, settings.excludes, settings.default_excludes):
-        if isinstance(found, SourceFile):
-            files.append(found)
-        else:
-            findings.append(Finding("file", found[1], Location(found[0], 1)))
-    layout = _layout(root, files, settings, findings)
-    files = [f for f in files if not layout.skips(f.relative)]
-    timings["discover"] = time.perf_counter() - started
-    known_stats = Stats(
-        {f.relative: f.signature for f in files if f.signature is not None}, discovered_ns
-    )
-
+def _scan(prepared: Prepared, settings: Settings) -> tuple[ScanResult, bool]:
+    started = prepared.started
+    timings = dict(prepared.timings)
+    root = prepared.root
+    files = prepared.files
+    layout = prepared.layout
+    known_stats = prepared.stats
+    environment = prepared.environment
+    findings = [
+        Finding(kind, message, None if path is None else Location(path, 1))
+        for kind, message, path in prepared.findings
+    ]
+    cache = prepared.facts_cache
+    results = prepared.results
+    result_key = prepared.key
+    observed_path = prepared.observed_path
     mark = time.perf_counter()
-    environment = None
-    try:
-        environment = project_environment(root, settings.python)
-    except EnvironmentError_ as error:
-        findings.append(Finding("environment", f"{error}; installed packages are not followed"))
-    cache: FactsCache | None = None
-    results: ResultCache | None = None
-    result_key: ResultKey | None = None
-    observed_path = _observed_path(root, settings)
-    # Runtime truth can change with no file changing (installed packages, the environment).
-    if settings.use_cache and not settings.resolve and observed_path is None:
-        tool = fingerprint()
-        cache = FactsCache(root / settings.cache_dir, tool)
-        results = ResultCache(root / settings.cache_dir, tool)
-        # Discovery and a stat of every file still run: they are what proves nothing changed.
-        result_key = results.key(
-            root,
-            settings,
-            [(f.relative, f.path) for f in files],
-            findings,
-            [*dependency_paths(root), *settings_paths(root, layout.primary_root)],
-            environment_key(environment),
-            known_stats,
-        )
-        hit = results.load(result_key) if result_key is not None else None
-        if hit is not None:
-            timings["result_cache"] = time.perf_counter() - mark
-            timings["total"] = time.perf_counter() - started
-            return replace(hit, timings={k: round(v, 4) for k, v in timings.items()})
+    hit = results.load(result_key) if results is not None and result_key is not None else None
+    if hit is not None:
+        timings["result_cache"] = time.perf_counter() - mark
+        timings["total"] = time.perf_counter() - started
+        return replace(hit, timings={k: round(v, 4) for k, v in timings.items()}), True
     collected = collect(
         ((f.relative, f.path) for f in files), settings.jobs, cache, known_stats=known_stats
     )
@@ -493,8 +443,7 @@ def _scan(root: Path, settings: Settings) -> ScanResult:
         excerpts=excerpts,
         installed=installed_report(environment, followed) if environment is not None else None,
     )
-    _store_result(results, result_key, result, collected)
-    return result
+    return result, _store_result(results, result_key, result, collected)
 
 
 def _store_result(
@@ -502,7 +451,8 @@ def _store_result(
     key: ResultKey | None,
     result: ScanResult,
     collected: list[Collected],
-) -> None:
+) -> bool:
     # A file that could not be read may be a passing I/O error: don't replay that answer.
-    if results is not None and key is not None and all(c.facts is not None for c in collected):
-        results.store(key, result)
+    if results is None or key is None or any(c.facts is None for c in collected):
+        return False
+    return results.store(key, result)

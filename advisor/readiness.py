@@ -8,31 +8,12 @@ import tomllib
 from pathlib import Path
 
 from advisor import django_api
-from advisor.discovery.settings import PYTEST_CONFIG_FILES, DjangoSettings
+from advisor.discovery.inputs import DEPENDENCY_FILES, LOCK_FILES
+from advisor.discovery.inputs import dependency_paths as dependency_paths  # re-exported
+from advisor.discovery.settings import DjangoSettings
 from advisor.facts import Const, Name
 from advisor.index import ProjectIndex
 from advisor.model import Finding, Location, MiddlewareInfo, ProjectFacts
-
-_REQUIREMENT_FILES = (
-    "requirements.txt",
-    "requirements.in",
-    "requirements/base.txt",
-    "requirements/production.txt",
-    "requirements/prod.txt",
-    "requirements-dev.txt",
-    "setup.cfg",
-)
-_LOCK_FILES = ("poetry.lock", "uv.lock", "pdm.lock")
-# Every file name readiness reads, in the root and then its parent. Public because the
-# whole-result cache keys on these files' bytes: a new name here is then covered there too.
-DEPENDENCY_FILES = (*_REQUIREMENT_FILES, "pyproject.toml", *_LOCK_FILES, "Pipfile", "Pipfile.lock")
-
-
-def dependency_paths(root: Path) -> list[Path]:
-    """Every path `_dependency_texts` or the settings detection may read for `root`, whether
-    or not it exists."""
-    paths = [candidate / name for candidate in (root, root.parent) for name in DEPENDENCY_FILES]
-    return paths + [root / name for name, _ in PYTEST_CONFIG_FILES if name not in DEPENDENCY_FILES]
 
 
 def _dependency_texts(root: Path) -> list[tuple[str, str]]:
@@ -63,7 +44,7 @@ def detect_django_version(
     if explicit:
         return explicit, explicit_source or "--django-version"
     for source, text in _dependency_texts(root):
-        if source.endswith(_LOCK_FILES):
+        if source.endswith(LOCK_FILES):
             match = re.search(
                 r'name\s*=\s*"django"\s*\n\s*version\s*=\s*"(\d+\.\d+)', text, re.IGNORECASE
             )

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each module may import only from its own stage or earlier ones.
 STAGES: list[tuple[str, ...]] = [
     ("advisor", "advisor.model", "advisor.django_api", "advisor.rules"),
-    ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress", "advisor.writer"),
+    ("advisor.config", "advisor.facts", "advisor.files", "advisor.progress", "advisor.writer",
+     "advisor.environment"),
     ("advisor.collect", "advisor.index", "advisor.installed"),
     ("advisor.static_eval", "advisor.catalog"),
     ("advisor.values", "advisor.evaluate", "advisor.binding", "advisor.rows",
@@ -28,7 +29,7 @@ STAGES: list[tuple[str, ...]] = [
     ("advisor.runtime",),
     ("advisor.readiness", "advisor.policy", "advisor.plan"),
     ("advisor.blockers", "advisor.capacity", "advisor.scoring"),
-    ("advisor.pipeline", "advisor.json_schema"),
+    ("advisor.pipeline", "advisor.warm", "advisor.json_schema"),
     ("advisor.reporters",),
     ("codemods", "advisor.rewrite", "advisor.verify"),
     ("advisor.cli", "advisor.__main__"),

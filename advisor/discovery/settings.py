@@ -19,19 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from advisor.discovery.inputs import ENV_FILES, PYTEST_CONFIG_FILES
+from advisor.discovery.inputs import settings_paths as settings_paths  # re-exported
 from advisor.facts import Call, Const, Expr, Name
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.static_eval import UNKNOWN, SettingsLookup, StaticEvaluator
 
-# The files pytest-django reads DJANGO_SETTINGS_MODULE from, with the section it uses.
-PYTEST_CONFIG_FILES = (
-    ("pytest.ini", "pytest"),
-    ("pyproject.toml", "tool.pytest.ini_options"),
-    ("tox.ini", "pytest"),
-    ("setup.cfg", "tool:pytest"),
-)
-# The `.env` files django-environ, python-dotenv and docker compose read, most specific first.
-ENV_FILES = (".env", ".env.local", ".env.dev", ".env.development", ".env.example")
 _ENV_LINE = re.compile(
     r"^\s*(?:export\s+)?DJANGO_SETTINGS_MODULE\s*=\s*(['\"]?)([\w.]+)\1\s*(?:#.*)?$"
 )
@@ -146,14 +139,6 @@ def module_in_tree(index: ProjectIndex, name: str) -> str | None:
             return shorter
     longer = [m for m in index.modules if m.endswith("." + name)]
     return longer[0] if len(longer) == 1 else None
-
-
-def settings_paths(root: Path, project_dir: str = "") -> list[Path]:
-    """Every file `find_settings` may read besides the scanned modules, for the result
-    cache's key: pytest and tox config and `.env` files, in the project's folder and root."""
-    folders = [root / project_dir, root] if project_dir else [root]
-    names = [name for name, _ in PYTEST_CONFIG_FILES] + list(ENV_FILES)
-    return [folder / name for folder in folders for name in names]
 
 
 def _from_env_file(folder: Path) -> tuple[str, str] | None:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from advisor.config import DEFAULT_OBSERVED as DEFAULT_OBSERVED  # re-exported
 from advisor.config import Settings
 from advisor.model import (
     ChainLink,
@@ -30,7 +31,6 @@ from advisor.model import (
 )
 from advisor.runtime.resolve import normalise_pattern
 
-DEFAULT_OBSERVED = Path(".advisor") / "observed.json"
 _LATENCY_CLASS = {"db": "db_query", "http": "external_http"}
 _KIND = {"db": EffectKind.DB, "http": EffectKind.HTTP}
 
