@@ -69,6 +69,9 @@ class CallTypes:
             target = self.evaluate(call.args[0], context, depth) if call.args else UNKNOWN
             if target.model:
                 return T(Kind.MODEL, target.model, target.model)
+        if kind == Kind.EXTERNAL and callee.name == "typing.cast" and call and len(call.args) > 1:
+            # `cast(HttpRequest, request)` returns its second argument unchanged.
+            return self.evaluate(call.args[1], context, depth)
         if (
             kind == Kind.EXTERNAL
             and callee.name in django_api.IMPORT_BY_PATH

@@ -226,8 +226,11 @@ class Evaluator:
             finally:
                 context.evaluating.discard(id(binding))
             return self.element(value) if binding.from_loop else value
-        if head in context.bindings:
+        is_param = context.function is not None and head in context.function.params
+        if head in context.bindings and not is_param:
             return UNKNOWN
+        # A parameter rebound from itself (`request = cast(HttpRequest, request)`) reads
+        # the parameter there.
         param = self._param_type(head, context)
         if param is not None:
             return param

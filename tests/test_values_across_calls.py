@@ -418,3 +418,83 @@ def test_unpacked_call_with_star_arguments_keeps_both_branches(tmp_path: Path) -
             validate("t", **options)
     """)
     assert calls(view, "http") == ["requests.get"]
+
+
+# typing.cast(T, x) is x ----------------------------------------------------------------
+
+CAST_OUTBOX = """
+class Outbox:
+    def get(self, url):
+        return url
+"""
+
+
+def test_a_cast_value_is_the_value_cast(tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        import typing
+        import requests
+        def view(request):
+            session = typing.cast(requests.Session, requests.Session())
+            return session.get("http://127.0.0.1", timeout=1)
+    """)
+    assert calls(view, "http") == ["requests.Session.get"]
+
+
+def test_a_request_rebound_through_cast_keeps_its_effects_before_and_after(
+        tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        from typing import cast
+        from django.http import HttpRequest
+        def view(request):
+            request.session.get("cart")
+            request = cast(HttpRequest, request)
+            return request.user.is_authenticated
+    """)
+    assert calls(view, "db") == ["django.http.HttpRequest.session",
+                                 "django.http.HttpRequest.user"]
+
+
+def test_cast_to_a_client_type_of_a_plain_object_is_no_client(tmp_path: Path) -> None:
+    view = view_of(tmp_path, CAST_OUTBOX + """
+from typing import cast
+import requests
+def view(request):
+    session = cast(requests.Session, Outbox())
+    return session.get("http://127.0.0.1")
+""")
+    assert calls(view, "http") == []
+
+
+def test_cast_of_none_is_no_client(tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        from typing import cast
+        import requests
+        def view(request):
+            session = cast(requests.Session, None)
+            return session.get("http://127.0.0.1")
+    """)
+    assert calls(view, "http") == []
+
+
+def test_a_project_function_named_cast_is_not_typings(tmp_path: Path) -> None:
+    view = view_of(tmp_path, CAST_OUTBOX + """
+import requests
+def cast(kind, value):
+    return Outbox()
+def view(request):
+    session = cast(requests.Session, requests.Session())
+    return session.get("http://127.0.0.1")
+""")
+    assert calls(view, "http") == []
+
+
+def test_a_request_rebound_through_cast_reading_only_get_costs_nothing(
+        tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        from typing import cast
+        from django.http import HttpRequest
+        def view(request):
+            request = cast(HttpRequest, request)
+            return request.GET.get("q")
+    """)
+    assert calls(view, "db") == []
