@@ -139,6 +139,9 @@ class Evaluator:
             if self.index.is_subclass(context.class_qualified, frozenset({QS, django_api.MANAGER})):
                 # `self` in a custom QuerySet/Manager method is a queryset.
                 return T(Kind.QUERYSET, context.class_qualified, "")
+            if self.is_model(context.class_qualified):
+                # `self` in a model's method is a model instance: `self.members.set(...)`.
+                return T(Kind.MODEL, context.class_qualified, context.class_qualified)
             return T(Kind.INSTANCE, context.class_qualified)
         argument = context.arguments.get(name)
         if argument is not None:

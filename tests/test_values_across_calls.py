@@ -498,3 +498,71 @@ def test_a_request_rebound_through_cast_reading_only_get_costs_nothing(
             return request.GET.get("q")
     """)
     assert calls(view, "db") == []
+
+
+# `self` in a model's method is the instance: its related managers query -----------------
+
+MEMBERS = """
+from django.db import models
+
+class Member(models.Model):
+    name = models.CharField(max_length=50)
+
+class Team(models.Model):
+    name = models.CharField(max_length=50)
+    members = models.ManyToManyField(Member, related_name="teams")
+    def replace_members(self, members):
+        self.members.set(members)
+    def size(self):
+        return self.members.count()
+    def active_members(self):
+        return self.members.filter(name__startswith="a")
+    def label(self):
+        return self.name.upper()
+
+class Roster:
+    members = None
+    def size(self):
+        return len(self.names())
+    def names(self):
+        return []
+"""
+
+
+def on_a_team(statement: str) -> str:
+    return f"""
+        from shop.models import Roster, Team
+        def view(request):
+            team = Team(name="t")
+            {statement}
+    """
+
+
+@pytest.mark.parametrize(
+    ("call", "statement"),
+    [
+        ("django.db.models.QuerySet.set", "team.replace_members([])"),
+        ("django.db.models.QuerySet.count", "return team.size()"),
+    ],
+    ids=["m2m-set", "count"],
+)
+def test_a_model_method_using_a_related_manager_on_self_queries(
+        tmp_path: Path, call: str, statement: str) -> None:
+    view = view_of(tmp_path, on_a_team(statement), files={"shop/models.py": MEMBERS})
+    assert calls(view, "db") == [call]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "return team.active_members()",  # a lazy queryset nobody evaluates
+        "return team.label()",  # a plain field
+        "return Roster().size()",  # not a model: `members` is no manager
+        "return team.name",  # the methods are never called
+    ],
+    ids=["lazy-queryset", "plain-field", "not-a-model", "never-called"],
+)
+def test_a_model_method_without_a_related_query_is_not_flagged(
+        tmp_path: Path, statement: str) -> None:
+    view = view_of(tmp_path, on_a_team(statement), files={"shop/models.py": MEMBERS})
+    assert calls(view, "db") == []
