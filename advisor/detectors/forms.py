@@ -1,5 +1,6 @@
-"""Forms: `form.is_valid()` (and `errors`, `full_clean()`) runs the form's `clean_<field>()`
-and `clean()` (https://docs.djangoproject.com/en/stable/ref/forms/validation/)."""
+"""Forms: `form.is_valid()` (and `errors`, `full_clean()`) runs the form's `clean_<field>()`,
+`clean()` and `_post_clean()` (django/forms/forms.py `full_clean`;
+https://docs.djangoproject.com/en/stable/ref/forms/validation/)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ class FormValidation:
         index: ProjectIndex
 
     def _validation_methods(self, callee: T) -> list[str]:
-        """`form.is_valid()` on a project form runs its clean_<field>() and clean() methods
-        (the nearest definition of each name along the MRO)."""
+        """`form.is_valid()` on a project form runs its clean_<field>(), clean() and
+        _post_clean() methods (the nearest definition of each name along the MRO)."""
         owner = callee.owner
         if (
             callee.kind not in (Kind.BOUND, Kind.INHERITED)
@@ -35,6 +36,6 @@ class FormValidation:
             if entry is None:
                 continue
             for method in entry[1].methods:
-                if method == "clean" or method.startswith("clean_"):
+                if method in ("clean", "_post_clean") or method.startswith("clean_"):
                     found.setdefault(method, f"{klass}.{method}")
         return list(found.values())
