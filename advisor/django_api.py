@@ -437,6 +437,36 @@ FORM_BASES = frozenset(
 )
 FORM_VALIDATION_CALLS = frozenset({"is_valid", "full_clean"})
 
+# DRF serializers: `save()` runs `update()` when the serializer was given an instance, else
+# `create()` (rest_framework/serializers.py, BaseSerializer.save). (`is_valid()` runs
+# `validate_<field>()`/`validate()` too; not followed yet: dj-rest-auth's SocialLoginSerializer
+# raises early when `self.context` has no 'view', which the analysis cannot decide yet.)
+SERIALIZER_BASES = frozenset(
+    {
+        "rest_framework.serializers.BaseSerializer",
+        "rest_framework.serializers.Serializer",
+        "rest_framework.serializers.ModelSerializer",
+        "rest_framework.serializers.HyperlinkedModelSerializer",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationProtocol:
+    """Calling one of `calls` on an instance of a subclass of `bases` runs the class's own
+    `methods` and its methods named `prefix…` (the nearest definition of each)."""
+
+    bases: frozenset[str]
+    calls: frozenset[str]
+    methods: tuple[str, ...]
+    prefix: str = ""
+
+
+VALIDATION_PROTOCOLS = (
+    ValidationProtocol(FORM_BASES, FORM_VALIDATION_CALLS, ("clean", "_post_clean"), "clean_"),
+    ValidationProtocol(SERIALIZER_BASES, frozenset({"save"}), ("create", "update")),
+)
+
 # Signals: `@receiver(signal, sender=...)` and `signal.connect(handler, sender=...)` register
 # a receiver; `signal.send(...)`/`send_robust(...)` runs every receiver synchronously
 # (https://docs.djangoproject.com/en/stable/topics/signals/).

@@ -1,6 +1,7 @@
-"""Forms: `form.is_valid()` (and `errors`, `full_clean()`) runs the form's `clean_<field>()`,
-`clean()` and `_post_clean()` (django/forms/forms.py `full_clean`;
-https://docs.djangoproject.com/en/stable/ref/forms/validation/)."""
+"""Forms and DRF serializers: `form.is_valid()` (and `full_clean()`) runs the form's
+`clean_<field>()`, `clean()` and `_post_clean()` (django/forms/forms.py `full_clean`;
+https://docs.djangoproject.com/en/stable/ref/forms/validation/); `serializer.save()` runs
+the serializer's `create()`/`update()`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from advisor.values import Kind, T
 
 
 class FormValidation:
-    """The project validation methods a form call runs."""
+    """The project methods a form's or a serializer's framework call runs."""
 
     if TYPE_CHECKING:
         # Defined by the other parts of EffectAnalyzer (advisor/effects.py).
@@ -20,22 +21,27 @@ class FormValidation:
 
     def _validation_methods(self, callee: T) -> list[str]:
         """`form.is_valid()` on a project form runs its clean_<field>(), clean() and
-        _post_clean() methods (the nearest definition of each name along the MRO)."""
+        _post_clean() methods, `serializer.save()` its create()/update()
+        (django_api.VALIDATION_PROTOCOLS; the nearest definition of each name along the MRO)."""
         owner = callee.owner
-        if (
-            callee.kind not in (Kind.BOUND, Kind.INHERITED)
-            or owner is None
-            or owner.kind != Kind.INSTANCE
-            or callee.name.rpartition(".")[2] not in django_api.FORM_VALIDATION_CALLS
-            or not self.index.is_subclass(owner.name, django_api.FORM_BASES)
-        ):
+        if callee.kind not in (Kind.BOUND, Kind.INHERITED) or owner is None:
             return []
+        if owner.kind != Kind.INSTANCE:
+            return []
+        called = callee.name.rpartition(".")[2]
         found: dict[str, str] = {}
-        for klass in self.index.mro(owner.name):
-            entry = self.index.classes.get(klass)
-            if entry is None:
+        for protocol in django_api.VALIDATION_PROTOCOLS:
+            if called not in protocol.calls or not self.index.is_subclass(
+                owner.name, protocol.bases
+            ):
                 continue
-            for method in entry[1].methods:
-                if method in ("clean", "_post_clean") or method.startswith("clean_"):
-                    found.setdefault(method, f"{klass}.{method}")
+            for klass in self.index.mro(owner.name):
+                entry = self.index.classes.get(klass)
+                if entry is None:
+                    continue
+                for method in entry[1].methods:
+                    if method in protocol.methods or (
+                        protocol.prefix and method.startswith(protocol.prefix)
+                    ):
+                        found.setdefault(method, f"{klass}.{method}")
         return list(found.values())
