@@ -566,3 +566,226 @@ def test_a_model_method_without_a_related_query_is_not_flagged(
         tmp_path: Path, statement: str) -> None:
     view = view_of(tmp_path, on_a_team(statement), files={"shop/models.py": MEMBERS})
     assert calls(view, "db") == []
+
+
+# A @property's getter runs when the attribute is read -----------------------------------
+
+ORDERS = """
+import requests
+from functools import cached_property
+from shop.models import Book
+
+class Order:
+    @property
+    def visible_items(self):
+        return list(Book.objects.filter(title="visible"))
+    @property
+    def title(self):
+        return "order"
+    def refresh(self):
+        return requests.get("http://127.0.0.1/order", timeout=1)
+
+class Upstream:
+    @cached_property
+    def client(self):
+        session = requests.Session()
+        session.post("http://127.0.0.1/login", timeout=1)
+        return session
+
+class Receipt:
+    visible_items = ()
+"""
+
+
+def reading(statement: str) -> str:
+    return f"""
+        from shop.orders import Order, Receipt, Upstream
+        def view(request, order=None):
+            {statement}
+    """
+
+
+@pytest.mark.parametrize(
+    ("kind", "call", "statement"),
+    [
+        ("db", "django.db.models.QuerySet.__len__",
+         "placed = Order()\n            return placed.visible_items"),
+        ("http", "requests.Session.post",
+         "upstream = Upstream()\n            return upstream.client.headers"),
+    ],
+    ids=["property-read", "cached-property-read-through"],
+)
+def test_reading_a_property_runs_its_getter(
+        tmp_path: Path, kind: str, call: str, statement: str) -> None:
+    view = view_of(tmp_path, reading(statement), files={"shop/orders.py": ORDERS})
+    assert calls(view, kind) == [call]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "placed = Order()\n            return placed.title",  # another property, no I/O
+        "placed = Order()\n            return placed.refresh",  # a method, not called
+        "receipt = Receipt()\n            return receipt.visible_items",  # a plain attribute
+        "return order.visible_items",  # a value of unknown type
+        "placed = Order()\n            return placed",  # the getter is never read
+    ],
+    ids=["getter-without-io", "method-not-called", "class-attribute", "unknown-owner",
+         "never-read"],
+)
+def test_a_property_getter_that_does_not_run_is_not_the_views(
+        tmp_path: Path, statement: str) -> None:
+    view = view_of(tmp_path, reading(statement), files={"shop/orders.py": ORDERS})
+    assert calls(view) == [], view.effects
+
+
+# Return types of project functions --------------------------------------------------------
+
+CLIENTS = """
+import requests
+
+class Outbox:
+    def get(self, url):
+        return url
+
+def make_session():
+    return requests.Session()
+
+def make_outbox():
+    return Outbox()
+"""
+
+
+def test_a_project_functions_return_type_carries_to_the_caller(tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        from shop.clients import make_session
+        def view(request):
+            return make_session().get("http://127.0.0.1", timeout=1)
+    """, files={"shop/clients.py": CLIENTS})
+    assert calls(view, "http") == ["requests.Session.get"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        'return make_outbox().get("http://127.0.0.1")',  # returns a plain object
+        "return make_session().headers",  # a session, but nothing is sent
+        "return make_session",  # the function is never called
+    ],
+    ids=["plain-object", "session-never-sends", "never-called"],
+)
+def test_a_return_type_without_io_adds_nothing(tmp_path: Path, statement: str) -> None:
+    view = view_of(tmp_path, f"""
+        from shop.clients import make_outbox, make_session
+        def view(request):
+            {statement}
+    """, files={"shop/clients.py": CLIENTS})
+    assert calls(view, "http") == []
+
+
+# Class attributes and attributes set in __init__ ------------------------------------------
+
+API = """
+import requests
+
+class Outbox:
+    def get(self, url):
+        return url
+
+class Api:
+    client_class = requests.Session
+    def fetch(self):
+        return self.client_class().get("http://127.0.0.1", timeout=1)
+    def client(self):
+        return self.client_class
+
+class QuietApi(Api):
+    client_class = Outbox
+
+class Connection:
+    def __init__(self):
+        self.backup = requests.Session()
+        self.session = Outbox()
+    def fetch(self):
+        return self.session.get("http://127.0.0.1")
+
+class LiveConnection(Connection):
+    def __init__(self):
+        self.session = requests.Session()
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "statement"),
+    [
+        ("requests.Session.get", "return Api().fetch()"),
+        ("requests.Session.get", "return LiveConnection().fetch()"),
+    ],
+    ids=["class-attribute", "init-attribute-of-a-subclass"],
+)
+def test_an_attribute_holds_the_client_it_was_given(
+        tmp_path: Path, call: str, statement: str) -> None:
+    view = view_of(tmp_path, f"""
+        from shop.api import Api, LiveConnection
+        def view(request):
+            {statement}
+    """, files={"shop/api.py": API})
+    assert calls(view, "http") == [call]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "return QuietApi().fetch()",  # the subclass's class attribute wins
+        "return Api().client()",  # the class is read, never instantiated or sent through
+        "return Connection().fetch()",  # __init__ set the session to a plain object
+        "return Connection().backup",  # the session attribute is never used
+    ],
+    ids=["subclass-class-attribute", "class-read-not-used", "init-plain-object",
+         "init-session-unused"],
+)
+def test_an_attribute_without_a_client_adds_nothing(tmp_path: Path, statement: str) -> None:
+    view = view_of(tmp_path, f"""
+        from shop.api import Api, Connection, QuietApi
+        def view(request):
+            {statement}
+    """, files={"shop/api.py": API})
+    assert calls(view, "http") == []
+
+
+# Subscripted bases: `models.Manager["Book"]` is a manager ---------------------------------
+
+SUBSCRIPTED = """
+from django.db import models
+
+class BookManager(models.Manager["Book"]):
+    def total(self):
+        return self.count()
+    def titled(self):
+        return self.filter(title="x")
+    def label(self):
+        return "books"
+
+class Book(models.Model):
+    title = models.CharField(max_length=50)
+    objects = BookManager()
+"""
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "return Book.objects.titled()",  # a lazy queryset nobody evaluates
+        "return Book.objects.label()",  # a method without a query
+        "return Book.objects",  # no method called
+    ],
+    ids=["lazy-queryset", "no-query", "never-called"],
+)
+def test_a_subscripted_managers_methods_without_a_query_are_not_flagged(
+        tmp_path: Path, statement: str) -> None:
+    view = view_of(tmp_path, f"""
+        from shop.models import Book
+        def view(request):
+            {statement}
+    """, files={"shop/models.py": SUBSCRIPTED})
+    assert calls(view, "db") == []
