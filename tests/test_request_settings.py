@@ -72,3 +72,69 @@ def test_flagged(tmp_path: Path, settings: str, body: str, kind: str, call: str)
 def test_not_flagged(tmp_path: Path, settings: str, body: str, kind: str) -> None:
     view = view_of(tmp_path, body, files={"settings.py": settings})
     assert calls(view, kind) == [], view.effects
+
+
+# Attributes project middleware puts on the request --------------------------------------
+
+ACCOUNT_MIDDLEWARE = """
+import requests
+
+class Account:
+    def refresh(self):
+        return requests.get("http://127.0.0.1/account", timeout=1)
+
+class AccountMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+    def __call__(self, request):
+        request.account = Account()
+        return self.get_response(request)
+
+class UserTouchingMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+    def __call__(self, request):
+        request.is_staff_user = request.user.is_staff
+        return self.get_response(request)
+
+class QuietMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+    def __call__(self, request):
+        return self.get_response(request)
+"""
+
+
+def with_middleware(name: str) -> str:
+    return SETTINGS + (
+        "MIDDLEWARE = [\n"
+        '    "django.contrib.sessions.middleware.SessionMiddleware",\n'
+        '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n'
+        f'    "shop.middleware.{name}",\n'
+        "]\n"
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="not followed yet: what project middleware assigns to "
+                   "request.<attr> is not recorded by facts (tests/SHAPES.md)")
+def test_an_attribute_project_middleware_sets_on_the_request_is_typed(tmp_path: Path) -> None:
+    view = view_of(tmp_path, "def view(request):\n    return request.account.refresh()\n",
+                   files={"settings.py": with_middleware("AccountMiddleware"),
+                          "shop/middleware.py": ACCOUNT_MIDDLEWARE})
+    assert calls(view, "http") == ["requests.get"]
+
+
+@pytest.mark.xfail(strict=True, reason="not followed yet: a request.user that project "
+                   "middleware already loaded still costs the view a query (tests/SHAPES.md)")
+def test_a_user_project_middleware_already_loaded_costs_the_view_nothing(
+        tmp_path: Path) -> None:
+    view = view_of(tmp_path, USER, files={"settings.py": with_middleware("UserTouchingMiddleware"),
+                                          "shop/middleware.py": ACCOUNT_MIDDLEWARE})
+    assert calls(view, "db") == []
+
+
+def test_a_project_middleware_that_never_reads_the_user_leaves_the_views_cost(
+        tmp_path: Path) -> None:
+    view = view_of(tmp_path, USER, files={"settings.py": with_middleware("QuietMiddleware"),
+                                          "shop/middleware.py": ACCOUNT_MIDDLEWARE})
+    assert calls(view, "db") == ["django.http.HttpRequest.user"]

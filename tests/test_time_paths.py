@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from advisor.model import Category, View
 from advisor.scoring import score_view
 from advisor.config import build_settings
@@ -234,3 +236,50 @@ def view(request):
     )
     assert sync_ms < 0.01
     assert not any("unknown size" in r for r in reasons)
+
+
+def test_a_loop_over_range_zero_or_an_empty_literal_runs_no_iterations(tmp_path: Path) -> None:
+    view, sync_ms, reasons = scored(
+        tmp_path,
+        """
+def view(request):
+    for _ in range(0):
+        requests.get("http://a.example/never", timeout=5)
+    for host in ():
+        Book.objects.count()
+    return HttpResponse("ok")
+""",
+    )
+    assert sorted(e.multiplier for e in view.effects) == [0, 0]
+    assert sync_ms == 0
+    assert not any("loop of unknown length" in r for r in reasons)
+
+
+def test_a_loop_over_range_two_runs_twice(tmp_path: Path) -> None:
+    view, sync_ms, _ = scored(
+        tmp_path,
+        """
+def view(request):
+    for _ in range(2):
+        requests.get("http://a.example/", timeout=5)
+    return HttpResponse("ok")
+""",
+    )
+    assert [e.multiplier for e in view.effects] == [2] and sync_ms == 2 * 150
+
+
+@pytest.mark.xfail(strict=True, reason="not decided yet: an `if` on a module constant that is "
+                   "False still counts its body (tests/SHAPES.md)")
+def test_a_branch_on_a_false_module_constant_is_dead(tmp_path: Path) -> None:
+    view, sync_ms, _ = scored(
+        tmp_path,
+        """
+REMOTE_PRICES = False
+
+def view(request):
+    if REMOTE_PRICES:
+        requests.get("http://a.example/", timeout=5)
+    return HttpResponse("ok")
+""",
+    )
+    assert [e.call for e in view.effects if e.kind.value == "http"] == []
