@@ -420,6 +420,9 @@ REQUEST_ATTRIBUTE_MIDDLEWARE = {
     "user": "django.contrib.auth.middleware.AuthenticationMiddleware",
     "session": "django.contrib.sessions.middleware.SessionMiddleware",
 }
+# The methods of a middleware that run before the view, with the request as their first
+# argument (https://docs.djangoproject.com/en/stable/topics/http/middleware/).
+MIDDLEWARE_REQUEST_PHASES = ("__call__", "process_request", "process_view")
 
 # Form validation runs the form's clean_<field>() and clean() methods
 # (https://docs.djangoproject.com/en/stable/ref/forms/validation/): calling any of these

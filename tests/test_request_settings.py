@@ -102,6 +102,18 @@ class QuietMiddleware:
         self.get_response = get_response
     def __call__(self, request):
         return self.get_response(request)
+
+class SessionTouchingMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+    def __call__(self, request):
+        request.cart = request.session.get("cart")
+        return self.get_response(request)
+
+class AuditMiddleware:
+    def process_response(self, request, response):
+        response["X-User"] = str(request.user.pk)
+        return response
 """
 
 
@@ -124,8 +136,6 @@ def test_an_attribute_project_middleware_sets_on_the_request_is_typed(tmp_path: 
     assert calls(view, "http") == ["requests.get"]
 
 
-@pytest.mark.xfail(strict=True, reason="not followed yet: a request.user that project "
-                   "middleware already loaded still costs the view a query (tests/SHAPES.md)")
 def test_a_user_project_middleware_already_loaded_costs_the_view_nothing(
         tmp_path: Path) -> None:
     view = view_of(tmp_path, USER, files={"settings.py": with_middleware("UserTouchingMiddleware"),
@@ -133,8 +143,27 @@ def test_a_user_project_middleware_already_loaded_costs_the_view_nothing(
     assert calls(view, "db") == []
 
 
-def test_a_project_middleware_that_never_reads_the_user_leaves_the_views_cost(
+@pytest.mark.parametrize(
+    "middleware",
+    ["QuietMiddleware", "SessionTouchingMiddleware", "AuditMiddleware"],
+    ids=["reads-nothing", "reads-the-session-only", "reads-the-user-after-the-view"],
+)
+def test_a_project_middleware_that_does_not_load_the_user_first_leaves_the_views_cost(
+        tmp_path: Path, middleware: str) -> None:
+    view = view_of(tmp_path, USER, files={"settings.py": with_middleware(middleware),
+                                          "shop/middleware.py": ACCOUNT_MIDDLEWARE})
+    assert calls(view, "db") == ["django.http.HttpRequest.user"]
+
+
+def test_a_project_middleware_before_authentication_has_loaded_no_user(
         tmp_path: Path) -> None:
-    view = view_of(tmp_path, USER, files={"settings.py": with_middleware("QuietMiddleware"),
+    settings = SETTINGS + (
+        "MIDDLEWARE = [\n"
+        '    "django.contrib.sessions.middleware.SessionMiddleware",\n'
+        '    "shop.middleware.UserTouchingMiddleware",\n'
+        '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n'
+        "]\n"
+    )
+    view = view_of(tmp_path, USER, files={"settings.py": settings,
                                           "shop/middleware.py": ACCOUNT_MIDDLEWARE})
     assert calls(view, "db") == ["django.http.HttpRequest.user"]
