@@ -283,3 +283,34 @@ def view(request):
 """,
     )
     assert [e.call for e in view.effects if e.kind.value == "http"] == []
+
+
+def test_a_helper_called_in_a_loop_over_an_empty_list_runs_no_iterations(
+    tmp_path: Path,
+) -> None:
+    view, sync_ms, _ = scored(
+        tmp_path,
+        """
+def fetch(url):
+    return requests.get(url, timeout=5).text
+
+def view(request):
+    for url in []:
+        fetch(url)
+    return HttpResponse("ok")
+""",
+    )
+    assert [e.multiplier for e in view.effects] == [0] and sync_ms == 0
+
+
+def test_a_loop_over_an_empty_range_with_a_start_runs_no_iterations(tmp_path: Path) -> None:
+    view, sync_ms, _ = scored(
+        tmp_path,
+        """
+def view(request):
+    for page in range(5, 5):
+        Book.objects.filter(pk=page).count()
+    return HttpResponse("ok")
+""",
+    )
+    assert [e.multiplier for e in view.effects] == [0] and sync_ms == 0

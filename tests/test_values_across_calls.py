@@ -831,13 +831,14 @@ class Quiet:
     [
         "return Quiet().fetch()",  # another class's __init__ sets a session of that name
         "return Quiet().send()",  # a local session, sent through the plain attribute
+        "return Live().session.close()",  # the session is closed, never sent through
     ],
-    ids=["same-name-on-another-class", "local-not-attribute"],
+    ids=["same-name-on-another-class", "local-not-attribute", "session-only-closed"],
 )
 def test_an_init_attribute_of_another_class_or_name_adds_nothing(
         tmp_path: Path, statement: str) -> None:
     view = view_of(tmp_path, f"""
-        from shop.clients import Quiet
+        from shop.clients import Live, Quiet
         def view(request):
             {statement}
     """, files={"shop/clients.py": INIT_NEAR_MISSES})
@@ -877,5 +878,16 @@ def test_a_closure_made_by_a_factory_with_a_plain_class_sends_nothing(tmp_path: 
         from shop.factories import Outbox, make_fetcher
         def view(request):
             return make_fetcher(Outbox)()
+    """, files={"shop/factories.py": FACTORIES})
+    assert calls(view, "http") == []
+
+
+def test_a_closure_a_factory_makes_but_nobody_calls_sends_nothing(tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        import requests
+        from shop.factories import make_fetcher
+        def view(request):
+            fetch = make_fetcher(requests.Session)
+            return fetch
     """, files={"shop/factories.py": FACTORIES})
     assert calls(view, "http") == []
