@@ -210,7 +210,7 @@ class CallTypes:
         """`REMOTE_PRICES = False` at module level (here or imported): a literal the `if`
         tests; a parameter or a closure's name is not one."""
         function = context.function
-        if function is None or name in function.params or context.qualified.count(".<locals>."):
+        if function is None or name in function.params or ".<locals>." in context.qualified:
             return None
         qualified = self.index.resolve(context.info.name, name)
         found = self.index.value_of(qualified) if qualified is not None else None
