@@ -84,6 +84,9 @@ class CallTypes:
             target = self.evaluate(call.args[0], context, depth) if call.args else UNKNOWN
             if target.model:
                 return T(Kind.MODEL, target.model, target.model)
+        if kind == Kind.EXTERNAL and callee.name == "typing.cast" and call and len(call.args) > 1:
+            # `cast(HttpRequest, request)` returns its second argument unchanged.
+            return self.evaluate(call.args[1], context, depth)
         if (
             kind == Kind.EXTERNAL
             and callee.name in django_api.IMPORT_BY_PATH
@@ -226,6 +229,8 @@ class CallTypes:
         constant the call site passed (or left to its default)."""
         for guard in call.guards:
             value = context.arguments.get(guard.subject)
+            if value is None:
+                value = self._module_constant(guard.subject, context)
             if value is None or value.kind != Kind.CONST or guard.subject in context.bindings:
                 continue  # unknown, or reassigned in the body (`if x is None: x = ...`)
             if guard.test == "is_none":
@@ -235,6 +240,18 @@ class CallTypes:
             if outcome != guard.holds:
                 return True
         return False
+
+    def _module_constant(self, name: str, context: Context) -> T | None:
+        """`REMOTE_PRICES = False` at module level (here or imported): a literal the `if`
+        tests; a parameter or a closure's name is not one."""
+        function = context.function
+        if function is None or name in function.params or ".<locals>." in context.qualified:
+            return None
+        qualified = self.index.resolve(context.info.name, name)
+        found = self.index.value_of(qualified) if qualified is not None else None
+        if found is None or not isinstance(found[1], Const):
+            return None
+        return T(Kind.CONST, repr(found[1].value))
 
     def return_type(
         self,

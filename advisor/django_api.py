@@ -106,8 +106,70 @@ _GENERIC_VIEWS = (
     "django.contrib.auth.views.LoginView",
     "django.contrib.auth.views.LogoutView",
     "django.contrib.auth.views.PasswordChangeView",
+    # django-filter's list view (django_filters/views.py): a ListView over a filterset.
+    "django_filters.views.FilterView",
 )
 GENERIC_VIEWS = frozenset(_GENERIC_VIEWS)
+
+# The methods a generic view's own handlers call on the view (django/views/generic/*.py,
+# django/contrib/auth/views.py, django_filters/views.py): a project override of one runs on
+# the requests the view serves, as its handler does.
+_TEMPLATE_HOOKS = ("get_context_data", "get_template_names", "render_to_response")
+_LIST_HOOKS = (
+    "get_queryset",
+    "get_ordering",
+    "get_allow_empty",
+    "get_paginate_by",
+    "paginate_queryset",
+    "get_paginator",
+    "get_context_object_name",
+    *_TEMPLATE_HOOKS,
+)
+_OBJECT_HOOKS = (
+    "get_object",
+    "get_queryset",
+    "get_slug_field",
+    "get_context_object_name",
+    *_TEMPLATE_HOOKS,
+)
+_FORM_HOOKS = (
+    "get_form",
+    "get_form_class",
+    "get_form_kwargs",
+    "get_initial",
+    "get_prefix",
+    "form_valid",
+    "form_invalid",
+    "get_success_url",
+    *_TEMPLATE_HOOKS,
+)
+_DATE_HOOKS = ("get_dated_items", "get_date_list", *_LIST_HOOKS)
+_REDIRECT_HOOKS = ("get_success_url", "get_redirect_url", "get_default_redirect_url")
+GENERIC_VIEW_HOOKS: dict[str, tuple[str, ...]] = {
+    "django.views.generic.base.TemplateView": _TEMPLATE_HOOKS,
+    "django.views.generic.base.RedirectView": ("get_redirect_url",),
+    "django.views.generic.list.ListView": _LIST_HOOKS,
+    "django.views.generic.detail.DetailView": _OBJECT_HOOKS,
+    "django.views.generic.edit.FormView": _FORM_HOOKS,
+    "django.views.generic.edit.CreateView": _FORM_HOOKS,
+    "django.views.generic.edit.UpdateView": (*_FORM_HOOKS, *_OBJECT_HOOKS[:3]),
+    "django.views.generic.edit.DeleteView": (*_FORM_HOOKS, *_OBJECT_HOOKS[:3]),
+    "django.views.generic.dates.ArchiveIndexView": _DATE_HOOKS,
+    "django.views.generic.dates.YearArchiveView": _DATE_HOOKS,
+    "django.views.generic.dates.MonthArchiveView": _DATE_HOOKS,
+    "django.views.generic.dates.DayArchiveView": _DATE_HOOKS,
+    "django.views.generic.dates.DateDetailView": _OBJECT_HOOKS,
+    "django.contrib.auth.views.LoginView": (*_FORM_HOOKS, *_REDIRECT_HOOKS),
+    "django.contrib.auth.views.LogoutView": (*_TEMPLATE_HOOKS, *_REDIRECT_HOOKS),
+    "django.contrib.auth.views.PasswordChangeView": _FORM_HOOKS,
+    "django_filters.views.FilterView": (
+        "get_filterset_class",
+        "get_filterset",
+        "get_filterset_kwargs",
+        "get_strict",
+        *_LIST_HOOKS,
+    ),
+}
 
 _DRF_VIEWSETS = (
     "rest_framework.viewsets.ViewSet",
@@ -363,6 +425,9 @@ REQUEST_ATTRIBUTE_MIDDLEWARE = {
     "user": "django.contrib.auth.middleware.AuthenticationMiddleware",
     "session": "django.contrib.sessions.middleware.SessionMiddleware",
 }
+# The methods of a middleware that run before the view, with the request as their first
+# argument (https://docs.djangoproject.com/en/stable/topics/http/middleware/).
+MIDDLEWARE_REQUEST_PHASES = ("__call__", "process_request", "process_view")
 
 # Form validation runs the form's clean_<field>() and clean() methods
 # (https://docs.djangoproject.com/en/stable/ref/forms/validation/): calling any of these
@@ -407,7 +472,9 @@ class ProtocolCall:
 
 
 PROTOCOL_CALLS = (
-    ProtocolCall(FORM_BASES, FORM_VALIDATION_CALLS, frozenset({"clean"}), ("clean_",)),
+    ProtocolCall(
+        FORM_BASES, FORM_VALIDATION_CALLS, frozenset({"clean", "_post_clean"}), ("clean_",)
+    ),
     ProtocolCall(
         SERIALIZER_BASES,
         frozenset({"is_valid", "run_validation"}),

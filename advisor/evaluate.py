@@ -145,6 +145,9 @@ class Evaluator:
             if self.index.is_subclass(context.class_qualified, frozenset({QS, django_api.MANAGER})):
                 # `self` in a custom QuerySet/Manager method is a queryset.
                 return T(Kind.QUERYSET, context.class_qualified, "")
+            if self.is_model(context.class_qualified):
+                # `self` in a model's method is a model instance: `self.members.set(...)`.
+                return T(Kind.MODEL, context.class_qualified, context.class_qualified)
             return T(Kind.INSTANCE, context.class_qualified)
         argument = context.arguments.get(name)
         if argument is not None:
@@ -232,8 +235,11 @@ class Evaluator:
             finally:
                 context.evaluating.discard(id(binding))
             return self.element(value) if binding.from_loop else value
-        if head in context.bindings:
+        is_param = context.function is not None and head in context.function.params
+        if head in context.bindings and not is_param:
             return UNKNOWN
+        # A parameter rebound from itself (`request = cast(HttpRequest, request)`) reads
+        # the parameter there.
         param = self._param_type(head, context)
         if param is not None:
             return param

@@ -79,7 +79,12 @@ def _implicit_effects(view: View, index: ProjectIndex) -> list[Effect]:
             b
             for b in index.mro(view.id)
             if b.startswith(
-                ("django.views.generic.", "rest_framework.", "django.contrib.auth.views")
+                (
+                    "django.views.generic.",
+                    "rest_framework.",
+                    "django.contrib.auth.views",
+                    "django_filters.views",
+                )
             )
         ),
         None,
@@ -106,6 +111,15 @@ def _implicit_effects(view: View, index: ProjectIndex) -> list[Effect]:
     ]
 
 
+def _generic_hooks(view_class: str, index: ProjectIndex) -> list[str]:
+    """The project's overrides of the methods the generic views `view_class` derives from
+    call on it (django_api.GENERIC_VIEW_HOOKS), each the nearest along its MRO."""
+    hooks = django_api.GENERIC_VIEW_HOOKS
+    names = dict.fromkeys(name for base in index.mro(view_class) for name in hooks.get(base, ()))
+    found = (index.find_method(view_class, name) for name in names)
+    return list(dict.fromkeys(m for m in found if m is not None and m in index.functions))
+
+
 def view_effects(
     view: View, analyzer: EffectAnalyzer, settings: Settings
 ) -> tuple[tuple[Effect, ...], tuple[UnknownCall, ...]]:
@@ -121,6 +135,13 @@ def view_effects(
         dispatch = analyzer.index.find_method(view.id, "dispatch")
         if dispatch is not None and dispatch in analyzer.index.functions:
             summaries.append(analyzer.view_summary(dispatch, view.id))
+        # The generic view's own handler calls these on the view: the project's overrides
+        # (`get_queryset`, `form_valid`, …) are part of the request, unless a project
+        # handler already called them.
+        reached = {callee for summary in summaries for callee in summary.callees}
+        for hook in _generic_hooks(view.id, analyzer.index):
+            if hook not in reached:
+                summaries.append(analyzer.view_summary(hook, view.id))
         summaries.extend(analyzer.hook_summaries(view.id))
     effects = [e for s in summaries for e in s.effects]
     implicit = _implicit_effects(view, analyzer.index)

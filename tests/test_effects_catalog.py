@@ -506,3 +506,42 @@ def test_polling_loop_that_breaks_counts_half_and_named_intervals_resolve(tmp_pa
     (sleep,) = view.effects
     assert sleep.multiplier == 3
     assert sleep.estimated_ms == pytest.approx(150.0)
+
+
+# pycurl: Curl() is a handle, perform() is the request ------------------------------------
+
+PYCURL = """
+import io
+import pycurl
+def view(request):
+    buffer = io.BytesIO()
+    handle = pycurl.Curl()
+    handle.setopt(pycurl.URL, "http://127.0.0.1/x")
+    handle.setopt(pycurl.WRITEDATA, buffer)
+    {last}
+    return buffer.getvalue()
+"""
+
+
+@pytest.mark.parametrize("method", ["perform", "perform_rb"])
+def test_pycurl_perform_is_outbound_http(tmp_path: Path, method: str) -> None:
+    view = view_of(tmp_path, PYCURL.format(last=f"handle.{method}()"))
+    assert calls(view, "http") == [f"pycurl.Curl.{method}"]
+    assert view.unknown_calls == ()
+
+
+@pytest.mark.parametrize("last", ["handle.close()", "pass"], ids=["closed", "never-performed"])
+def test_a_pycurl_handle_that_never_performs_sends_nothing(tmp_path: Path, last: str) -> None:
+    view = view_of(tmp_path, PYCURL.format(last=last))
+    assert calls(view, "http") == [] and view.unknown_calls == ()
+
+
+def test_a_project_class_named_curl_is_not_pycurl(tmp_path: Path) -> None:
+    view = view_of(tmp_path, """
+        class Curl:
+            def perform(self):
+                return None
+        def view(request):
+            return Curl().perform()
+    """)
+    assert calls(view, "http") == []

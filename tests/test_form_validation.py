@@ -85,3 +85,45 @@ def test_flagged(tmp_path: Path, kind: str, call: str, source: str) -> None:
 def test_not_flagged(tmp_path: Path, kind: str, source: str) -> None:
     view = view_of(tmp_path, source, files={"shop/forms.py": FORMS})
     assert calls(view, kind) == [], view.effects
+
+
+# _post_clean: full_clean() runs it after clean() (ModelForm builds the instance there) --
+
+POST_CLEAN = """
+import requests
+from django import forms
+from shop.models import Book
+
+class RemoteCheckedForm(forms.ModelForm):
+    class Meta:
+        model = Book
+        fields = ["title"]
+    def _post_clean(self):
+        requests.post("http://127.0.0.1/check", timeout=1)
+        super()._post_clean()
+
+class LocalCheckedForm(RemoteCheckedForm):
+    def _post_clean(self):
+        forms.ModelForm._post_clean(self)
+
+class Importer:
+    def is_valid(self):
+        return True
+    def _post_clean(self):
+        requests.post("http://127.0.0.1/check", timeout=1)
+"""
+
+
+def test_is_valid_runs_the_forms_own_post_clean(tmp_path: Path) -> None:
+    view = view_of(tmp_path, body("RemoteCheckedForm"), files={"shop/forms.py": POST_CLEAN})
+    assert calls(view, "http") == ["requests.post"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [body("LocalCheckedForm"), body("Importer"), body("RemoteCheckedForm", "has_changed")],
+    ids=["subclass-override-without-io", "not-a-form", "no-validation-call"],
+)
+def test_a_post_clean_that_does_not_run_is_not_the_views(tmp_path: Path, source: str) -> None:
+    view = view_of(tmp_path, source, files={"shop/forms.py": POST_CLEAN})
+    assert calls(view, "http") == []

@@ -233,3 +233,47 @@ def test_a_path_passed_down_to_a_loader_is_followed(
         },
     )
     assert ("requests.post" in calls(view, "http")) is posts, view.effects
+
+
+# A `get_backend()` helper returning the class a setting (or the app's default) names -----
+
+HELPER = """
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+def get_backend():
+    return import_string(getattr(settings, "SHOP_NOTIFIER", "shop.backends.Remote"))
+
+def get_named_backend(name):
+    return import_string(f"shop.backends.{name}")
+"""
+
+
+def through_helper(statement: str) -> str:
+    return f"""
+        from shop.helpers import get_backend, get_named_backend
+        def view(request, name="Remote"):
+            {statement}
+    """
+
+
+def test_a_helper_returning_the_default_backend_class_runs_its_methods(tmp_path: Path) -> None:
+    view = view_of(tmp_path, through_helper("return get_backend()().send()"),
+                   files={"shop/backends.py": BACKENDS, "shop/helpers.py": HELPER})
+    assert calls(view, "http") == ["requests.post"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "statement"),
+    [
+        (CONFIGURED_QUIET, "return get_backend()().send()"),  # the setting names Quiet
+        (SETTINGS, "return get_backend"),  # the helper is never called
+        (SETTINGS, "return get_named_backend(name)().send()"),  # a computed name
+    ],
+    ids=["setting-overrides-default", "never-called", "computed-name"],
+)
+def test_a_helper_whose_class_does_no_io_adds_nothing(
+        tmp_path: Path, settings: str, statement: str) -> None:
+    view = view_of(tmp_path, through_helper(statement), files={
+        "shop/backends.py": BACKENDS, "shop/helpers.py": HELPER, "settings.py": settings})
+    assert calls(view, "http") == []

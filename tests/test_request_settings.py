@@ -72,3 +72,96 @@ def test_flagged(tmp_path: Path, settings: str, body: str, kind: str, call: str)
 def test_not_flagged(tmp_path: Path, settings: str, body: str, kind: str) -> None:
     view = view_of(tmp_path, body, files={"settings.py": settings})
     assert calls(view, kind) == [], view.effects
+
+
+# Attributes project middleware puts on the request --------------------------------------
+
+ACCOUNT_MIDDLEWARE = """
+import requests
+
+class Account:
+    def refresh(self):
+        return requests.get("http://127.0.0.1/account", timeout=1)
+
+class AccountMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+    def __call__(self, request):
+        request.account = Account()
+        return self.get_response(request)
+
+class UserTouchingMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+    def __call__(self, request):
+        request.is_staff_user = request.user.is_staff
+        return self.get_response(request)
+
+class QuietMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+    def __call__(self, request):
+        return self.get_response(request)
+
+class SessionTouchingMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+    def __call__(self, request):
+        request.cart = request.session.get("cart")
+        return self.get_response(request)
+
+class AuditMiddleware:
+    def process_response(self, request, response):
+        response["X-User"] = str(request.user.pk)
+        return response
+"""
+
+
+def with_middleware(name: str) -> str:
+    return SETTINGS + (
+        "MIDDLEWARE = [\n"
+        '    "django.contrib.sessions.middleware.SessionMiddleware",\n'
+        '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n'
+        f'    "shop.middleware.{name}",\n'
+        "]\n"
+    )
+
+
+def test_an_attribute_project_middleware_sets_on_the_request_is_typed(tmp_path: Path) -> None:
+    view = view_of(tmp_path, "def view(request):\n    return request.account.refresh()\n",
+                   files={"settings.py": with_middleware("AccountMiddleware"),
+                          "shop/middleware.py": ACCOUNT_MIDDLEWARE})
+    assert calls(view, "http") == ["requests.get"]
+
+
+def test_a_user_project_middleware_already_loaded_costs_the_view_nothing(
+        tmp_path: Path) -> None:
+    view = view_of(tmp_path, USER, files={"settings.py": with_middleware("UserTouchingMiddleware"),
+                                          "shop/middleware.py": ACCOUNT_MIDDLEWARE})
+    assert calls(view, "db") == []
+
+
+@pytest.mark.parametrize(
+    "middleware",
+    ["QuietMiddleware", "SessionTouchingMiddleware", "AuditMiddleware"],
+    ids=["reads-nothing", "reads-the-session-only", "reads-the-user-after-the-view"],
+)
+def test_a_project_middleware_that_does_not_load_the_user_first_leaves_the_views_cost(
+        tmp_path: Path, middleware: str) -> None:
+    view = view_of(tmp_path, USER, files={"settings.py": with_middleware(middleware),
+                                          "shop/middleware.py": ACCOUNT_MIDDLEWARE})
+    assert calls(view, "db") == ["django.http.HttpRequest.user"]
+
+
+def test_a_project_middleware_before_authentication_has_loaded_no_user(
+        tmp_path: Path) -> None:
+    settings = SETTINGS + (
+        "MIDDLEWARE = [\n"
+        '    "django.contrib.sessions.middleware.SessionMiddleware",\n'
+        '    "shop.middleware.UserTouchingMiddleware",\n'
+        '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n'
+        "]\n"
+    )
+    view = view_of(tmp_path, USER, files={"settings.py": settings,
+                                          "shop/middleware.py": ACCOUNT_MIDDLEWARE})
+    assert calls(view, "db") == ["django.http.HttpRequest.user"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from advisor.model import Category, View
 from advisor.scoring import score_view
 from advisor.config import build_settings
@@ -250,3 +252,119 @@ def view(request):
     )
     assert sync_ms < 0.01
     assert not any("unknown size" in r for r in reasons)
+
+
+def test_a_loop_over_range_zero_or_an_empty_literal_runs_no_iterations(tmp_path: Path) -> None:
+    view, sync_ms, reasons = scored(
+        tmp_path,
+        """
+def view(request):
+    for _ in range(0):
+        requests.get("http://a.example/never", timeout=5)
+    for host in ():
+        Book.objects.count()
+    return HttpResponse("ok")
+""",
+    )
+    assert sorted(e.multiplier for e in view.effects) == [0, 0]
+    assert sync_ms == 0
+    assert not any("loop of unknown length" in r for r in reasons)
+
+
+def test_a_loop_over_range_two_runs_twice(tmp_path: Path) -> None:
+    view, sync_ms, _ = scored(
+        tmp_path,
+        """
+def view(request):
+    for _ in range(2):
+        requests.get("http://a.example/", timeout=5)
+    return HttpResponse("ok")
+""",
+    )
+    assert [e.multiplier for e in view.effects] == [2] and sync_ms == 2 * 150
+
+
+FLAGS = """
+from django.conf import settings
+REMOTE_PRICES = False
+LIVE_PRICES = True
+PRICE_HOOK = None
+CONFIGURED = getattr(settings, "SHOP_REMOTE_PRICES", False)
+"""
+
+
+def http_calls(tmp_path: Path, body: str) -> list[str]:
+    make_project(tmp_path, {"shop/views.py": HEADER + body, "shop/flags.py": FLAGS})
+    view = scan_project(tmp_path).view("shop.views.view")
+    assert view is not None
+    return [e.call for e in view.effects if e.kind.value == "http"]
+
+
+# An `if` on a module-level literal constant: its dead arm costs nothing.
+DEAD_ARMS = {
+    "false-constant": "REMOTE_PRICES = False\ndef view(request):\n    if REMOTE_PRICES:\n"
+    "        requests.get('http://a.example/', timeout=5)\n",
+    "not-a-true-constant": "LIVE = True\ndef view(request):\n    if not LIVE:\n"
+    "        requests.get('http://a.example/', timeout=5)\n",
+    "else-of-a-true-constant": "LIVE = True\ndef view(request):\n    if LIVE:\n        pass\n"
+    "    else:\n        requests.get('http://a.example/', timeout=5)\n",
+    "imported-false-constant": "from shop.flags import REMOTE_PRICES\ndef view(request):\n"
+    "    if REMOTE_PRICES:\n        requests.get('http://a.example/', timeout=5)\n",
+    "none-constant-is-not-none": "from shop.flags import PRICE_HOOK\ndef view(request):\n"
+    "    if PRICE_HOOK is not None:\n        requests.get('http://a.example/', timeout=5)\n",
+}
+
+
+@pytest.mark.parametrize("body", DEAD_ARMS.values(), ids=DEAD_ARMS.keys())
+def test_a_branch_a_module_constant_rules_out_is_dead(tmp_path: Path, body: str) -> None:
+    assert http_calls(tmp_path, body) == []
+
+
+LIVE_ARMS = {
+    "true-constant": "from shop.flags import LIVE_PRICES\ndef view(request):\n"
+    "    if LIVE_PRICES:\n        requests.get('http://a.example/', timeout=5)\n",
+    "computed-from-settings": "from shop.flags import CONFIGURED\ndef view(request):\n"
+    "    if CONFIGURED:\n        requests.get('http://a.example/', timeout=5)\n",
+    "a-parameter-of-the-same-name": "REMOTE_PRICES = False\n"
+    "def view(request, REMOTE_PRICES=True):\n    if REMOTE_PRICES:\n"
+    "        requests.get('http://a.example/', timeout=5)\n",
+    "rebound-in-the-function": "REMOTE_PRICES = False\ndef view(request):\n"
+    "    REMOTE_PRICES = request.GET.get('remote')\n    if REMOTE_PRICES:\n"
+    "        requests.get('http://a.example/', timeout=5)\n",
+}
+
+
+@pytest.mark.parametrize("body", LIVE_ARMS.values(), ids=LIVE_ARMS.keys())
+def test_a_branch_no_constant_rules_out_keeps_its_cost(tmp_path: Path, body: str) -> None:
+    assert http_calls(tmp_path, body) == ["requests.get"]
+
+
+def test_a_helper_called_in_a_loop_over_an_empty_list_runs_no_iterations(
+    tmp_path: Path,
+) -> None:
+    view, sync_ms, _ = scored(
+        tmp_path,
+        """
+def fetch(url):
+    return requests.get(url, timeout=5).text
+
+def view(request):
+    for url in []:
+        fetch(url)
+    return HttpResponse("ok")
+""",
+    )
+    assert [e.multiplier for e in view.effects] == [0] and sync_ms == 0
+
+
+def test_a_loop_over_an_empty_range_with_a_start_runs_no_iterations(tmp_path: Path) -> None:
+    view, sync_ms, _ = scored(
+        tmp_path,
+        """
+def view(request):
+    for page in range(5, 5):
+        Book.objects.filter(pk=page).count()
+    return HttpResponse("ok")
+""",
+    )
+    assert [e.multiplier for e in view.effects] == [0] and sync_ms == 0

@@ -1,4 +1,4 @@
-"""Outbound HTTP clients. requests and urllib block; httpx's AsyncClient and aiohttp are
+"""Outbound HTTP clients. requests, urllib and pycurl block; httpx's AsyncClient and aiohttp are
 awaitable, which is where async views win the most."""
 
 from advisor.catalog import CatalogRow
@@ -138,6 +138,26 @@ ROWS = (
         "urllib3 blocks",
         "httpx.AsyncClient.request",
         rewrite="sync_to_async",
+    ),
+    # pycurl: `Curl()` is a handle; `perform()` sends the request and waits for it.
+    CatalogRow(
+        "pycurl.Curl",
+        _H,
+        "none",
+        "creates a curl handle (no I/O yet)",
+        blocking=False,
+        returns="pycurl.Curl",
+    ),
+    *(
+        CatalogRow(
+            f"pycurl.Curl.{method}",
+            _H,
+            "external_http",
+            "pycurl's perform() blocks the worker",
+            "httpx.AsyncClient.request",
+            rewrite="sync_to_async",
+        )
+        for method in ("perform", "perform_rb", "perform_rs")
     ),
     CatalogRow(
         "http.client.HTTPConnection.request",

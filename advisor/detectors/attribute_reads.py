@@ -1,15 +1,18 @@
 """Attribute reads that cost time: a model instance's foreign key (unless select_related
-loaded it) and request.user / request.session (loaded by the middleware on first use)."""
+loaded it), request.user / request.session (loaded by the middleware on first use), and a
+project `@property`/`cached_property` whose getter runs on the read."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from advisor import timemodel
 from advisor.detectors import detector
-from advisor.facts import FunctionFacts, Name
-from advisor.model import Confidence, Effect, Trigger
-from advisor.values import Context, Kind
+from advisor.facts import AttributeUse, FunctionFacts, Name
+from advisor.model import ChainLink, Confidence, Effect, Trigger
+from advisor.values import MAX_MULTIPLIER, Context, Kind, T
 
 if TYPE_CHECKING:
     from advisor.effects import EffectAnalyzer
@@ -31,6 +34,9 @@ def attribute_reads(
         owner = analyzer.evaluate(Name(prefix), context)
         if owner.kind == Kind.MODEL:
             analyzer._foreign_key_read(context, attribute, owner, in_atomic, effects)
+            continue
+        if owner.kind == Kind.INSTANCE and owner.name in analyzer.index.classes:
+            effects.extend(_property_read(analyzer, context, attribute, owner, last))
             continue
         if owner.kind != Kind.REQUEST or last not in ("user", "session"):
             continue
@@ -60,3 +66,36 @@ def attribute_reads(
             )
         )
     return effects
+
+
+def _property_read(
+    analyzer: EffectAnalyzer, context: Context, attribute: AttributeUse, owner: T, name: str
+) -> list[Effect]:
+    """`order.visible_items` where `visible_items` is a project property: its getter's
+    effects, reached from the read."""
+    method = analyzer.index.find_method(owner.name, name)
+    if method is None or not analyzer._is_property(method):
+        return []
+    receiver = None if method.rpartition(".")[0] == owner.name else owner
+    summary = analyzer.summary(method, receiver)
+    location = analyzer._location(
+        context, attribute.line, attribute.column, attribute.line, attribute.end_column
+    )
+    multiplier = analyzer.multiplier(attribute.loop_counts)
+    link = ChainLink(context.qualified, location)
+    branches = timemodel.branches(context.qualified, attribute.path)
+    found = []
+    for effect in summary.effects:
+        total = min(effect.multiplier * multiplier, MAX_MULTIPLIER)
+        per_call = effect.estimated_ms / max(effect.multiplier, 1)
+        found.append(
+            replace(
+                effect,
+                chain=(link, *effect.chain),
+                multiplier=total,
+                estimated_ms=round(per_call * total, 3),
+                in_loop=effect.in_loop or bool(attribute.loop_counts),
+                branches=(*branches, *timemodel.called_from(location, effect.branches)),
+            )
+        )
+    return found

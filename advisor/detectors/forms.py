@@ -1,5 +1,5 @@
 """Framework methods that run the project's own methods: `form.is_valid()` (and
-`full_clean()`) runs the form's `clean_<field>()` and `clean()`
+`full_clean()`) runs the form's `clean_<field>()`, `clean()` and `_post_clean()`
 (https://docs.djangoproject.com/en/stable/ref/forms/validation/); a DRF serializer's
 `is_valid()` runs `validate_<field>()` and `validate()`, its `save()` runs `create()` or
 `update()` (https://www.django-rest-framework.org/api-guide/serializers/). The rows are

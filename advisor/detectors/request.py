@@ -86,7 +86,32 @@ class RequestAttributes(EffectRows):
             return None
         if attribute == "session":
             return self._session_store_row()
+        if self._user_loaded_by_project_middleware():
+            return None
         return self._known(f"django.http.HttpRequest.{attribute}")
+
+    def _user_loaded_by_project_middleware(self) -> bool:
+        """A project middleware after AuthenticationMiddleware that reads request.user in
+        its request phase has loaded it: reading it again in the view costs nothing."""
+        if self._middleware is None:
+            return False
+        authentication = frozenset({django_api.REQUEST_ATTRIBUTE_MIDDLEWARE["user"]})
+        after_authentication = False
+        for entry in self._middleware:
+            if entry in authentication or self.index.is_subclass(entry, authentication):
+                after_authentication = True
+                continue
+            if not after_authentication:
+                continue
+            for phase in django_api.MIDDLEWARE_REQUEST_PHASES:
+                method = self.index.find_method(entry, phase)
+                found = self.index.functions.get(method) if method is not None else None
+                if found is None or len(found[1].params) < 2:
+                    continue
+                read = f"{found[1].params[1]}.user"
+                if any(use.dotted == read for use in found[1].attribute_uses):
+                    return True
+        return False
 
     def _user_check(self, view: str, is_class: bool) -> tuple[Effect, ...]:
         """@login_required (and the other access checks) or LoginRequiredMixin read
