@@ -129,6 +129,7 @@ class Comprehension:
     targets: tuple[str, ...]
     iterable: Expr
     is_async: bool
+    conditions: tuple[Expr, ...] = ()  # the first `for`'s `if` filters
 
 
 @dataclass(frozen=True, slots=True)
@@ -635,6 +636,7 @@ class _ExprConverter:
                 targets,
                 self.convert(generator.iter, down),
                 bool(generator.is_async),
+                tuple(self.convert(test, down) for test in generator.ifs),
             )
         if isinstance(node, ast.JoinedStr):
             parts: list[Expr] = []

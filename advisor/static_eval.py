@@ -733,8 +733,9 @@ class StaticEvaluator:
         return UNKNOWN
 
     def _comprehension(self, frame: _Frame, expr: Comprehension, depth: int) -> Any:
-        """`[cls for cls in classes]` over a known sequence. Its `if` filters are not in the
-        facts: like an unknown condition, they keep every item."""
+        """`[cls for cls in classes if cls.enabled]` over a known sequence: an item a known
+        filter rejects is left out; an unknown filter (a comparison) keeps it, as an unknown
+        condition keeps both branches."""
         sequence = self._value(frame, expr.iterable, depth)
         if isinstance(sequence, dict):
             sequence = list(sequence)
@@ -743,7 +744,10 @@ class StaticEvaluator:
         items: list[Any] = []
         for item in list(sequence)[:_MAX_LOOP_ITEMS]:
             bound = _unpacked(expr.targets, item)
-            inner = _Frame(frame.info, {**frame.values, **bound}, frame.locals, frame.scope)
+            inner = replace(frame, values={**frame.values, **bound})
+            tests = [self._value(inner, test, depth) for test in expr.conditions]
+            if any(test is not UNKNOWN and not test for test in tests):
+                continue
             value = self._value(inner, expr.element, depth)
             if value is UNKNOWN:
                 return UNKNOWN
@@ -855,6 +859,11 @@ class StaticEvaluator:
         for step in steps:
             if self._steps_left <= 0:
                 self._truncated += 1
+                self.index.limits.setdefault(
+                    "statements run",
+                    f"function bodies run statement by statement past {_MAX_STEPS_RUN} "
+                    "statements (registries, URL lists built in loops): the rest are unknown",
+                )
                 return "raise", UNKNOWN
             self._steps_left -= 1
             outcome, result = self._step(frame, step, depth, guessing)

@@ -234,3 +234,16 @@ def test_without_a_readable_installed_apps_nothing_is_guessed(tmp_path: Path) ->
     )
     result = scan_project(tmp_path)
     assert set(routed(result)) == {""}
+
+
+def test_a_known_filter_on_the_registered_classes_leaves_them_out(tmp_path: Path) -> None:
+    urls = URLS.replace(
+        "for provider_class in registry.get_class_list():",
+        "for provider_class in [c for c in registry.get_class_list() if c.enabled]:",
+    )
+    github = provider("github", extra="    enabled = True\n")
+    gitlab = provider("gitlab", extra="    enabled = False\n")
+    result = scan(
+        tmp_path, ["shop.providers.github", "shop.providers.gitlab"], {**github, **gitlab}, urls
+    )
+    assert set(routed(result)) == {"", "github/login/"}
