@@ -498,7 +498,7 @@ class StaticEvaluator:
         if isinstance(name, str):
             found = self.settings(name)
             if found is not UNKNOWN:
-                return found
+                return _copied(found)  # a function run here may `.append()` to what it read
         # A setting the project does not define (or whose name is computed by a library
         # helper): Django's getattr falls back to the default, as a fresh checkout does.
         return default[0] if default else UNKNOWN
@@ -583,7 +583,7 @@ class StaticEvaluator:
         if qualified is None:
             return UNKNOWN
         if qualified.startswith(_DJANGO_SETTINGS + ".") and qualified.count(".") == 3:
-            return self.settings(qualified.rsplit(".", 1)[1])
+            return _copied(self.settings(qualified.rsplit(".", 1)[1]))
         if qualified in self.index.functions or qualified in self.index.classes:
             return ObjectRef(qualified)
         found = self.index.module_for(qualified)

@@ -247,3 +247,18 @@ def test_a_known_filter_on_the_registered_classes_leaves_them_out(tmp_path: Path
         tmp_path, ["shop.providers.github", "shop.providers.gitlab"], {**github, **gitlab}, urls
     )
     assert set(routed(result)) == {"", "github/login/"}
+
+
+def test_urlpatterns_wrapped_in_an_include_of_themselves(tmp_path: Path) -> None:
+    # allauth's openid_connect/urls.py: the list so far, moved under a prefix.
+    urls = """
+from django.urls import include, path
+from shop import views
+
+PREFIX = "oidc"
+urlpatterns = [path("login/", views.home)]
+if PREFIX:
+    urlpatterns = [path(f"{PREFIX}/", include(urlpatterns))]
+"""
+    result = scan(tmp_path, [], {}, urls)
+    assert set(routed(result)) == {"oidc/login/"}
