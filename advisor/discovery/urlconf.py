@@ -10,7 +10,7 @@ is reported with file:line and a reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -124,9 +124,24 @@ class UrlconfEvaluator:
             )
             return self.result
         self._evaluated.add(root_urlconf)
-        self._module(info, "", None, 0)
+        self._guarded(lambda: self._module(info, "", None, 0), root_urlconf)
         self._deduplicate()
         return self.result
+
+    def _guarded(self, evaluate: Callable[[], None], where: str) -> None:
+        """A bound the evaluation missed costs the routes past it, never the scan: those
+        read so far are kept, and the user is told in one line."""
+        try:
+            evaluate()
+        except RecursionError:
+            self._active.clear()
+            self.result.findings.append(
+                Finding(
+                    "urlconf",
+                    f"the URLconf under {where} nests too deep to follow: the routes read "
+                    "before that point are kept",
+                )
+            )
 
     def evaluate_extra(self, urlconf: UrlconfUnderTest) -> UrlconfResult:
         """A URLconf the tests route through (`override_settings(ROOT_URLCONF=...)`): its
@@ -135,7 +150,7 @@ class UrlconfEvaluator:
             return self.result
         self._evaluated.add(urlconf.target)
         before = set(self.result.routes)
-        self._extra(urlconf)
+        self._guarded(lambda: self._extra(urlconf), urlconf.target)
         self._deduplicate()
         added = [r for r in self.result.routes if r not in before]
         if added:
