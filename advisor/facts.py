@@ -22,6 +22,9 @@ from typing import Any
 # Big literal lists (generated URLconfs, fixtures) are cut here to keep facts small.
 MAX_SEQUENCE_ITEMS = 5000
 MAX_EXPR_DEPTH = 40
+# A function body's statement tree (`BodyFacts.steps`) is cut at these bounds.
+MAX_STEPS = 400
+MAX_STEP_DEPTH = 12
 
 
 # --- Expressions -------------------------------------------------------------------------
@@ -126,6 +129,7 @@ class Comprehension:
     targets: tuple[str, ...]
     iterable: Expr
     is_async: bool
+    conditions: tuple[Expr, ...] = ()  # the first `for`'s `if` filters
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +273,26 @@ class WithBlock:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One statement of a function body, nested as written, for evaluating what the
+    function computes statement by statement (a registry filled in a loop, a URL list
+    built under `try`). `kind` is "assign" (`target` a Name, an attribute or subscript, or a
+    tuple of names as a Seq), "augassign", "call", "return", "raise", "break", "continue",
+    "for" (`names` the loop's targets, `value` the iterable, `body`, `orelse`), "if"
+    (`value` the test) or "try" (`body`, `handlers`: the exception names each `except`
+    catches, "" for a bare one, with its block; `orelse`)."""
+
+    kind: str
+    line: int
+    value: Expr | None = None
+    target: Expr | None = None
+    names: tuple[str, ...] = ()
+    body: tuple[Step, ...] = ()
+    orelse: tuple[Step, ...] = ()
+    handlers: tuple[tuple[tuple[str, ...], str | None, tuple[Step, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class BodyFacts:
     """What a function's body does: extracted when the analysis first asks (see LazyBody)."""
 
@@ -289,6 +313,8 @@ class BodyFacts:
     # `request.backend = load_backend(...)`: attributes set on a parameter other than a
     # method's first (a decorator's wrapper, a middleware's hook): (parameter, attr, value).
     parameter_assignments: tuple[tuple[str, str, Expr], ...] = ()
+    # The body's statements as a tree (bounded: MAX_STEPS in all, nested MAX_STEP_DEPTH deep).
+    steps: tuple[Step, ...] = ()
 
 
 class ModuleSource:
@@ -610,6 +636,7 @@ class _ExprConverter:
                 targets,
                 self.convert(generator.iter, down),
                 bool(generator.is_async),
+                tuple(self.convert(test, down) for test in generator.ifs),
             )
         if isinstance(node, ast.JoinedStr):
             parts: list[Expr] = []
@@ -732,6 +759,7 @@ class _FunctionBuilder:
     self_assignments: list[tuple[str, Expr]] = field(default_factory=list)
     attribute_assignments: list[tuple[str, str, Expr]] = field(default_factory=list)
     parameter_assignments: list[tuple[str, str, Expr]] = field(default_factory=list)
+    steps: tuple[Step, ...] = ()
 
     def bind(self, binding: Binding) -> None:
         self.bindings.append(binding)
@@ -751,6 +779,7 @@ class _FunctionBuilder:
             tuple(self.self_assignments),
             tuple(self.attribute_assignments),
             tuple(self.parameter_assignments),
+            self.steps,
         )
 
 
@@ -1119,6 +1148,7 @@ class _Collector(ast.NodeVisitor):
         self._class_stack, self._guards = [], []
         self._path, self._groups = [], 0
         self._block(node.body)
+        builder.steps = _Steps(self.convert).block(node.body, 0)
         self._function, self._loops, self._with_depth, self._class_stack, self._guards = saved
         self._path, self._groups = saved_paths
 
@@ -1532,6 +1562,113 @@ def collect_facts(source: bytes, *, defer_bodies: bool = True) -> ModuleFacts:
         statements=tuple(collector.statements),
         dunder_all=collector.dunder_all,
     )
+
+
+class _Steps:
+    """A function body's statements as `Step` trees, bounded in count and nesting; a
+    statement of another kind (`with`, `match`, a nested `def`) is left out, and so are the
+    statements under it."""
+
+    def __init__(self, convert: Callable[[ast.expr | None], Expr]) -> None:
+        self._convert = convert
+        self._count = 0
+
+    def block(self, statements: list[ast.stmt], depth: int) -> tuple[Step, ...]:
+        steps: list[Step] = []
+        if depth > MAX_STEP_DEPTH:
+            return ()
+        for node in statements:
+            if self._count >= MAX_STEPS:
+                break
+            if isinstance(node, ast.Try) and node.finalbody:
+                # `finally` runs either way: its statements follow the `try`'s.
+                steps.extend(self.block([_without_finally(node)], depth))
+                steps.extend(self.block(node.finalbody, depth))
+                continue
+            step = self._step(node, depth)
+            if step is not None:
+                self._count += 1
+                steps.append(step)
+        return tuple(steps)
+
+    def _target(self, node: ast.expr) -> Expr | None:
+        if isinstance(node, ast.Tuple | ast.List):
+            if not all(isinstance(e, ast.Name) for e in node.elts):
+                return None
+            return Seq("tuple", tuple(Name(e.id) for e in node.elts if isinstance(e, ast.Name)))
+        if isinstance(node, ast.Name | ast.Attribute | ast.Subscript):
+            return self._convert(node)
+        return None
+
+    def _step(self, node: ast.stmt, depth: int) -> Step | None:
+        line = node.lineno
+        down = depth + 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = self._target(node.targets[0])
+            if target is None:
+                return None
+            return Step("assign", line, self._convert(node.value), target)
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target = self._target(node.target)
+            return (
+                None if target is None else Step("assign", line, self._convert(node.value), target)
+            )
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+            target = self._target(node.target)
+            if target is None:
+                return None
+            return Step("augassign", line, self._convert(node.value), target)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            return Step("call", line, self._convert(node.value))
+        if isinstance(node, ast.Return):
+            return Step("return", line, self._convert(node.value))
+        if isinstance(node, ast.Raise):
+            return Step("raise", line)
+        if isinstance(node, ast.Break | ast.Continue):
+            return Step("break" if isinstance(node, ast.Break) else "continue", line)
+        if isinstance(node, ast.For):
+            names = tuple(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+            return Step(
+                "for",
+                line,
+                self._convert(node.iter),
+                names=names,
+                body=self.block(node.body, down),
+                orelse=self.block(node.orelse, down),
+            )
+        if isinstance(node, ast.If):
+            body, orelse = self.block(node.body, down), self.block(node.orelse, down)
+            test = node.test
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                # `if not x:` is `if x:` with the arms swapped, so a known `x` decides it.
+                return Step("if", line, self._convert(test.operand), body=orelse, orelse=body)
+            return Step("if", line, self._convert(test), body=body, orelse=orelse)
+        if isinstance(node, ast.Try):
+            handlers = tuple(
+                (_caught(handler.type), handler.name, self.block(handler.body, down))
+                for handler in node.handlers
+            )
+            return Step(
+                "try",
+                line,
+                body=self.block(node.body, down),
+                orelse=self.block(node.orelse, down),
+                handlers=handlers,
+            )
+        return None
+
+
+def _without_finally(node: ast.Try) -> ast.Try:
+    """The `try` statement without its `finally` block."""
+    return ast.Try(node.body, node.handlers, node.orelse, [], lineno=node.lineno)
+
+
+def _caught(node: ast.expr | None) -> tuple[str, ...]:
+    """The exception names an `except` clause catches: `("",)` for a bare `except:`."""
+    if node is None:
+        return ("",)
+    items = node.elts if isinstance(node, ast.Tuple) else [node]
+    return tuple(name for item in items if (name := _dotted(item)) is not None)
 
 
 def _extract_body(function: FunctionFacts, lazy: LazyBody) -> BodyFacts:

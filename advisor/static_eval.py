@@ -2,13 +2,16 @@
 as `MIDDLEWARE = [...]`, `ROOT_URLCONF = "shop.urls"`, `DATABASES = {...}`, and the values a
 URLconf computes at import time: f-strings, `x and "/" or ""`, `getattr(settings, NAME,
 default)`, `import_string("pkg.views.View")` and what a project function returns for the
-arguments it is called with (bounded, like every recursion here)."""
+arguments it is called with, its body run statement by statement where it has to be: a
+registry object filled in a loop over `apps.get_app_configs()` with modules imported by
+computed names under `try/except ImportError` (bounded, like every recursion here)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from advisor.facts import (
@@ -16,6 +19,7 @@ from advisor.facts import (
     BinOp,
     BoolOp,
     Call,
+    Comprehension,
     Const,
     Expr,
     FString,
@@ -25,6 +29,7 @@ from advisor.facts import (
     Name,
     Seq,
     Starred,
+    Step,
     Subscript,
 )
 from advisor.index import ModuleInfo, ProjectIndex
@@ -40,6 +45,7 @@ class _Unknown:
 
 UNKNOWN: Any = _Unknown()
 _NOT_YET: Any = _Unknown()  # a module-level name before its first statement
+_ABSENT: Any = _Unknown()  # an attribute the object surely lacks (`getattr`'s default applies)
 _MAX_DEPTH = 20
 _DJANGO_SETTINGS = "django.conf.settings"
 _IS_INSTALLED = "django.apps.apps.is_installed"
@@ -48,6 +54,36 @@ _TRANSLATIONS = frozenset(
     for name in ("gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "gettext_noop")
 )
 _IMPORT_STRING = ("django.utils.module_loading.import_string", "importlib.import_module")
+_IMPORT_MODULE = "importlib.import_module"
+_GET_APP_CONFIGS = "django.apps.apps.get_app_configs"
+# What an `except` clause names that catches the ImportError of a missing module.
+_CATCHES_IMPORT_ERROR = frozenset(
+    {"", "ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+)
+# The module-level name Django's resolver reads from a URLconf module: kept as a reference
+# (ModuleMember) for URL discovery to expand, since its items are path() calls.
+_URL_LIST = "urlpatterns"
+# Statements run per evaluator: the bound on interpreting function bodies.
+_MAX_STEPS_RUN = 100_000
+_MAX_LOOP_ITEMS = 500
+# Methods of known builtin values that compute without side effects.
+_STR_METHODS = frozenset(
+    {
+        "rpartition",
+        "partition",
+        "rsplit",
+        "split",
+        "lower",
+        "upper",
+        "strip",
+        "rstrip",
+        "lstrip",
+        "replace",
+        "startswith",
+        "endswith",
+        "join",
+    }
+)
 _KNOWN_CALLS = frozenset(
     {
         "os.environ.get",
@@ -58,6 +94,7 @@ _KNOWN_CALLS = frozenset(
         "list",
         "tuple",
         "dict",
+        "collections.OrderedDict",
         "getattr",
         *_TRANSLATIONS,
         *_IMPORT_STRING,
@@ -75,9 +112,34 @@ class ObjectRef:
 @dataclass(frozen=True, slots=True)
 class Instance:
     """An instance of a project class (`app_settings = AppSettings()`): its attributes are
-    the class's, its properties and methods are evaluated with `self` bound to it."""
+    what its methods set on it (`state`, from `__init__` on and as its methods run), else
+    the class's; its properties and methods are evaluated with `self` bound to it."""
 
     klass: str
+    state: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleMember:
+    """A module-level name read where it stands, not as a value: a URLconf's `urlpatterns`
+    (`getattr(import_module(name + ".urls"), "urlpatterns", None)`), or a view made by a
+    call the evaluator cannot run. URL discovery expands it in that module."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfigValue:
+    """One of `apps.get_app_configs()`: an INSTALLED_APPS entry's app, by module `name`."""
+
+    name: str
+    label: str
+
+
+class _MissingModule(Exception):
+    """`import_module()` of a module the project does not have, inside a `try` that catches
+    ImportError: skipped, as at run time."""
 
 
 _PROPERTIES = ("property", "functools.cached_property", "django.utils.functional.cached_property")
@@ -100,6 +162,8 @@ class _Frame:
     locals: MappingABC[str, Expr] = field(default_factory=dict)
     # The called function's qualified name: a class defined in its body is `scope.Name`.
     scope: str | None = None
+    # A method's `self` (a classmethod's `cls`), for `super().method()`.
+    bound: Any = None
 
 
 class StaticEvaluator:
@@ -110,6 +174,9 @@ class StaticEvaluator:
         self._in_progress: dict[tuple[str, str], Any] = {}
         self._remembered: dict[tuple[str, str], Any] = {}
         self._truncated = 0  # how often the depth bound cut an evaluation short
+        self._steps_left = _MAX_STEPS_RUN
+        self._catching_import = 0  # `try` blocks catching ImportError now running
+        self._imported: set[str] = set()  # modules whose registrations have run
 
     def module_value(self, info: ModuleInfo, name: str, depth: int = 0) -> Any:
         """The value of a module-level name after all of the module's statements, following
@@ -245,7 +312,7 @@ class StaticEvaluator:
                 return (*left, *right)
             if isinstance(left, str) and isinstance(right, str):
                 return left + right
-            return UNKNOWN
+            return _added(left, right)
         if isinstance(expr, BoolOp):
             return self._bool_op(frame, expr, down)
         if isinstance(expr, IfExp):
@@ -280,6 +347,15 @@ class StaticEvaluator:
             return UNKNOWN
         if isinstance(expr, Call) and isinstance(expr.func, Name):
             return self._call(frame, expr, down)
+        if isinstance(expr, Comprehension) and expr.kind in ("list", "generator", "set"):
+            return self._comprehension(frame, expr, down)
+        if (
+            isinstance(expr, Call) and isinstance(expr.func, Attr) and expr.func.attr != "format"
+        ):  # `settings_dict.get(key, {}).get("x")`, `name.rpartition(".")[0]`
+            if isinstance(expr.func.value, Call) and expr.func.value.func == Name("super"):
+                return self._super_call(frame, expr.func.value, expr.func.attr, expr, down)
+            receiver = self._value(frame, expr.func.value, down)
+            return self._builtin_method(frame, receiver, expr.func.attr, expr, down)
         if isinstance(expr, Call) and isinstance(expr.func, Attr) and expr.func.attr == "format":
             template = self._value(frame, expr.func.value, down)
             args = [self._value(frame, arg, down) for arg in expr.args]
@@ -337,12 +413,23 @@ class StaticEvaluator:
                 if entry is None:
                     return UNKNOWN
                 return self._returned(entry[0], entry[1], expr, frame, depth, instance)
+            if isinstance(instance, ObjectRef) and instance.qualified in self.index.classes:
+                # `provider_class.get_package()`: a classmethod, `cls` bound to the class.
+                found = self.index.find_method(instance.qualified, method)
+                entry = self.index.functions.get(found or "")
+                if entry is None or not _is_classmethod(entry[1]):
+                    return UNKNOWN
+                return self._returned(entry[0], entry[1], expr, frame, depth, instance)
+            if isinstance(instance, str | list | tuple | dict):
+                return self._builtin_method(frame, instance, method, expr, depth)
         qualified = self._qualified(frame, expr.func.dotted)
         function = self.index.functions.get(qualified)
         if function is not None:
             return self._returned(function[0], function[1], expr, frame, depth)
         if qualified in self.index.classes:
-            return Instance(qualified)
+            return self._instantiated(qualified, expr, frame, depth)
+        if qualified == _GET_APP_CONFIGS and not expr.args:
+            return self._app_configs()
         if qualified == _IS_INSTALLED and len(expr.args) == 1:
             # `if apps.is_installed("debug_toolbar"):` answered from INSTALLED_APPS.
             app = self._value(frame, expr.args[0], depth)
@@ -370,7 +457,7 @@ class StaticEvaluator:
             if isinstance(args[0], list | tuple):
                 return list(args[0]) if qualified == "list" else tuple(args[0])
             return UNKNOWN
-        if qualified == "dict" and len(args) <= 1:
+        if qualified in ("dict", "collections.OrderedDict") and len(args) <= 1:
             result: dict[Any, Any] = {}
             if args:
                 if not isinstance(args[0], dict):
@@ -386,6 +473,12 @@ class StaticEvaluator:
         if qualified == "getattr" and len(args) in (2, 3):
             return self._getattr(frame, expr.args[0], args[1], args[2:], depth)
         if qualified in _IMPORT_STRING and len(args) == 1 and isinstance(args[0], str):
+            if qualified == _IMPORT_MODULE and self._catching_import:
+                self.index.module_for(args[0])  # an installed module joins the index
+                if args[0] not in self.index.modules:
+                    raise _MissingModule(args[0])
+            if qualified == _IMPORT_MODULE and args[0] in self.index.modules:
+                self._registrations(self.index.modules[args[0]], depth)
             return ObjectRef(self.index.canonical(args[0]))
         return UNKNOWN
 
@@ -395,11 +488,17 @@ class StaticEvaluator:
         if not isinstance(target, Name) or self._qualified(frame, target.dotted) != (
             _DJANGO_SETTINGS
         ):
-            return UNKNOWN
+            owner = self._value(frame, target, depth)
+            if not isinstance(name, str) or owner is UNKNOWN:
+                return UNKNOWN
+            found = self._member(owner, name, depth)
+            if found is not _ABSENT:
+                return found
+            return default[0] if default else UNKNOWN
         if isinstance(name, str):
             found = self.settings(name)
             if found is not UNKNOWN:
-                return found
+                return _copied(found)  # a function run here may `.append()` to what it read
         # A setting the project does not define (or whose name is computed by a library
         # helper): Django's getattr falls back to the default, as a fresh checkout does.
         return default[0] if default else UNKNOWN
@@ -411,11 +510,12 @@ class StaticEvaluator:
         call: Call,
         caller: _Frame,
         depth: int,
-        bound: Instance | None = None,
+        bound: Instance | ObjectRef | None = None,
     ) -> Any:
-        """What a project function returns for these arguments: the first `return` whose
-        value is known, its parameters bound to the call's arguments (`*args` too), a
-        method's `self` to `bound`."""
+        """What a project function returns for these arguments, its parameters bound to the
+        call's arguments (`*args` too), a method's `self` (a classmethod's `cls`) to
+        `bound`: its body run statement by statement, else the first `return` whose value
+        is known."""
         if depth > _MAX_DEPTH:
             self._truncated += 1
             return UNKNOWN
@@ -441,7 +541,14 @@ class StaticEvaluator:
         for binding in function.bindings:
             if not binding.from_loop and binding.name not in values:
                 locals_[binding.name] = binding.value
-        frame = _Frame(info, values, locals_, f"{info.name}.{function.qualname}")
+        frame = _Frame(info, values, locals_, f"{info.name}.{function.qualname}", bound)
+        steps = function.body_facts().steps
+        if steps and self._steps_left > 0:
+            outcome, result = self._run(
+                replace(frame, values=dict(values)), steps, depth + 1, False
+            )
+            if outcome == "return" and result is not UNKNOWN:
+                return result
         for returned in function.returns:
             value = self._value(frame, returned, depth + 1)
             if value is not UNKNOWN:
@@ -454,13 +561,13 @@ class StaticEvaluator:
             value = frame.values[head]
             if not rest:
                 return value
-            if isinstance(value, Instance) and "." not in rest:
-                return self._attribute(value, rest, depth)
-            if isinstance(value, ObjectRef) and "." not in rest:  # `provider.package`
-                class_value = self.index.class_attribute(value.qualified, rest)
-                if class_value is not None:
-                    return self._value(_Frame(class_value[0]), class_value[1], depth + 1)
-            return UNKNOWN
+            for attribute in rest.split("."):  # `provider.package`, `self.registry.items`
+                if value is UNKNOWN:
+                    break
+                value = self._member(value, attribute, depth)
+                if value is _ABSENT:
+                    return UNKNOWN
+            return value
         if head in frame.locals and not isinstance(frame.locals[head], ImportedName):
             return self._value(frame, frame.locals[head], depth) if not rest else UNKNOWN
         if not rest and frame.scope is not None and f"{frame.scope}.{head}" in self.index.classes:
@@ -476,13 +583,15 @@ class StaticEvaluator:
         if qualified is None:
             return UNKNOWN
         if qualified.startswith(_DJANGO_SETTINGS + ".") and qualified.count(".") == 3:
-            return self.settings(qualified.rsplit(".", 1)[1])
+            return _copied(self.settings(qualified.rsplit(".", 1)[1]))
         if qualified in self.index.functions or qualified in self.index.classes:
             return ObjectRef(qualified)
         found = self.index.module_for(qualified)
         if found is not None and found[1] and "." not in found[1]:
             if found[0] is info and found[1] == dotted:
                 return UNKNOWN
+            if found[1] not in found[0].symbols:  # `app_settings.X` through `__getattr__`
+                return self._module_getattr(found[0], found[1], depth)
             return self.module_value(found[0], found[1], depth)
         if found is not None and found[1].count(".") == 1:  # `app_settings.PREFIX`
             name, attribute = found[1].split(".")
@@ -496,6 +605,8 @@ class StaticEvaluator:
         if depth > _MAX_DEPTH:
             self._truncated += 1
             return UNKNOWN
+        if name in instance.state:
+            return instance.state[name]
         attribute = self.index.class_attribute(instance.klass, name)
         if attribute is not None:
             return self._value(_Frame(attribute[0]), attribute[1], depth + 1)
@@ -515,6 +626,355 @@ class StaticEvaluator:
             info, function, Call(Name(name), (), (), 0, 0), _Frame(info), depth + 1, instance
         )
 
+    # Members of evaluated values -------------------------------------------------------
+
+    def _member(self, owner: Any, name: str, depth: int) -> Any:
+        """`owner.name` for an evaluated owner: UNKNOWN when it cannot be told, _ABSENT when
+        the owner surely has no such attribute (so `getattr`'s default applies)."""
+        if isinstance(owner, Instance):
+            found = self._attribute(owner, name, depth + 1)
+            missing = self.index.find_method(owner.klass, name) is None
+            if found is UNKNOWN and missing and self._complete(owner.klass):
+                return _ABSENT
+            return found
+        if isinstance(owner, AppConfigValue):
+            return {"name": owner.name, "label": owner.label}.get(name, UNKNOWN)
+        if not isinstance(owner, ObjectRef):
+            return UNKNOWN
+        qualified = owner.qualified
+        if qualified in self.index.classes:
+            if name == "__module__":
+                return self.index.classes[qualified][0].name
+            if name == "__name__":
+                return qualified.rsplit(".", 1)[-1]
+            attribute = self.index.class_attribute(qualified, name)
+            if attribute is not None:
+                return self._value(_Frame(attribute[0]), attribute[1], depth + 1)
+            method = self.index.find_method(qualified, name)
+            if method is not None:
+                return ObjectRef(method)
+            return _ABSENT if self._complete(qualified) else UNKNOWN
+        info = self.index.modules.get(qualified)
+        if info is None:
+            return UNKNOWN
+        member = f"{qualified}.{name}"
+        if member in self.index.modules or member in self.index.functions:
+            return ObjectRef(member)
+        if member in self.index.classes:
+            return ObjectRef(member)
+        symbol = info.symbols.get(name)
+        if symbol is None:
+            if f"{qualified}.__getattr__" in self.index.functions:
+                return self._module_getattr(info, name, depth)
+            return UNKNOWN if info.star_imports else _ABSENT
+        if symbol.kind != "value":
+            target = self.index.canonical(symbol.qualified)
+            if target in self.index.functions or target in self.index.classes:
+                return ObjectRef(target)
+            return UNKNOWN
+        if name == _URL_LIST:
+            return ModuleMember(qualified, name)
+        value = self.module_value(info, name, depth + 1)
+        if value is UNKNOWN and symbol.value is not None:
+            return ModuleMember(qualified, name)  # `oauth2_login = View.adapter_view(A)`
+        return value
+
+    def _complete(self, klass: str) -> bool:
+        """Every class in the ancestry is the project's own (or `object`): an attribute none
+        of them defines is surely missing."""
+        return all(
+            k in self.index.classes or k in ("object", "builtins.object")
+            for k in self.index.mro(klass)
+        )
+
+    def _builtin_method(
+        self, frame: _Frame, receiver: Any, method: str, call: Call, depth: int
+    ) -> Any:
+        """A method of an evaluated str, list or dict: pure ones computed, `append`,
+        `extend`, `insert`, `update` and item assignment applied to the object (a registry's
+        list or dict, which the next read sees)."""
+        if receiver is UNKNOWN:
+            return UNKNOWN
+        args = [self._value(frame, arg, depth) for arg in call.args]
+        if any(arg is UNKNOWN for arg in args) or call.kwargs:
+            return UNKNOWN
+        if isinstance(receiver, str) and method in _STR_METHODS:
+            try:
+                result = getattr(receiver, method)(*args)
+            except (TypeError, ValueError):
+                return UNKNOWN
+            return list(result) if isinstance(result, list) else result
+        if isinstance(receiver, dict):
+            if method == "get" and len(args) in (1, 2):
+                try:
+                    return receiver.get(args[0], args[1] if len(args) == 2 else None)
+                except TypeError:
+                    return UNKNOWN
+            if method in ("values", "keys", "items") and not args:
+                return list(getattr(receiver, method)())
+            if method == "update" and len(args) == 1 and isinstance(args[0], dict):
+                receiver.update(args[0])
+                return None
+            if method == "copy" and not args:
+                return dict(receiver)
+            return UNKNOWN
+        if isinstance(receiver, list):
+            if method == "append" and len(args) == 1:
+                receiver.append(_item(args[0]))
+                return None
+            if method == "extend" and len(args) == 1 and isinstance(args[0], list | tuple):
+                receiver.extend(args[0][: max(0, _MAX_LOOP_ITEMS - len(receiver))])
+                return None
+            if method == "insert" and len(args) == 2 and isinstance(args[0], int):
+                receiver.insert(args[0], _item(args[1]))
+                return None
+            if method == "copy" and not args:
+                return list(receiver)
+        return UNKNOWN
+
+    def _comprehension(self, frame: _Frame, expr: Comprehension, depth: int) -> Any:
+        """`[cls for cls in classes if cls.enabled]` over a known sequence: an item a known
+        filter rejects is left out; an unknown filter (a comparison) keeps it, as an unknown
+        condition keeps both branches."""
+        sequence = self._value(frame, expr.iterable, depth)
+        if isinstance(sequence, dict):
+            sequence = list(sequence)
+        if not isinstance(sequence, list | tuple):
+            return UNKNOWN
+        items: list[Any] = []
+        for item in list(sequence)[:_MAX_LOOP_ITEMS]:
+            bound = _unpacked(expr.targets, item)
+            inner = replace(frame, values={**frame.values, **bound})
+            tests = [self._value(inner, test, depth) for test in expr.conditions]
+            if any(test is not UNKNOWN and not test for test in tests):
+                continue
+            value = self._value(inner, expr.element, depth)
+            if value is UNKNOWN:
+                return UNKNOWN
+            items.append(value)
+        return items
+
+    def _super_call(self, frame: _Frame, sup: Call, method: str, call: Call, depth: int) -> Any:
+        """`super().get_slug()`, `super(Provider, cls).get_slug()`: the next class's method
+        along the MRO of the bound instance or class."""
+        if len(sup.args) == 2:
+            named = self._value(frame, sup.args[0], depth)
+            after = named.qualified if isinstance(named, ObjectRef) else None
+            bound = self._value(frame, sup.args[1], depth)
+        elif not sup.args and frame.scope is not None:
+            after, bound = frame.scope.rpartition(".")[0], frame.bound
+        else:
+            return UNKNOWN
+        if isinstance(bound, Instance):
+            klass = bound.klass
+        elif isinstance(bound, ObjectRef):
+            klass = bound.qualified
+        else:
+            return UNKNOWN
+        if after not in self.index.classes:
+            return UNKNOWN
+        found = self.index.find_method(klass, method, start_after=after)
+        entry = self.index.functions.get(found or "")
+        if entry is None or (isinstance(bound, ObjectRef) and not _is_classmethod(entry[1])):
+            return UNKNOWN
+        return self._returned(entry[0], entry[1], call, frame, depth, bound)
+
+    def _module_getattr(self, info: ModuleInfo, name: str, depth: int) -> Any:
+        """A name a module lacks, through its PEP 562 `__getattr__(name)`, or UNKNOWN."""
+        entry = self.index.functions.get(f"{info.name}.__getattr__")
+        if entry is None or name in info.symbols or depth > _MAX_DEPTH:
+            return UNKNOWN
+        call = Call(Name("__getattr__"), (Const(name),), (), 0, 0)
+        return self._returned(entry[0], entry[1], call, _Frame(info), depth + 1)
+
+    def _registrations(self, info: ModuleInfo, depth: int) -> None:
+        """Importing a module runs its top-level statements: the ones that register on a
+        project object (`providers.registry.register(FigmaProvider)`) are run, once."""
+        if info.name in self._imported:
+            return
+        self._imported.add(info.name)
+        frame = _Frame(info)
+        for statement in info.facts.statements:
+            call = statement.value
+            if (
+                statement.kind != "call"
+                or statement.conditions
+                or statement.loops
+                or not isinstance(call, Call)
+                or not isinstance(call.func, Name)
+                or "." not in call.func.dotted
+            ):
+                continue
+            owner = self._name(frame, call.func.dotted.rpartition(".")[0], depth + 1)
+            if isinstance(owner, Instance):
+                self._value(frame, call, depth + 1)
+
+    def _instantiated(self, klass: str, call: Call, frame: _Frame, depth: int) -> Instance:
+        """`ProviderRegistry()`: an instance whose `__init__` has run on it."""
+        instance = Instance(klass)
+        found = self.index.find_method(klass, "__init__")
+        entry = self.index.functions.get(found or "")
+        if entry is not None and depth <= _MAX_DEPTH:
+            self._returned(entry[0], entry[1], call, frame, depth + 1, instance)
+        return instance
+
+    def _app_configs(self) -> Any:
+        """`apps.get_app_configs()`: an app per INSTALLED_APPS entry, in order; an AppConfig
+        class named there stands for the app its `name` attribute names."""
+        installed = self.settings("INSTALLED_APPS")
+        if not isinstance(installed, list | tuple):
+            return UNKNOWN
+        configs: list[AppConfigValue] = []
+        for entry in installed:
+            if not isinstance(entry, str):
+                continue
+            name, label = entry, entry.rsplit(".", 1)[-1]
+            klass = self.index.classes.get(self.index.canonical(entry))
+            if klass is not None:
+                attributes = dict(klass[1].attributes)
+                named = self.value(klass[0], attributes["name"]) if "name" in attributes else None
+                if not isinstance(named, str):
+                    continue  # an AppConfig whose app cannot be told: not guessed
+                name, label = named, named.rsplit(".", 1)[-1]
+                explicit = (
+                    self.value(klass[0], attributes["label"]) if "label" in attributes else None
+                )
+                if isinstance(explicit, str):
+                    label = explicit
+            configs.append(AppConfigValue(name, label))
+        return configs
+
+    # Function bodies, statement by statement -------------------------------------------
+
+    def _run(
+        self, frame: _Frame, steps: tuple[Step, ...], depth: int, guessing: bool
+    ) -> tuple[str, Any]:
+        """Run `steps` in `frame`: ("next", None) when they ran to their end, else how they
+        left: "return" (with the value), "raise", "break", "continue". Under an unknown
+        condition (`guessing`) both arms run, and a `raise` or an unknown `return` there
+        does not end the function."""
+        if depth > _MAX_DEPTH:
+            self._truncated += 1
+            return "raise", UNKNOWN
+        for step in steps:
+            if self._steps_left <= 0:
+                self._truncated += 1
+                self.index.limits.setdefault(
+                    "statements run",
+                    f"function bodies run statement by statement past {_MAX_STEPS_RUN} "
+                    "statements (registries, URL lists built in loops): the rest are unknown",
+                )
+                return "raise", UNKNOWN
+            self._steps_left -= 1
+            outcome, result = self._step(frame, step, depth, guessing)
+            if outcome != "next":
+                return outcome, result
+        return "next", None
+
+    def _step(self, frame: _Frame, step: Step, depth: int, guessing: bool) -> tuple[str, Any]:
+        kind = step.kind
+        if kind == "assign" and step.target is not None and step.value is not None:
+            self._assign(frame, step.target, self._value(frame, step.value, depth), depth)
+        elif kind == "augassign" and step.target is not None and step.value is not None:
+            current = self._value(frame, step.target, depth)
+            extra = self._value(frame, step.value, depth)
+            if isinstance(current, str) and isinstance(extra, str):
+                self._assign(frame, step.target, current + extra, depth)
+            else:
+                self._assign(frame, step.target, _added(current, extra), depth)
+        elif kind == "call" and step.value is not None:
+            self._value(frame, step.value, depth)  # for what it does: `self.register(cls)`
+        elif kind == "return":
+            value = self._value(frame, step.value, depth) if step.value is not None else None
+            if not guessing or value is not UNKNOWN:
+                return "return", value
+        elif kind == "raise":
+            if not guessing:
+                return "raise", UNKNOWN
+        elif kind in ("break", "continue"):
+            return kind, None
+        elif kind == "for" and step.value is not None:
+            return self._loop(frame, step, depth, guessing)
+        elif kind == "if" and step.value is not None:
+            test = self._value(frame, step.value, depth)
+            if test is UNKNOWN or isinstance(test, ModuleMember):
+                for arm in (step.body, step.orelse):
+                    outcome, result = self._run(frame, arm, depth + 1, True)
+                    if outcome == "return" or (outcome == "raise" and not guessing):
+                        return outcome, result
+                return "next", None
+            return self._run(frame, step.body if test else step.orelse, depth + 1, guessing)
+        elif kind == "try":
+            return self._try(frame, step, depth, guessing)
+        return "next", None
+
+    def _loop(self, frame: _Frame, step: Step, depth: int, guessing: bool) -> tuple[str, Any]:
+        assert step.value is not None
+        sequence = self._value(frame, step.value, depth)
+        if isinstance(sequence, dict):
+            sequence = list(sequence)
+        if not isinstance(sequence, list | tuple):
+            return "next", None  # an unknown iterable: its body is not run on guesses
+        for item in list(sequence)[:_MAX_LOOP_ITEMS]:
+            frame.values.update(_unpacked(step.names, item))
+            outcome, result = self._run(frame, step.body, depth + 1, guessing)
+            if outcome == "break":
+                return "next", None
+            if outcome in ("return", "raise"):
+                return outcome, result
+        return self._run(frame, step.orelse, depth + 1, guessing)
+
+    def _try(self, frame: _Frame, step: Step, depth: int, guessing: bool) -> tuple[str, Any]:
+        """A missing module imported in the `try` body goes to the `except` that catches
+        ImportError (its body run as under an unknown test: `if e.name != name: raise`);
+        the `else` block runs when nothing was missing."""
+        handler = next(
+            (
+                h
+                for h in step.handlers
+                if _CATCHES_IMPORT_ERROR & {n.rsplit(".", 1)[-1] for n in h[0]}
+            ),
+            None,
+        )
+        if handler is not None:
+            self._catching_import += 1
+        try:
+            outcome, result = self._run(frame, step.body, depth + 1, guessing)
+        except _MissingModule:
+            if handler is None:
+                raise
+            if handler[1]:
+                frame.values[handler[1]] = UNKNOWN
+            outcome, result = self._run(frame, handler[2], depth + 1, True)
+            return ("next", None) if outcome == "raise" else (outcome, result)
+        finally:
+            if handler is not None:
+                self._catching_import -= 1
+        if outcome != "next":
+            return outcome, result
+        return self._run(frame, step.orelse, depth + 1, guessing)
+
+    def _assign(self, frame: _Frame, target: Expr, value: Any, depth: int) -> None:
+        if isinstance(target, Seq):  # `pkg, attr = path.rsplit(".", 1)`
+            names = tuple(t.dotted for t in target.items if isinstance(t, Name))
+            frame.values.update(_unpacked(names, value))
+            return
+        if isinstance(target, Name):
+            head, _, rest = target.dotted.rpartition(".")
+            if not head:
+                frame.values[rest] = value
+                return
+            owner = self._name(frame, head, depth)
+            if isinstance(owner, Instance):  # `self.provider_map = {}`
+                owner.state[rest] = value
+            return
+        if isinstance(target, Subscript) and not target.is_slice:  # `self.map[cls.id] = cls`
+            container = self._value(frame, target.value, depth)
+            key = self._value(frame, target.index, depth)
+            if isinstance(container, dict) and key is not UNKNOWN:
+                with contextlib.suppress(TypeError):  # an unhashable key
+                    container[key] = _item(value)
+
 
 def _formattable(value: Any) -> bool:
     """A value `%` or `str.format` may put into a route: a known scalar or tuple of them."""
@@ -531,6 +991,31 @@ def _copied(value: Any) -> Any:
     if isinstance(value, dict):
         return dict(value)
     return value
+
+
+def _is_classmethod(function: Any) -> bool:
+    return any(isinstance(d, Name) and d.dotted == "classmethod" for d in function.decorators)
+
+
+def _unpacked(names: tuple[str, ...], item: Any) -> dict[str, Any]:
+    """A loop's or an assignment's target names bound to one item."""
+    if len(names) == 1:
+        return {names[0]: item}
+    if isinstance(item, list | tuple) and len(item) == len(names):
+        return dict(zip(names, item, strict=True))
+    return dict.fromkeys(names, UNKNOWN)
+
+
+def _added(left: Any, right: Any) -> Any:
+    """`left + right` for lists; a URLconf's `urlpatterns` (a ModuleMember) joins a list as
+    one element that URL discovery expands."""
+    if isinstance(left, list | tuple) and isinstance(right, ModuleMember):
+        return [*left, right]
+    if isinstance(left, list) and isinstance(right, list | tuple):
+        return [*left, *right]
+    if isinstance(left, tuple) and isinstance(right, list | tuple):
+        return (*left, *right)
+    return UNKNOWN
 
 
 def _item(value: Any) -> Any:

@@ -56,7 +56,7 @@ def test_resolve_runs_the_project_only_in_the_child(tmp_path: Path) -> None:
         "shop/views.py": trap + "def view(request):\n    return 1\n",
         # A route only Django knows: the pattern is computed at run time.
         "urls.py": "from django.urls import path\nfrom shop import views\n"
-                   "PREFIX = ''.join(['sh', 'op'])\n"
+                   "PREFIX = ''.join(reversed(['op', 'sh']))\n"
                    "urlpatterns = [path('v/', views.view), path(PREFIX + '/x/', views.view)]\n",
     })
     code, out = run("views", str(tmp_path), "--resolve", "--format", "json", "--no-cache",

@@ -10,7 +10,7 @@ is reported with file:line and a reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,7 +34,14 @@ from advisor.facts import (
 )
 from advisor.index import ModuleInfo, ProjectIndex
 from advisor.model import BoundAttribute, Finding, FrameworkRoute, Location
-from advisor.static_eval import UNKNOWN, ObjectRef, SettingsLookup, StaticEvaluator, literal
+from advisor.static_eval import (
+    UNKNOWN,
+    ModuleMember,
+    ObjectRef,
+    SettingsLookup,
+    StaticEvaluator,
+    literal,
+)
 
 _PATH_FUNCTIONS = {
     "django.urls.path": "path",
@@ -117,9 +124,24 @@ class UrlconfEvaluator:
             )
             return self.result
         self._evaluated.add(root_urlconf)
-        self._module(info, "", None, 0)
+        self._guarded(lambda: self._module(info, "", None, 0), root_urlconf)
         self._deduplicate()
         return self.result
+
+    def _guarded(self, evaluate: Callable[[], None], where: str) -> None:
+        """A bound the evaluation missed costs the routes past it, never the scan: those
+        read so far are kept, and the user is told in one line."""
+        try:
+            evaluate()
+        except RecursionError:
+            self._active.clear()
+            self.result.findings.append(
+                Finding(
+                    "urlconf",
+                    f"the URLconf under {where} nests too deep to follow: the routes read "
+                    "before that point are kept",
+                )
+            )
 
     def evaluate_extra(self, urlconf: UrlconfUnderTest) -> UrlconfResult:
         """A URLconf the tests route through (`override_settings(ROOT_URLCONF=...)`): its
@@ -128,7 +150,7 @@ class UrlconfEvaluator:
             return self.result
         self._evaluated.add(urlconf.target)
         before = set(self.result.routes)
-        self._extra(urlconf)
+        self._guarded(lambda: self._extra(urlconf), urlconf.target)
         self._deduplicate()
         added = [r for r in self.result.routes if r not in before]
         if added:
@@ -207,6 +229,12 @@ class UrlconfEvaluator:
             # + [...]`: the name means the list built so far, not this assignment again.
             if items is not None:
                 self._so_far[info.name] = [(e, sc) for e, sc, _ in items]
+            if items is not None and statement.target == "urlpatterns":
+                # `urlpatterns = [path(prefix, include(urlpatterns))]`: the list so far.
+                statement_scope = replace(
+                    statement_scope,
+                    values={**statement_scope.values, "urlpatterns": _SoFar(tuple(items))},
+                )
             if statement.target == "urlpatterns" and statement.kind == "assign":
                 items = [
                     (e, sc, statement.line)
@@ -343,6 +371,9 @@ class UrlconfEvaluator:
                 expr.right, scope, line, down
             )
         if isinstance(expr, Name):
+            kept = scope.values.get(expr.dotted)
+            if isinstance(kept, _SoFar):
+                return [(e, sc) for e, sc, _ in kept.items]
             if expr.dotted == "urlpatterns" and not scope.bindings:
                 so_far = self._so_far.get(scope.info.name)
                 if so_far is not None:
@@ -401,6 +432,9 @@ class UrlconfEvaluator:
                     for item, sub in self._items(expr.args[0], scope, line, down)
                     if not isinstance(item, _RouterUrls)
                 ]
+            modules = self._module_lists(expr, scope, qualified)
+            if modules is not None:
+                return modules
             returned = self._returned_list(expr, scope)
             if returned is not None:
                 return self._items(returned[1], returned[0], line, down)
@@ -420,6 +454,37 @@ class UrlconfEvaluator:
             getattr(expr, "line", line),
         )
         return []
+
+    def _module_lists(
+        self, call: Call, scope: _Scope, qualified: str | None
+    ) -> list[tuple[Expr | _RouterUrls, _Scope]] | None:
+        """A project function that gathers other URLconfs' lists, run by the evaluator:
+        `for cls in registry.get_class_list(): patterns += getattr(import_module(
+        cls.get_package() + ".urls"), "urlpatterns", None)`. Each module's patterns, in
+        order; None when the function returns no such list."""
+        if qualified not in self.index.functions and not (
+            isinstance(call.func, Name) and "." in call.func.dotted
+        ):
+            return None
+        value = self._value(call, scope)
+        if not isinstance(value, list | tuple) or not any(
+            isinstance(item, ModuleMember) for item in value
+        ):
+            return None
+        items: list[tuple[Expr | _RouterUrls, _Scope]] = []
+        for member in value:
+            if not isinstance(member, ModuleMember):
+                continue
+            module = self.index.modules.get(member.module)
+            if module is None or module.name in self._active:
+                continue
+            self._active.add(module.name)
+            try:
+                found = self._module_urlpatterns(module, _Scope(module, {}))
+            finally:
+                self._active.discard(module.name)
+            items.extend((e, sc) for e, sc, _ in found or [])
+        return items
 
     def _comprehension(
         self, expr: Comprehension, scope: _Scope
@@ -515,8 +580,10 @@ class UrlconfEvaluator:
             return None
         info, facts = entry
         bindings: dict[str, list[Binding]] = {}
+        values: dict[str, Any] = {}
         # `build_patterns("api")`: the parameters the call gives a known value (a string, a
-        # number), so the routes the function builds read as the call would make them.
+        # number, a project class: `default_urlpatterns(GoogleProvider)`), so the routes
+        # the function builds read as the call would make them.
         parameters = [p for p in facts.params if p not in ("self", "cls")]
         given = [(p, a, scope) for p, a in zip(parameters, call.args, strict=False)]
         given += [(k, v, scope) for k, v in call.kwargs if k is not None]
@@ -526,14 +593,18 @@ class UrlconfEvaluator:
             value = self._value(argument, where)
             if isinstance(value, str | int | float) and not isinstance(value, bool):
                 bindings[name] = [Binding(name, Const(value), facts.line, False)]
+            elif isinstance(value, ObjectRef) and value.qualified in self.index.classes:
+                values[name] = value
             elif where.info is info and not where.bindings and not where.values:
                 # A view or list passed in, or a default: written where the function is, so
                 # its names resolve there too.
                 bindings[name] = [Binding(name, argument, facts.line, False)]
         for binding in facts.bindings:
             bindings.setdefault(binding.name, []).append(binding)
+        for name in values:
+            bindings.pop(name, None)
         for returned in facts.returns:
-            return _Scope(info, bindings), returned
+            return _Scope(info, bindings, values), returned
         return None
 
     def _url_provider(self, call: Call, scope: _Scope) -> str | None:
@@ -586,6 +657,9 @@ class UrlconfEvaluator:
         depth: int,
         line: int,
     ) -> None:
+        if depth > _MAX_DEPTH:
+            self._find("urlconf", "URL patterns included too deep to follow", scope.info, line)
+            return
         if isinstance(expr, Call) and expr.func == _SUFFIX_MARK:
             self._format_suffixed(expr, scope, prefix, namespace, depth, line)
             return
@@ -637,6 +711,9 @@ class UrlconfEvaluator:
             if isinstance(name_expr, Const) and isinstance(name_expr.value, str)
             else None
         )
+        if name is None and name_expr is not None:  # `name=provider.id + "_login"`
+            computed = self._value(name_expr, scope)
+            name = computed if isinstance(computed, str) else None
         full_name = f"{namespace}:{name}" if namespace and name else name
         location = Location(scope.info.path, expr.line, expr.column)
         if isinstance(view_expr, Call) and self._qualified(view_expr.func, scope) == _INCLUDE:
@@ -862,6 +939,21 @@ class UrlconfEvaluator:
             if isinstance(named, ObjectRef) and named.qualified in self.index.functions:
                 self._record(named.qualified, pattern, name, location, decorators, (), None)
                 return
+            if isinstance(named, ModuleMember):
+                # `import_attribute(provider.get_package() + ".views.oauth2_login")`: a view
+                # another module makes (`oauth2_login = View.adapter_view(Adapter)`).
+                made_in = self.index.value_of(f"{named.module}.{named.name}")
+                if made_in is not None:
+                    self._view(
+                        made_in[1],
+                        _Scope(made_in[0], {}),
+                        pattern,
+                        name,
+                        location,
+                        decorators,
+                        depth + 1,
+                    )
+                    return
             if isinstance(func, Attr) and func.attr == "as_view":
                 # `get_refresh_view().as_view()`: a function that returns the view class.
                 made = self._value(func.value, scope)
@@ -1324,6 +1416,13 @@ class UrlconfEvaluator:
 
     def _find(self, kind: str, message: str, info: ModuleInfo, line: int) -> None:
         self.result.findings.append(Finding(kind, message, Location(info.path, line)))
+
+
+@dataclass(frozen=True, slots=True)
+class _SoFar:
+    """A module's `urlpatterns` as built before the statement that reads it."""
+
+    items: tuple[tuple[Expr | _RouterUrls, _Scope, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
