@@ -360,7 +360,7 @@ class LazyBody:
     it parses just those lines, padded so line and column numbers are the file's, and runs
     the same collector an eager body goes through, so the facts are the same either way."""
 
-    __slots__ = ("_facts", "_normalised", "end_line", "indented", "line", "source")
+    __slots__ = ("_facts", "_normalised", "_steps", "end_line", "indented", "line", "source")
 
     def __init__(self, source: ModuleSource, line: int, end_line: int, indented: bool) -> None:
         self.source = source
@@ -369,6 +369,7 @@ class LazyBody:
         self.indented = indented
         self._facts: BodyFacts | None = None
         self._normalised: str | None = None  # "" when the body is ASCII
+        self._steps: tuple[Step, ...] | None = None
 
     def __reduce__(self) -> tuple[type[LazyBody], tuple[ModuleSource, int, int, bool]]:
         return LazyBody, (self.source, self.line, self.end_line, self.indented)
@@ -403,10 +404,18 @@ class LazyBody:
     def may_call(self, suffix: str) -> bool:
         return self._search(_call_of(suffix))
 
+    def may_set_attribute_of(self, name: str) -> bool:
+        return self._search(_attribute_set_on(name))
+
     def facts(self, function: FunctionFacts) -> BodyFacts:
         if self._facts is None:
             self._facts = _extract_body(function, self)
         return self._facts
+
+    def steps(self) -> tuple[Step, ...]:
+        if self._steps is None:
+            self._steps = _deferred_steps(self)
+        return self._steps
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +449,17 @@ class FunctionFacts:
         `suffix` (an identifier ending so, then `(`): what `mentions` is for a word."""
         body = self.body
         return True if isinstance(body, BodyFacts) else body.may_call(suffix)
+
+    def may_set_attribute_of(self, name: str) -> bool:
+        """False only when the body cannot assign an attribute of `name` (`name.x = ...`):
+        what `mentions` is for an attribute assignment."""
+        body = self.body
+        return True if isinstance(body, BodyFacts) else body.may_set_attribute_of(name)
+
+    def statement_steps(self) -> tuple[Step, ...]:
+        """The body's statements as a tree, for static evaluation (built on first use)."""
+        body = self.body
+        return body.steps if isinstance(body, BodyFacts) else body.steps()
 
     @property
     def calls(self) -> tuple[CallSite, ...]:
@@ -825,6 +845,12 @@ def _word(word: str) -> re.Pattern[str]:
 
 
 @functools.cache
+def _attribute_set_on(name: str) -> re.Pattern[str]:
+    """`name.attribute =` (not `==`), blanks allowed around the dot and the sign."""
+    return re.compile(r"\b" + re.escape(name) + r"\s*\.\s*[A-Za-z_]\w*\s*=(?!=)")
+
+
+@functools.cache
 def _call_of(suffix: str) -> re.Pattern[str]:
     """`suffix` ending an identifier, then `(` after any blanks, line continuations and
     comments (between brackets a call may span lines)."""
@@ -1140,7 +1166,10 @@ class _Collector(ast.NodeVisitor):
         return after >= len(self._definition_lines) or self._definition_lines[after] > end_line
 
     def _collect_body(
-        self, builder: _FunctionBuilder, node: ast.FunctionDef | ast.AsyncFunctionDef
+        self,
+        builder: _FunctionBuilder,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        with_steps: bool = True,
     ) -> None:
         saved = (self._function, self._loops, self._with_depth, self._class_stack, self._guards)
         saved_paths = (self._path, self._groups)
@@ -1148,7 +1177,10 @@ class _Collector(ast.NodeVisitor):
         self._class_stack, self._guards = [], []
         self._path, self._groups = [], 0
         self._block(node.body)
-        builder.steps = _Steps(self.convert).block(node.body, 0)
+        if with_steps:
+            # Eager bodies (those that define functions or classes) get their statement tree
+            # now; a deferred one builds it only if static evaluation asks (LazyBody.steps).
+            builder.steps = _Steps(self.convert).block(node.body, 0)
         self._function, self._loops, self._with_depth, self._class_stack, self._guards = saved
         self._path, self._groups = saved_paths
 
@@ -1671,29 +1703,46 @@ def _caught(node: ast.expr | None) -> tuple[str, ...]:
     return tuple(name for item in items if (name := _dotted(item)) is not None)
 
 
-def _extract_body(function: FunctionFacts, lazy: LazyBody) -> BodyFacts:
+def _parse_deferred(lazy: LazyBody) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """Parse the lines of one function, padded with empty lines (and, for an indented one,
-    an `if 1:` line) so every line and column is the file's, and collect its body as the
-    eager path does."""
+    an `if 1:` line) so every line and column is the file's."""
     source = lazy.source
     segment = source.text[source.line_start(lazy.line) : source.line_start(lazy.end_line + 1)]
     if lazy.indented:
         padded = "\n" * (lazy.line - 2) + "if 1:\n" + segment
     else:
         padded = "\n" * (lazy.line - 1) + segment
+    statement = ast.parse(padded).body[0]
+    if lazy.indented and isinstance(statement, ast.If):
+        statement = statement.body[0]
+    if (
+        not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef)
+        or statement.lineno != lazy.line
+    ):
+        return None
+    return statement
+
+
+def _extract_body(function: FunctionFacts, lazy: LazyBody) -> BodyFacts:
+    """Collect a deferred body as the eager path does (its statement tree aside)."""
     try:
-        statement = ast.parse(padded).body[0]
-        if lazy.indented and isinstance(statement, ast.If):
-            statement = statement.body[0]
-        if (
-            not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef)
-            or statement.lineno != lazy.line
-        ):
+        statement = _parse_deferred(lazy)
+        if statement is None:
             return BodyFacts()
         builder = _FunctionBuilder(
             function.name, function.qualname, statement, function.class_name, function.params
         )
-        _Collector(source, None)._collect_body(builder, statement)
+        _Collector(lazy.source, None)._collect_body(builder, statement, with_steps=False)
     except (SyntaxError, ValueError, IndexError, RecursionError, MemoryError):
         return BodyFacts()  # parsed as part of its file, so not expected; never fatal
     return builder.facts()
+
+
+def _deferred_steps(lazy: LazyBody) -> tuple[Step, ...]:
+    try:
+        statement = _parse_deferred(lazy)
+        if statement is None:
+            return ()
+        return _Steps(_Collector(lazy.source, None).convert).block(statement.body, 0)
+    except (SyntaxError, ValueError, IndexError, RecursionError, MemoryError):
+        return ()

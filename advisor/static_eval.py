@@ -542,7 +542,7 @@ class StaticEvaluator:
             if not binding.from_loop and binding.name not in values:
                 locals_[binding.name] = binding.value
         frame = _Frame(info, values, locals_, f"{info.name}.{function.qualname}", bound)
-        steps = function.body_facts().steps
+        steps = function.statement_steps()
         if steps and self._steps_left > 0:
             outcome, result = self._run(
                 replace(frame, values=dict(values)), steps, depth + 1, False

@@ -99,7 +99,10 @@ def _plain(value: Any) -> Any:
     """Compare facts by content: a deferred body is extracted, an eager one read."""
     if isinstance(value, FunctionFacts):
         fields = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        fields["body"] = _plain(value.body_facts())
+        body = _plain(value.body_facts())
+        # A deferred body builds its statement tree only when static evaluation asks.
+        body["steps"] = _plain(value.statement_steps())
+        fields["body"] = body
         return fields
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}

@@ -36,6 +36,7 @@ class RequestAttributes(EffectRows):
     assigns them on a parameter named `request`; the union of those values, wherever they are."""
 
     _set_on_request: dict[str, T | None] | None = None  # per analyzer, made on first use
+    _setters: dict[str, list[tuple[str, Expr]]] | None = None
 
     if TYPE_CHECKING:
         # Defined by the other parts of EffectAnalyzer (advisor/effects.py).
@@ -152,6 +153,24 @@ class RequestAttributes(EffectRows):
         # the conversion policy judges.
         return (replace(effect, blocking=False, rewrite=None),)
 
+    def _request_setters(self) -> dict[str, list[tuple[str, Expr]]]:
+        """Attribute -> (function, value) of every `request.<attribute> = value` in the
+        project, found once: a text search first, so only bodies that can assign one are
+        extracted."""
+        if self._setters is None:
+            self._setters = {}
+            for qualified, (info, function) in list(self.index.functions.items()):
+                if (
+                    info.name not in self.index.project_modules
+                    or "request" not in function.params
+                    or not function.may_set_attribute_of("request")
+                ):
+                    continue
+                for parameter, attribute, expr in function.parameter_assignments:
+                    if parameter == "request":
+                        self._setters.setdefault(attribute, []).append((qualified, expr))
+        return self._setters
+
     def set_on_request(self, name: str, depth: int) -> T | None:
         if name in _HTTP_REQUEST_API or name.startswith("_"):
             return None
@@ -161,20 +180,11 @@ class RequestAttributes(EffectRows):
             return self._set_on_request[name]
         self._set_on_request[name] = None  # while deciding: a value reading it is unknown
         values: list[T] = []
-        for qualified, (info, function) in list(self.index.functions.items()):
-            if (
-                info.name not in self.index.project_modules
-                or "request" not in function.params
-                or not function.mentions(name)
-            ):
-                continue
-            for parameter, attribute, expr in function.parameter_assignments:
-                if parameter != "request" or attribute != name:
-                    continue
-                context = self.context_for(qualified)
-                value = self.evaluate(expr, context, depth + 1) if context else UNKNOWN
-                if value.kind != Kind.UNKNOWN and value not in values:
-                    values.append(value)
+        for qualified, expr in self._request_setters().get(name, ()):
+            context = self.context_for(qualified)
+            value = self.evaluate(expr, context, depth + 1) if context else UNKNOWN
+            if value.kind != Kind.UNKNOWN and value not in values:
+                values.append(value)
         found = union(tuple(values[:MAX_UNION])) if values else None
         self._set_on_request[name] = found
         return found
