@@ -715,7 +715,12 @@ def _literal_loop_count(iterable: ast.expr) -> int:
                 step = ints[2] if len(ints) == 3 and ints[2] else 1
                 return max((ints[1] - ints[0]) // step, 0)
     if isinstance(iterable, ast.List | ast.Tuple | ast.Set):
+        if any(isinstance(e, ast.Starred) for e in iterable.elts):
+            return LOOP_UNKNOWN  # `[*items, last]`: as long as `items` is, plus one
         return len(iterable.elts)
+    if isinstance(iterable, ast.Dict):
+        # A dict iterates its keys; `{**other}` (a None key) has other's length.
+        return LOOP_UNKNOWN if None in iterable.keys else len(iterable.keys)
     return LOOP_UNKNOWN
 
 

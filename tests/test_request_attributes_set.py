@@ -84,6 +84,12 @@ NOT_FLAGGED = [
             "request.backend = Quiet()", "request.method = Remote()"
         ),
     },
+    # set on another object a helper takes, not on the request
+    {
+        **project("Quiet()", "Quiet()"),
+        "shop/decorators.py": DECORATOR.format(value="Quiet()")
+        + "\n\ndef configure(client):\n    client.backend = Remote()\n",
+    },
     # set on something that is not the request
     {
         **project("Quiet()", "Quiet()"),

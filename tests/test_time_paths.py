@@ -368,3 +368,34 @@ def view(request):
 """,
     )
     assert [e.multiplier for e in view.effects] == [0] and sync_ms == 0
+
+
+def test_a_loop_over_an_empty_dict_literal_runs_no_iterations(tmp_path: Path) -> None:
+    view, sync_ms, reasons = scored(
+        tmp_path,
+        """
+def view(request):
+    for key in {}:
+        requests.get("http://a.example/never", timeout=5)
+    return HttpResponse("ok")
+""",
+    )
+    assert [e.multiplier for e in view.effects] == [0]
+    assert sync_ms == 0
+    assert not any("loop of unknown length" in r for r in reasons)
+
+
+def test_a_literal_with_a_starred_part_is_a_loop_of_unknown_length(tmp_path: Path) -> None:
+    _, sync_ms, reasons = scored(
+        tmp_path,
+        """
+MIRRORS = ["http://a.example/", "http://b.example/"]
+
+def view(request):
+    for url in [*MIRRORS, "http://c.example/"]:
+        requests.get(url, timeout=5)
+    return HttpResponse("ok")
+""",
+    )
+    assert sync_ms == 5 * 150  # not 2 x 150: the starred part is not one item
+    assert any("loop of unknown length" in r for r in reasons)
