@@ -281,6 +281,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 CACHE_GITIGNORE = "# Automatically created by django-async-advisor.\n*\n"
+# Cache files are bytes; only Windows tells text from binary at open.
+_O_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def _ignore_in_git(directory: Path) -> None:
@@ -308,25 +310,59 @@ class FactsCache:
     def __init__(self, directory: Path, tool_fingerprint: str | None = None) -> None:
         self.directory = directory
         self.fingerprint = tool_fingerprint or fingerprint()
+        # Entry paths are built as strings: a cold scan builds two per file (a miss, then
+        # the write), and pathlib's parsing was a visible share of a worker's time.
+        self._facts_folder = os.path.join(directory, FACTS_DIRECTORY)
+        # The `<kk>` folders this instance has made, with the `.gitignore` beside them: a
+        # cold scan writes one entry per file, and re-checking both for every entry cost as
+        # much as writing it (see `put_blob`).
+        self._made: set[str] = set()
 
     def key(self, source: bytes) -> str:
         digest = hashlib.sha256(self.fingerprint.encode())
         digest.update(source)
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / FACTS_DIRECTORY / key[:2] / f"{key}.pickle"
+    def _path(self, key: str) -> str:
+        return os.path.join(self._facts_folder, key[:2], f"{key}.pickle")
 
     def get_blob(self, key: str) -> bytes | None:
         try:
-            return self._path(key).read_bytes()
+            with open(self._path(key), "rb") as stream:
+                return stream.read()
         except OSError:
             return None
 
     def put_blob(self, key: str, blob: bytes) -> None:
+        """Write one entry atomically: a temporary file named after the entry and this
+        process, opened with O_EXCL (one system call, where `mkstemp` draws random names),
+        then a rename. A name already taken (another thread writing the same entry, or a
+        crashed process that had this pid) falls back to `mkstemp`."""
+        path = self._path(key)
+        folder = os.path.dirname(path)
         try:
-            _ignore_in_git(self.directory)
-            _write_atomically(self._path(key), blob)
+            if folder not in self._made:
+                _ignore_in_git(self.directory)
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            temporary = os.path.join(folder, f".{key}.pickle.{os.getpid()}.tmp")
+            try:
+                handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
+            except (FileExistsError, FileNotFoundError):
+                # Left by a crashed process that had this pid; or the folder was removed
+                # since this instance made it.
+                self._made.discard(folder)
+                _ignore_in_git(self.directory)
+                _write_atomically(Path(path), blob)
+                return
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(blob)
+                os.replace(temporary, path)
+            except BaseException:
+                with suppress(OSError):
+                    os.unlink(temporary)
+                raise
         except OSError:
             return  # a cache that cannot be written is only slower
 

@@ -249,6 +249,24 @@ def test_concurrent_writers_of_one_entry_leave_a_whole_entry(tmp_path: Path) -> 
     assert [p.name for p in (tmp_path / FACTS_DIRECTORY / "cd").iterdir()] == [f"{key}.pickle"]
 
 
+def test_a_removed_folder_or_a_leftover_temporary_file_does_not_stop_a_write(
+    tmp_path: Path,
+) -> None:
+    cache = FactsCache(tmp_path)
+    facts = [collect_facts(f"x{n} = {n}\n".encode()) for n in range(3)]
+    first, second, third = ("ef" + digit * 62 for digit in "123")
+    cache.put(first, facts[0])  # the instance now remembers the `ef` folder as made
+    shutil.rmtree(tmp_path / FACTS_DIRECTORY)  # removed while it remembers it
+    cache.put(second, facts[1])
+    assert cache.get(second) == facts[1]
+    # What a crashed writer that had this pid left behind: the fast path's name is taken.
+    folder = tmp_path / FACTS_DIRECTORY / "ef"
+    (folder / f".{third}.pickle.{os.getpid()}.tmp").write_bytes(b"partial")
+    cache.put(third, facts[2])
+    assert cache.get(third) == facts[2]
+    assert (tmp_path / ".gitignore").is_file()
+
+
 # --- The process pool ----------------------------------------------------------------------
 
 
