@@ -957,7 +957,12 @@ def _count_assigned_client_doubles(record: dict[str, Any]) -> list[tuple[Any, st
         current = vars(owner).get(attribute)
         if current is None or not _is_assigned_double(current):
             continue
-        if id(current) in patched or id(getattr(current, "mock", None)) in patched:
+        if id(current) in patched:
+            continue
+        # An autospec function keeps its mock on `.mock` (never read off a Mock: that would
+        # add a child to the test's double).
+        is_mock = isinstance(current, unittest.mock.NonCallableMock)
+        if not is_mock and id(getattr(current, "mock", None)) in patched:
             continue
         where = owner.__name__ if inspect.ismodule(owner) else owner.__qualname__
         label = f"test double assigned to {where}.{attribute}"
