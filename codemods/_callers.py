@@ -71,17 +71,20 @@ class _FileIndex:
                 self.calls.append((node, id(node) in awaited))
 
     def refers_to(self, text: str, module: str, name: str, own_module: bool) -> bool:
-        """True when the dotted `text` names `module.name` in this file."""
+        """True when the dotted `text` names `module.name` in this file: the name itself
+        (`from module import name`), or a module or package the file imported followed by
+        the attributes down to it (`views.ping`, `flows.reauthentication.ping`)."""
         if own_module and text == name:
             return True
         for mod, imported, local in self.imports.from_imports:
             if mod == module and imported == name and text == local:
                 return True
-            if f"{mod}.{imported}" == module and text == f"{local}.{name}":
+        bound = [(f"{mod}.{imported}", local) for mod, imported, local in self.imports.from_imports]
+        for bound_module, local in (*bound, *self.imports.imports):
+            below = module.removeprefix(bound_module)  # the attributes from it to the module
+            if (not below or below.startswith(".")) and text == f"{local}{below}.{name}":
                 return True
-        return any(
-            mod == module and text == f"{local}.{name}" for mod, local in self.imports.imports
-        )
+        return False
 
 
 def _dotted(node: ast.expr) -> str:

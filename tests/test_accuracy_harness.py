@@ -219,6 +219,14 @@ def test_every_pinned_project_is_distinct_and_pinned() -> None:
         assert all("==" in requirement for requirement in project.requirements), project.name
 
 
+def test_every_pinned_project_says_what_it_teaches_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    teaches = readme.split("| project | what it teaches |", 1)[1].split("\n\n", 1)[0]
+    rows = {line.split(" | ")[0].lstrip("| ") for line in teaches.splitlines()[2:]}
+    assert rows == {f"{p.name} {p.version}" for p in PROJECTS}
+    assert all(p.why for p in PROJECTS)
+
+
 @pytest.mark.slow
 def test_smallest_real_project_keeps_its_recorded_figures(tmp_path: Path) -> None:
     """The ratchet: the harness on django-paypal must not fall below the committed figures."""

@@ -292,6 +292,32 @@ def test_view_called_directly_by_project_code_is_skipped(tmp_path: Path) -> None
     )
 
 
+def test_view_called_through_the_package_above_its_module_is_skipped(tmp_path: Path) -> None:
+    # django-allauth calls `flows.reauthentication.suspend_request(...)` after `from
+    # allauth.account.internal import flows`: an imported package, then attributes down to
+    # the view's module (shop.views is loaded by the URLconf).
+    check_skipped(
+        tmp_path,
+        """\
+        from django.http import JsonResponse
+
+
+        def ping(request):
+            return JsonResponse({"ok": True})
+        """,
+        "shop/tasks.py:5 calls ping() synchronously",
+        files={
+            "shop/tasks.py": """\
+            import shop
+
+
+            def warm_up(request):
+                return shop.views.ping(request)
+            """
+        },
+    )
+
+
 def test_decorator_that_accepts_async_views_is_kept(tmp_path: Path) -> None:
     check_transformed(
         tmp_path,

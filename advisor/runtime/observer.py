@@ -21,7 +21,8 @@ What it records, and where each hook sits:
   ``httpx`` sends, ``http.client.HTTPConnection.putrequest`` as the catch-all), plus test
   doubles: a ``unittest.mock.patch`` (``autospec`` included) whose original is an HTTP
   client module, class or call (``requests``, ``requests.Session.post``, ``pycurl.Curl``…)
-  counts each call made on the double while a view runs.
+  counts each call made on the double while a view runs; so does a double a test assigns
+  by hand in place of a client's own sending method (``requests.Session.get = Mock(...)``).
 * Routes: at exit, every URLconf the run used (``ROOT_URLCONF`` after setup and each one in
   force during a request, ``override_settings`` included) is walked with Django's resolver.
 * Test outcomes per test id: ``unittest.TestResult`` for unittest runners, a pytest plugin
@@ -122,6 +123,9 @@ class _State:
         self.root_urlconf: str | None = None  # the settings' own, before any override
         # Project methods whose own code sends HTTP: (class, attribute, function).
         self.standins: list[tuple[type, str, Any]] = []
+        # Where a client's own sending methods live: (module or client class, attribute).
+        self.sending_slots: list[tuple[Any, str]] = []
+        self.slot_modules_seen = -1
         self.scanned: set[str] = set()
         self.modules_seen = 0
         self.pid = os.getpid()
@@ -172,6 +176,7 @@ def _open(kind: str, method: str, path: str) -> dict[str, Any]:
     with STATE.lock:
         STATE.records.append(record)
     record["_standins"] = _count_hand_written_doubles(record)
+    record["_assigned"] = _count_assigned_client_doubles(record)
     return record
 
 
@@ -179,6 +184,9 @@ def _close(record: dict[str, Any]) -> None:
     record.pop("_open", None)
     for owner, attribute, value in record.pop("_standins", ()):
         _replace(owner, attribute, value)
+    for owner, attribute, value, counting in record.pop("_assigned", ()):
+        if vars(owner).get(attribute) is counting:  # unless the window assigned another
+            _replace(owner, attribute, value)
     for doubles, before, count, listed in (
         (STATE.http_doubles, "_doubles", "http", "http_calls"),
         (STATE.db_doubles, "_db_doubles", "db_doubles", "db_calls"),
@@ -865,22 +873,103 @@ def _subclasses(cls: type) -> list[type]:
     return found
 
 
-def _counting_double(current: Any, record: dict[str, Any], label: str) -> Any:
+def _counting_double(
+    current: Any, record: dict[str, Any], label: str, outermost: bool = False
+) -> Any:
+    """`current`, counting each call as one outbound attempt. With `outermost`, what the
+    double itself sends (a fake that falls back to the real method) is not counted again,
+    and a call from inside another client call (`requests.get` into a faked
+    `Session.request`) is not counted twice."""
+
+    def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if not outermost:
+            _add_http(record, label)
+            return current(*args, **kwargs)
+        if _IN_CLIENT.get():
+            return current(*args, **kwargs)
+        _add_http(record, label)
+        token = _IN_CLIENT.set(True)
+        try:
+            return current(*args, **kwargs)
+        finally:
+            _IN_CLIENT.reset(token)
+
     if inspect.isfunction(current):  # a function on the class: it binds `self` as before
 
         @functools.wraps(current)
         def counted(*args: Any, **kwargs: Any) -> Any:
-            _add_http(record, label)
-            return current(*args, **kwargs)
+            return call(args, kwargs)
 
         return counted
 
     class Counted:  # a bound method or callable object: no __get__, so nothing rebinds
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            _add_http(record, label)
-            return current(*args, **kwargs)
+            return call(args, kwargs)
 
     return Counted()
+
+
+# Doubles assigned onto a client's own sending method (`requests.Session.get = Mock(...)`) --
+
+
+def _sending_slots() -> list[tuple[Any, str]]:
+    """Every (module or client class, sending method) of the HTTP client modules imported so
+    far: `requests.get`, `requests.Session.post`, `httpx.Client.request`, `urlopen`...
+    The same knowledge as `http_role`, refreshed when new modules were imported."""
+    if len(sys.modules) == STATE.slot_modules_seen:
+        return STATE.sending_slots
+    STATE.slot_modules_seen = len(sys.modules)
+    seen: set[tuple[int, str]] = set()
+    slots: list[tuple[Any, str]] = []
+    for name, module in list(sys.modules.items()):
+        if module is None or not any(name == m or name.startswith(m + ".") for m in _HTTP_MODULES):
+            continue
+        owners: list[Any] = [module]
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and http_role(value) == "class":  # a client class
+                owners.append(value)
+        for owner in owners:
+            for attribute in _HTTP_CALLS:
+                if attribute in vars(owner) and (id(owner), attribute) not in seen:
+                    seen.add((id(owner), attribute))
+                    slots.append((owner, attribute))
+    STATE.sending_slots = slots
+    return slots
+
+
+def _is_assigned_double(value: Any) -> bool:
+    """A mock, or a function the HTTP client library did not define (a test's fake)."""
+    if isinstance(value, unittest.mock.NonCallableMock):
+        return True
+    if not inspect.isfunction(value) or value.__code__.co_filename == __file__:
+        return False  # the library's own builtins, descriptors, classes; our own hooks
+    module = str(getattr(value, "__module__", "") or "")
+    return not any(module == m or module.startswith(m + ".") for m in _HTTP_MODULES)
+
+
+def _count_assigned_client_doubles(record: dict[str, Any]) -> list[tuple[Any, str, Any, Any]]:
+    """For this window, wrap each double a test assigned in place of a client's sending
+    method so that its calls count as outbound attempts; `_close` puts the double back.
+    A `mock.patch` double is left to the patch hook, which counts it already."""
+    patched = {id(double) for double, _ in STATE.http_doubles.values()}
+    wrapped: list[tuple[Any, str, Any, Any]] = []
+    for owner, attribute in _sending_slots():
+        current = vars(owner).get(attribute)
+        if current is None or not _is_assigned_double(current):
+            continue
+        if id(current) in patched:
+            continue
+        # An autospec function keeps its mock on `.mock` (never read off a Mock: that would
+        # add a child to the test's double).
+        is_mock = isinstance(current, unittest.mock.NonCallableMock)
+        if not is_mock and id(getattr(current, "mock", None)) in patched:
+            continue
+        where = owner.__name__ if inspect.ismodule(owner) else owner.__qualname__
+        label = f"test double assigned to {where}.{attribute}"
+        counting = _counting_double(current, record, label, outermost=True)
+        _replace(owner, attribute, counting)
+        wrapped.append((owner, attribute, current, counting))
+    return wrapped
 
 
 # Test outcomes --------------------------------------------------------------------------------
