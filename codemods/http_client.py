@@ -517,6 +517,18 @@ def _translate_arguments(
 # --- niquests: requests' own API, async -------------------------------------------------------
 
 
+def _client_placeholder(step: Step, edits: Edits, wrap: Callable[[str], Finisher]) -> str:
+    """The name the function's converted calls use for its session, one per function: the
+    first call makes it and schedules `wrap` to open the session around its uses."""
+    key = f"client:{step.function}"
+    placeholder = edits.scratch.get(key)
+    if placeholder is None:
+        placeholder = f"__advisor_client_{next(_PLACEHOLDERS)}__"
+        edits.scratch[key] = placeholder
+        edits.finish(placeholder, wrap(placeholder), order=50)
+    return placeholder
+
+
 def _module_level_requests_call(
     step: Step, node: cst.Call, source: SourceFile, client: str
 ) -> tuple[str, str]:
@@ -559,12 +571,7 @@ def _prepare_niquests(
     function = source.enclosing_function(node)
     assert function is not None
     _except_clauses(node, function, source, edits, "niquests")
-    key = f"client:{step.function}"
-    placeholder = edits.scratch.get(key)
-    if placeholder is None:
-        placeholder = f"__advisor_client_{next(_PLACEHOLDERS)}__"
-        edits.scratch[key] = placeholder
-        edits.finish(placeholder, _wrap_in_session(placeholder), order=50)
+    placeholder = _client_placeholder(step, edits, _wrap_in_session)
     edits.add_import("niquests")
     edits.remove_if_unused("requests")
     parens = needs_parentheses(node, source)
@@ -731,12 +738,7 @@ def _prepare_aiohttp(
     statement, response, inline, uses = _aiohttp_response(node, function, source, where)
     _except_clauses(node, function, source, edits, "aiohttp")
 
-    key = f"client:{step.function}"
-    placeholder = edits.scratch.get(key)
-    if placeholder is None:
-        placeholder = f"__advisor_client_{next(_PLACEHOLDERS)}__"
-        edits.scratch[key] = placeholder
-        edits.finish(placeholder, _wrap_in_aiohttp_session(placeholder), order=50)
+    placeholder = _client_placeholder(step, edits, _wrap_in_aiohttp_session)
     edits.add_import("aiohttp")
     edits.remove_if_unused("requests")
 
