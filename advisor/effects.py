@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import replace
 
-from advisor import django_api, timemodel
+from advisor import django_api
 from advisor.binding import CallTypes
 from advisor.catalog import Catalog
 from advisor.config import Settings
@@ -31,8 +31,8 @@ from advisor.evaluate import Evaluator
 from advisor.facts import Call, CallSite, Expr, FunctionFacts, Name
 from advisor.index import ProjectIndex
 from advisor.model import ChainLink, Confidence, Effect, EffectKind, Location, UnknownCall
+from advisor.rows import reached_through
 from advisor.values import (
-    MAX_MULTIPLIER,
     MAX_VARIANTS,
     Context,
     Kind,
@@ -392,24 +392,20 @@ class EffectAnalyzer(
             callee.name, *self.bind_call(callee, call.args, call.kwargs, context)
         )
         multiplier = self.multiplier(call.loop_counts)
-        link = ChainLink(context.qualified, location)
-        branches = timemodel.branches(context.qualified, call.path)
         loops = self.loop_assumptions(call.loop_counts)
         for effect in summary.effects:
-            total = min(effect.multiplier * multiplier, MAX_MULTIPLIER)
-            per_call = effect.estimated_ms / max(effect.multiplier, 1)
             effects.append(
-                replace(
+                reached_through(
                     effect,
-                    chain=(link, *effect.chain),
-                    multiplier=total,
-                    estimated_ms=round(per_call * total, 3),
-                    in_loop=effect.in_loop or bool(call.loop_counts),
+                    context,
+                    location,
+                    call.path,
+                    multiplier,
+                    bool(call.loop_counts),
                     confidence=weaker(effect.confidence, confidence),
                     blocking=effect.blocking and not wrapped,
                     awaited=effect.awaited or wrapped or call.awaited,
                     in_transaction=effect.in_transaction or in_transaction,
-                    branches=(*branches, *timemodel.called_from(location, effect.branches)),
                     assumptions=tuple(dict.fromkeys((*effect.assumptions, *loops))),
                 )
             )

@@ -5,6 +5,7 @@ analysis itself names is a bug in the catalog); and what a depth bound leaves in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from advisor import timemodel
@@ -125,3 +126,31 @@ class EffectRows:
             return ()
         where = Location(entry[0].path, entry[1].line)
         return (UnknownCall(qualified, where, f"deeper than max_call_depth = {depth}"),)
+
+
+def reached_through(
+    effect: Effect,
+    context: Context,
+    location: Location,
+    path: Path,
+    multiplier: int,
+    in_loop: bool,
+    **changes: object,
+) -> Effect:
+    """A callee's (or a property getter's) effect as seen from the call site at `location` in
+    `context`'s function: one more link in its chain, the site's loop multiplier and
+    branches on top of its own."""
+    total = min(effect.multiplier * multiplier, MAX_MULTIPLIER)
+    per_call = effect.estimated_ms / max(effect.multiplier, 1)
+    return replace(
+        effect,
+        chain=(ChainLink(context.qualified, location), *effect.chain),
+        multiplier=total,
+        estimated_ms=round(per_call * total, 3),
+        in_loop=effect.in_loop or in_loop,
+        branches=(
+            *timemodel.branches(context.qualified, path),
+            *timemodel.called_from(location, effect.branches),
+        ),
+        **changes,  # type: ignore[arg-type]
+    )

@@ -5,14 +5,13 @@ project `@property`/`cached_property` whose getter runs on the read."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from advisor import timemodel
 from advisor.detectors import detector
 from advisor.facts import AttributeUse, FunctionFacts, Name
-from advisor.model import ChainLink, Confidence, Effect, Trigger
-from advisor.values import MAX_MULTIPLIER, Context, Kind, T
+from advisor.model import Confidence, Effect, Trigger
+from advisor.rows import reached_through
+from advisor.values import Context, Kind, T
 
 if TYPE_CHECKING:
     from advisor.effects import EffectAnalyzer
@@ -82,20 +81,17 @@ def _property_read(
         context, attribute.line, attribute.column, attribute.line, attribute.end_column
     )
     multiplier = analyzer.multiplier(attribute.loop_counts)
-    link = ChainLink(context.qualified, location)
-    branches = timemodel.branches(context.qualified, attribute.path)
-    found = []
-    for effect in summary.effects:
-        total = min(effect.multiplier * multiplier, MAX_MULTIPLIER)
-        per_call = effect.estimated_ms / max(effect.multiplier, 1)
-        found.append(
-            replace(
-                effect,
-                chain=(link, *effect.chain),
-                multiplier=total,
-                estimated_ms=round(per_call * total, 3),
-                in_loop=effect.in_loop or bool(attribute.loop_counts),
-                branches=(*branches, *timemodel.called_from(location, effect.branches)),
-            )
+    loops = analyzer.loop_assumptions(attribute.loop_counts)
+    found = [
+        reached_through(
+            effect,
+            context,
+            location,
+            attribute.path,
+            multiplier,
+            bool(attribute.loop_counts),
+            assumptions=tuple(dict.fromkeys((*effect.assumptions, *loops))),
         )
+        for effect in summary.effects
+    ]
     return found
