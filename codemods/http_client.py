@@ -27,7 +27,7 @@ instead: `verify=False` stays `verify=False`, a CA bundle path becomes
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Container, Sequence
 from typing import cast
 
 import libcst as cst
@@ -482,21 +482,7 @@ def _translate_arguments(
     head_stays = library == "requests" and verb == "head" and "follow_redirects" not in plan
 
     def fix(updated: cst.Call) -> list[cst.Arg]:
-        args: list[cst.Arg] = []
-        for index, (arg, keyword) in enumerate(zip(updated.args, plan, strict=True)):
-            if index in dropped:
-                if args and index == len(plan) - 1:
-                    args[-1] = args[-1].with_changes(comma=arg.comma)
-                continue
-            if keyword is not None and (arg.keyword is None or arg.keyword.value != keyword):
-                arg = arg.with_changes(
-                    keyword=cst.Name(keyword),
-                    equal=cst.AssignEqual(
-                        whitespace_before=cst.SimpleWhitespace(""),
-                        whitespace_after=cst.SimpleWhitespace(""),
-                    ),
-                )
-            args.append(arg)
+        args = _planned_args(updated.args, [(keyword, None) for keyword in plan], dropped)
         if head_stays:
             if args and not isinstance(args[-1].comma, cst.Comma):
                 args[-1] = args[-1].with_changes(
@@ -1098,26 +1084,36 @@ def _aiohttp_arguments(
         plan.append((keyword, change))
 
     def fix(updated: cst.Call) -> list[cst.Arg]:
-        args: list[cst.Arg] = []
-        for index, (arg, (keyword, change)) in enumerate(zip(updated.args, plan, strict=True)):
-            if index in dropped:
-                if args and index == len(plan) - 1:
-                    args[-1] = args[-1].with_changes(comma=arg.comma)
-                continue
-            if keyword is not None and (arg.keyword is None or arg.keyword.value != keyword):
-                arg = arg.with_changes(
-                    keyword=cst.Name(keyword),
-                    equal=cst.AssignEqual(
-                        whitespace_before=cst.SimpleWhitespace(""),
-                        whitespace_after=cst.SimpleWhitespace(""),
-                    ),
-                )
-            if change is not None:
-                arg = arg.with_changes(value=change(arg.value))
-            args.append(arg)
-        return args
+        return _planned_args(updated.args, plan, dropped)
 
     return fix
+
+
+def _planned_args(
+    given: Sequence[cst.Arg],
+    plan: Sequence[tuple[str | None, Callable[[cst.BaseExpression], cst.BaseExpression] | None]],
+    dropped: Container[int],
+) -> list[cst.Arg]:
+    """The call's arguments as planned, one entry per argument: dropped (the last one's comma
+    kept on the one before), renamed to its keyword (`timeout=`), its value changed."""
+    args: list[cst.Arg] = []
+    for index, (arg, (keyword, change)) in enumerate(zip(given, plan, strict=True)):
+        if index in dropped:
+            if args and index == len(plan) - 1:
+                args[-1] = args[-1].with_changes(comma=arg.comma)
+            continue
+        if keyword is not None and (arg.keyword is None or arg.keyword.value != keyword):
+            arg = arg.with_changes(
+                keyword=cst.Name(keyword),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=cst.SimpleWhitespace(""),
+                ),
+            )
+        if change is not None:
+            arg = arg.with_changes(value=change(arg.value))
+        args.append(arg)
+    return args
 
 
 def _plain_params(value: cst.BaseExpression) -> bool:
