@@ -25,10 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from advisor.runtime.inject import write_sitecustomize
-from advisor.runtime.observe import merge_records
+from advisor.runtime.observe import merge_records, observed_environment
 
-_OBSERVER = "_advisor_runtime.observer"
 _NOT_COPIED = frozenset({".git", ".hg", ".svn", ".advisor_cache", "__pycache__", ".tox", ".nox"})
 _FAILING = frozenset({"failed", "error"})
 
@@ -120,18 +118,8 @@ def _failing_from_output(output: str) -> set[str]:
 
 def run_suite(command: Sequence[str], cwd: Path, timeout: float) -> SuiteRun:
     """Run `command` in `cwd` under the observer, bounded by `timeout` seconds."""
-    environ = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="advisor-verify-") as folder:
-        site, records = Path(folder) / "site", Path(folder) / "records"
-        site.mkdir()
-        records.mkdir()
-        write_sitecustomize(site)
-        environ["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(site), environ.get("PYTHONPATH", "")) if p
-        )
-        environ["ADVISOR_OBSERVE_OUT"] = str(records / "observed-{pid}.json")
-        environ["ADVISOR_OBSERVE_ROOT"] = str(cwd)
-        environ["PYTEST_ADDOPTS"] = f"{environ.get('PYTEST_ADDOPTS', '')} -p {_OBSERVER}".strip()
+        environ, records = observed_environment(Path(folder), cwd, os.environ)
         # Files are swapped between runs within the same second: never trust a .pyc.
         environ["PYTHONDONTWRITEBYTECODE"] = "1"
         started = time.perf_counter()

@@ -15,7 +15,7 @@ import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,25 +38,36 @@ class ObserveOutcome:
     processes: int
 
 
+def observed_environment(
+    folder: Path, root: Path, base: Mapping[str, str]
+) -> tuple[dict[str, str], Path]:
+    """The environment that runs a command under the observer (its sitecustomize first on
+    PYTHONPATH, set up in `folder`, and the observer as a pytest plugin), and the folder every
+    process of the run writes its record to."""
+    site, records = folder / "site", folder / "records"
+    site.mkdir()
+    records.mkdir()
+    write_sitecustomize(site)
+    environ = dict(base)
+    environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(site), environ.get("PYTHONPATH", "")) if p
+    )
+    environ["ADVISOR_OBSERVE_OUT"] = str(records / "observed-{pid}.json")
+    environ["ADVISOR_OBSERVE_ROOT"] = str(root.resolve())
+    # pytest reads test outcomes through the observer's plugin hooks.
+    environ["PYTEST_ADDOPTS"] = f"{environ.get('PYTEST_ADDOPTS', '')} -p {_OBSERVER}".strip()
+    return environ, records
+
+
 def observe(
     command: Sequence[str], root: Path, output: Path, env: dict[str, str] | None = None
 ) -> ObserveOutcome:
     """Run `command` observed, merge every process's record and write `output`."""
     started = time.perf_counter()
-    environ = dict(os.environ if env is None else env)
     with tempfile.TemporaryDirectory(prefix="advisor-observe-") as folder:
-        site = Path(folder) / "site"
-        records = Path(folder) / "records"
-        site.mkdir()
-        records.mkdir()
-        write_sitecustomize(site)
-        environ["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(site), environ.get("PYTHONPATH", "")) if p
+        environ, records = observed_environment(
+            Path(folder), root, os.environ if env is None else env
         )
-        environ["ADVISOR_OBSERVE_OUT"] = str(records / "observed-{pid}.json")
-        environ["ADVISOR_OBSERVE_ROOT"] = str(root.resolve())
-        # pytest reads test outcomes through the observer's plugin hooks.
-        environ["PYTEST_ADDOPTS"] = f"{environ.get('PYTEST_ADDOPTS', '')} -p {_OBSERVER}".strip()
         try:
             completed = subprocess.run(list(command), env=environ, check=False)
             returncode = completed.returncode
