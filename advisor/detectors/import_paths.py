@@ -161,11 +161,10 @@ class ImportPaths:
             return []
         down = depth + 1
         if isinstance(expr, Const):
-            value = expr.value
-            return [value] if isinstance(value, str) and _DOTTED_PATH.fullmatch(value) else []
+            return _dotted_constant(expr)
         if isinstance(expr, Call):
-            passed = [a for a in (*expr.args, *(v for _, v in expr.kwargs))]
-            defaults = [p for a in passed for p in self._path_candidates_const(a)]
+            passed = (*expr.args, *(v for _, v in expr.kwargs))
+            defaults = [p for a in passed for p in _dotted_constant(a)]
             if defaults:
                 return defaults  # `self._setting("ADAPTER", "pkg.adapter.DefaultAdapter")`
             return self._returned_paths(self.evaluate(expr.func, context, down), down)
@@ -191,12 +190,6 @@ class ImportPaths:
         else:
             return []
         return self._attribute_paths(owner, attribute, down)
-
-    @staticmethod
-    def _path_candidates_const(expr: Expr) -> list[str]:
-        if isinstance(expr, Const) and isinstance(expr.value, str):
-            return [expr.value] if _DOTTED_PATH.fullmatch(expr.value) else []
-        return []
 
     def _attribute_paths(self, owner: T, attribute: str, depth: int) -> list[str]:
         """The paths `owner.attribute` can hold: a module-level value, a module's PEP 562
@@ -242,6 +235,13 @@ class ImportPaths:
             for r in context.function.returns
             for p in self._path_candidates(r, context, depth + 1)
         ]
+
+
+def _dotted_constant(expr: Expr) -> list[str]:
+    """A string literal that is a dotted path (`"pkg.adapter.DefaultAdapter"`), as a list."""
+    if isinstance(expr, Const) and isinstance(expr.value, str):
+        return [expr.value] if _DOTTED_PATH.fullmatch(expr.value) else []
+    return []
 
 
 def _local(expr: Expr, context: Context) -> Expr:
